@@ -1,0 +1,3 @@
+from accord.cli import cli
+
+cli()

@@ -1,0 +1,107 @@
+"""Clean: mark what is not the report's own text, without deleting a character.
+
+Marks boilerplate lines (site furniture, links to other stories, sign-offs) and passages a
+document prints twice. Extraction skips marked spans; reports show them greyed out, so a
+user can always check what was set aside and why.
+"""
+
+from __future__ import annotations
+
+import re
+
+from accord.model import Document, Span
+from accord.text import sentences, view
+from accord.vocab import Vocab
+
+_WORDS = re.compile(r"[a-z0-9]+")
+MIN_REPEAT_WORDS = 6
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each non-empty line, stripped of surrounding blanks."""
+    out = []
+    pos = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            lead = len(line) - len(line.lstrip())
+            out.append((pos + lead, pos + lead + len(stripped)))
+        pos += len(line) + 1
+    return out
+
+
+def _is_masthead(line: str, index: int, vocab: Vocab) -> bool:
+    words = _WORDS.findall(line.lower())
+    return (
+        index < vocab.masthead_within_lines
+        and 0 < len(words) <= vocab.masthead_max_words
+        and not any(ch.isdigit() for ch in line)
+        and line.rstrip()[-1:] not in ".!?:\""
+        and any(w in vocab.masthead_words for w in words)
+        and not any(w in vocab.cue_words for w in words)
+    )
+
+
+def boilerplate_spans(doc: Document, vocab: Vocab) -> list[Span]:
+    """Spans of lines (and inline codes) that are site furniture, not the report."""
+    plain = view(doc.text)
+    spans: list[Span] = []
+    for index, (start, end) in enumerate(_lines(plain)):
+        line = plain[start:end]
+        reason = next((name for name, rx in vocab.line_patterns if rx.search(line)), None)
+        if reason is None and _is_masthead(line, index, vocab):
+            reason = "site name or slogan"
+        if reason:
+            spans.append(Span(doc.id, start, end, "boilerplate", reason))
+            continue
+        for name, rx in vocab.inline_patterns:
+            for m in rx.finditer(line):
+                spans.append(Span(doc.id, start + m.start(), start + m.end(), "boilerplate", name))
+    return spans
+
+
+def _key(text: str) -> str:
+    return " ".join(_WORDS.findall(text.lower()))
+
+
+def repeat_spans(doc: Document, skip: list[Span]) -> list[Span]:
+    """Sentences printed again later in the same document, merged into passages.
+
+    The first copy is the one kept; each later copy is marked with where the first starts.
+    """
+    plain = view(doc.text)
+    seen: dict[str, int] = {}
+    spans: list[Span] = []
+    for sent in sentences(doc.text):
+        if any(s.start <= sent.start and sent.end <= s.end for s in skip):
+            continue
+        key = _key(plain[sent.start:sent.end])
+        if len(key.split()) < MIN_REPEAT_WORDS:
+            continue
+        if key in seen:
+            last = spans[-1] if spans else None
+            if last and not plain[last.end:sent.start].strip():
+                last.end = sent.end
+            else:
+                spans.append(Span(doc.id, sent.start, sent.end, "repeat",
+                                  "printed again: this passage already appears earlier",
+                                  source_start=seen[key]))
+        else:
+            seen[key] = sent.start
+    return spans
+
+
+def clean(doc: Document, vocab: Vocab) -> Document:
+    """Mark boilerplate and repeated passages of ``doc`` (its text is left as it is)."""
+    marked = boilerplate_spans(doc, vocab)
+    marked += repeat_spans(doc, marked)
+    doc.marked = sorted(marked, key=lambda s: (s.start, s.end))
+    return doc
+
+
+def is_marked(doc: Document, start: int, end: int) -> Span | None:
+    """The marked span that holds [start, end), if any."""
+    for span in doc.marked:
+        if span.start <= start and end <= span.end:
+            return span
+    return None

@@ -1,0 +1,225 @@
+"""Ingest: turn files, folders, globs and stdin into Documents, never losing one silently.
+
+Every input that cannot be read becomes a :class:`~accord.model.Skipped` with the file (and
+line) and the reason, so the run goes on and the user sees what was left out.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from charset_normalizer import from_bytes
+
+from accord.errors import InputError
+from accord.model import Document, Skipped
+
+LOGGER = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = {".txt", ".text", ".md"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class Batch:
+    """What ingest read: the documents, and the inputs it had to skip (with reasons)."""
+
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def decode_bytes(data: bytes, where: str) -> tuple[str, str]:
+    """Decode ``data`` as UTF-8, else as the encoding charset-normalizer finds.
+
+    Raises InputError for data that looks binary rather than text.
+    """
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{where}: looks like a binary file (NUL bytes), not text")
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise InputError(f"{where}: cannot detect a text encoding")
+    return str(best), best.encoding
+
+
+def _normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def text_document(doc_id: str, text: str, **meta: Any) -> Document:
+    """A Document from plain text (newlines normalised, nothing else changed)."""
+    return Document(id=doc_id, text=_normalise_newlines(text), **meta)
+
+
+def html_document(doc_id: str, html: str, **meta: Any) -> Document:
+    """A Document from HTML: trafilatura's main text, plus title, date and site name."""
+    import trafilatura
+
+    extracted = trafilatura.bare_extraction(
+        html, with_metadata=True, include_tables=True, include_comments=False, favor_recall=True
+    )
+    if extracted is None:
+        raise InputError(f"{meta.get('path') or doc_id}: no main text found in the HTML")
+    data = extracted.as_dict() if hasattr(extracted, "as_dict") else dict(extracted)
+    text = data.get("text") or ""
+    if not text.strip():
+        raise InputError(f"{meta.get('path') or doc_id}: the HTML has no text")
+    title = data.get("title")
+    if title and not text.startswith(title):
+        text = f"{title}\n\n{text}"
+    meta.setdefault("title", title)
+    meta.setdefault("published", data.get("date"))
+    meta.setdefault("publisher", data.get("sitename"))
+    meta.setdefault("url", data.get("url"))
+    return Document(id=doc_id, text=_normalise_newlines(text), format="html", **meta)
+
+
+def _jsonl_line_document(record: Any, where: str, default_id: str) -> Document:
+    if not isinstance(record, dict):
+        raise InputError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    meta = {
+        "title": record.get("title"),
+        "url": record.get("url"),
+        "published": record.get("published") or record.get("date"),
+        "publisher": record.get("publisher") or record.get("sitename"),
+        "path": where,
+    }
+    doc_id = str(record.get("id") or default_id)
+    if isinstance(record.get("text"), str) and record["text"].strip():
+        doc = text_document(doc_id, record["text"], **meta)
+        doc.format = "jsonl"
+        return doc
+    if isinstance(record.get("html"), str) and record["html"].strip():
+        return html_document(doc_id, record["html"], **meta)
+    raise InputError(f"{where}: no non-empty 'text' or 'html' field")
+
+
+def read_jsonl(path: Path, rel: str, batch: Batch) -> None:
+    """Read one document a line; a bad line is skipped with its line number."""
+    docs: list[Document] = []
+    skipped: list[Skipped] = []
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            where = f"{rel}#{number}"
+            try:
+                line, _ = decode_bytes(raw, where)
+                record = json.loads(line)
+            except (InputError, json.JSONDecodeError) as exc:
+                skipped.append(Skipped(where, f"not a JSON line: {exc}"))
+                continue
+            try:
+                docs.append(_jsonl_line_document(record, where, where))
+            except InputError as exc:
+                skipped.append(Skipped(where, str(exc).split(": ", 1)[-1]))
+    if not docs and skipped and all("'text' or 'html'" in s.reason for s in skipped):
+        # A JSONL of something else (gold labels, metadata) sitting in a corpus folder.
+        LOGGER.info("%s: ignored, no line has a 'text' or 'html' field", rel)
+        batch.skipped.append(Skipped(rel, "ignored: not a document file "
+                                          "(no line has a 'text' or 'html' field)"))
+        return
+    batch.documents.extend(docs)
+    batch.skipped.extend(skipped)
+
+
+def read_file(path: Path, rel: str, batch: Batch, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    """Read one file into ``batch``: a document, or a Skipped with the reason."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in JSONL_SUFFIXES:
+            read_jsonl(path, rel, batch)
+            return
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"{rel}: {size} bytes, over the limit of {max_bytes} bytes a document")
+        data = path.read_bytes()
+        if not data.strip():
+            raise InputError(f"{rel}: empty file")
+        text, encoding = decode_bytes(data, rel)
+        if suffix in HTML_SUFFIXES:
+            doc = html_document(rel, text, path=str(path), encoding=encoding)
+        else:
+            doc = text_document(rel, text, path=str(path), encoding=encoding)
+        batch.documents.append(doc)
+    except InputError as exc:
+        batch.skipped.append(Skipped(rel, str(exc).split(": ", 1)[-1]))
+    except OSError as exc:
+        batch.skipped.append(Skipped(rel, f"cannot read: {exc.strerror or exc}"))
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    seen: set[tuple[int, int]] = set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        try:
+            st = os.stat(root)
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) in seen:  # a symlink loop: do not walk it twice
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES:
+                yield Path(root) / name
+
+
+def expand(paths: Iterable[str]) -> Iterator[tuple[Path, str]]:
+    """Each input file with its document id: relative to the folder given, else its name."""
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for file in _walk(path):
+                yield file, file.relative_to(path).as_posix()
+        elif path.exists():
+            yield path, path.name
+        else:
+            matches = sorted(glob.glob(given, recursive=True))
+            if not matches:
+                raise InputError(f"{given}: no such file, folder or matching glob")
+            for match in matches:
+                if Path(match).is_file():
+                    yield Path(match), Path(match).name
+
+
+def ingest(paths: Iterable[str], *, stdin_text: str | None = None,
+           max_bytes: int = DEFAULT_MAX_BYTES) -> Batch:
+    """Read every input into Documents; ``-`` reads one document from stdin.
+
+    Example:
+        >>> batch = ingest(["examples/khojaly"])  # doctest: +SKIP
+        >>> [d.id for d in batch.documents][:1]  # doctest: +SKIP
+        ['000_d81f6fe6f56a1bac.txt']
+    """
+    batch = Batch()
+    seen: set[str] = set()
+    for given in paths:
+        if given == "-":
+            text = stdin_text if stdin_text is not None else sys.stdin.read()
+            batch.documents.append(text_document("stdin", text, path="-"))
+            continue
+        for path, rel in expand([given]):
+            read_file(path, rel, batch, max_bytes=max_bytes)
+    unique: list[Document] = []
+    for doc in batch.documents:
+        if doc.id in seen:
+            batch.skipped.append(Skipped(doc.id, "a document with this id was already read"))
+            continue
+        seen.add(doc.id)
+        unique.append(doc)
+    batch.documents = unique
+    return batch

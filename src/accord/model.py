@@ -1,0 +1,194 @@
+"""The data model every stage reads and returns: Document, Span, Claim, Fact, Anomaly, ReuseLink.
+
+Plain dataclasses and nothing else, so that a stage can run in a worker process or on a
+cluster and hand its result back unchanged. Offsets are always character offsets into
+``Document.text``, the text as ingested, so that every cell of every output can be traced
+to the exact characters a source wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: Qualifiers a claim may carry (see ``data/qualifiers.yaml`` for the words behind them).
+QUALIFIERS = ("exact", "at_least", "more_than", "about", "up_to", "fewer_than", "range")
+
+
+@dataclass
+class Span:
+    """A stretch of one document's text, with why it was marked.
+
+    ``kind`` is what the span is (``sentence``, ``boilerplate``, ``repeat``); ``reason`` says,
+    in words a reader can check, why the clean stage set it aside.
+    """
+
+    doc: str
+    start: int
+    end: int
+    kind: str
+    reason: str = ""
+    #: for a ``repeat`` span: where the first copy starts.
+    source_start: int | None = None
+
+
+@dataclass
+class Document:
+    """One report, as ingested. ``text`` is never rewritten after ingest."""
+
+    id: str
+    text: str
+    path: str = ""
+    format: str = "txt"
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    publisher: str | None = None
+    encoding: str | None = None
+    #: spans set aside by the clean stage (boilerplate, repeated passages).
+    marked: list[Span] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sha256"] = self.sha256
+        data.pop("text")
+        return data
+
+
+@dataclass
+class Claim:
+    """One figure one document states: what it counts, for which event, with its sentence.
+
+    ``start``/``end``/``text`` are the sentence; ``figure_start``/``figure_end``/``stated``
+    are the figure itself inside it. ``parent`` is the id of the total this figure is a
+    breakdown of ("613 people, including 63 children").
+    """
+
+    id: str
+    doc: str
+    event: str
+    category: str
+    group: str
+    value: int | None
+    low: int | None
+    high: int | None
+    qualifier: str
+    start: int
+    end: int
+    text: str
+    figure_start: int
+    figure_end: int
+    stated: str
+    cue: str = ""
+    parent: str | None = None
+    source: str | None = None
+    #: the year and kind of event the sentence speaks of, when it names one
+    context_year: int | None = None
+    context_kind: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.event, self.category, self.group)
+
+
+@dataclass
+class FactValue:
+    """One distinct value of a fact and everyone who states it."""
+
+    value: int | None
+    low: int | None
+    high: int | None
+    qualifiers: list[str]
+    docs: list[str]
+    claims: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Fact:
+    """Everything the documents state about one (event, category, group).
+
+    accord does not pick a true value: ``best`` is the most-stated value, ``low``/``high``
+    bound every stated value, and ``status`` says whether the sources agree.
+    """
+
+    event: str
+    category: str
+    group: str
+    status: str
+    best: int | None
+    low: int | None
+    high: int | None
+    values: list[FactValue]
+
+    @property
+    def docs(self) -> list[str]:
+        return sorted({d for v in self.values for d in v.docs})
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["docs"] = self.docs
+        return data
+
+
+@dataclass
+class Anomaly:
+    """A value that is likely an error, with the claims it rests on and why."""
+
+    kind: str
+    doc: str
+    detail: str
+    claims: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ReuseLink:
+    """A passage two documents share: a span in each and how alike they are."""
+
+    a: str
+    b: str
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    similarity: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Skipped:
+    """An input accord could not read, kept so that no source disappears silently."""
+
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Result:
+    """What one run produces: the input of the store and of every renderer."""
+
+    documents: list[Document]
+    claims: list[Claim]
+    facts: list[Fact]
+    anomalies: list[Anomaly]
+    skipped: list[Skipped] = field(default_factory=list)
+    reuse: list[ReuseLink] = field(default_factory=list)

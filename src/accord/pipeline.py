@@ -1,0 +1,78 @@
+"""The pipeline: ingest -> clean -> extract -> (events) -> store -> reconcile.
+
+``process_document`` is the per-document part (pure: one Document in, its Claims out), so it
+can be mapped over documents in any order or place. Everything that needs the whole corpus
+(event ids, facts, anomalies) runs on what the store holds, so a store is always consistent
+with itself, however many runs wrote to it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from accord.clean import clean
+from accord.extract import assign_events, extract
+from accord.ingest import Batch, ingest
+from accord.model import Claim, Document, Result
+from accord.reconcile import reconcile
+from accord.store import Store
+from accord.vocab import Vocab, load_vocab
+
+LOGGER = logging.getLogger(__name__)
+
+Progress = Callable[[Document], None]
+
+
+def process_document(doc: Document, vocab: Vocab) -> tuple[Document, list[Claim]]:
+    """Clean one document and extract its claims (event ids are set later, corpus-wide)."""
+    clean(doc, vocab)
+    return doc, extract(doc, vocab)
+
+
+def analyse(docs: list[Document], vocab: Vocab, *, progress: Progress | None = None) -> Result:
+    """Run every stage in memory, without a store: the library's one-call entry point."""
+    claims: list[Claim] = []
+    for doc in docs:
+        _, found = process_document(doc, vocab)
+        claims.extend(found)
+        if progress:
+            progress(doc)
+    assign_events(docs, claims, vocab)
+    facts, anomalies = reconcile(claims)
+    return Result(docs, claims, facts, anomalies)
+
+
+def finish(store: Store, vocab: Vocab) -> Result:
+    """Assign events and reconcile over everything the store holds; save and return it."""
+    docs = store.documents()
+    claims = store.claims()
+    assign_events(docs, claims, vocab)
+    facts, anomalies = reconcile(claims)
+    store.save_results(facts, anomalies, store.skipped(), claims)
+    return Result(docs, claims, facts, anomalies, store.skipped())
+
+
+def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = (),
+        stdin_text: str | None = None, progress: Progress | None = None,
+        batch: Batch | None = None) -> Result:
+    """Read ``paths`` into the store at ``db`` and reconcile the corpus the store holds.
+
+    Example:
+        >>> result = run(["examples/khojaly"], "accord.db")  # doctest: +SKIP
+        >>> len(result.documents)  # doctest: +SKIP
+        5
+    """
+    vocab = load_vocab(*vocab_files)
+    if batch is None:
+        batch = ingest(paths, stdin_text=stdin_text)
+    with Store(db) as store:
+        for doc in batch.documents:
+            _, claims = process_document(doc, vocab)
+            store.save_document(doc, claims)
+            if progress:
+                progress(doc)
+        store.save_results([], [], batch.skipped)
+        result = finish(store, vocab)
+    return result

@@ -1,0 +1,145 @@
+"""Present: the outputs other tools and people read (JSON, JSONL, CSV, Markdown, HTML).
+
+Renderers are registered by name in ``RENDERERS`` so a caller picks one by format. Document
+text is data: the HTML goes through Jinja2 with autoescaping, and CSV cells that a
+spreadsheet would run as a formula are defused.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from accord.model import Claim, Result
+
+CLAIM_KEYS = ("id", "doc", "event", "category", "group", "value", "low", "high", "qualifier",
+              "start", "end", "text", "stated", "figure_start", "figure_end", "cue", "parent",
+              "source")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def claim_record(c: Claim) -> dict[str, Any]:
+    return {k: getattr(c, k) for k in CLAIM_KEYS}
+
+
+def facts_record(result: Result) -> dict[str, Any]:
+    """The facts.json object (the output contract)."""
+    return {
+        "documents": [d.to_dict() for d in result.documents],
+        "facts": [f.to_dict() for f in result.facts],
+        "anomalies": [a.to_dict() for a in result.anomalies],
+        "skipped": [s.to_dict() for s in result.skipped],
+        "boilerplate": [
+            {"doc": s.doc, "start": s.start, "end": s.end, "kind": s.kind, "reason": s.reason}
+            for d in result.documents for s in d.marked],
+    }
+
+
+def render_json(result: Result) -> str:
+    return json.dumps(facts_record(result), ensure_ascii=False, indent=1)
+
+
+def render_jsonl(result: Result) -> str:
+    return "".join(json.dumps(claim_record(c), ensure_ascii=False) + "\n" for c in result.claims)
+
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet will show, not run ("=HYPERLINK(...)" gets a leading quote)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def render_csv(result: Result) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CLAIM_KEYS)
+    for c in result.claims:
+        writer.writerow([safe_cell(v) for v in claim_record(c).values()])
+    return out.getvalue()
+
+
+def md_escape(text: str) -> str:
+    """Text safe inside a Markdown table cell: no HTML, pipes or line breaks."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("|", "\\|").replace("\n", " ").replace("`", "\\`"))
+
+
+def stated(value: int | None, low: int | None, high: int | None) -> str:
+    if value is None:
+        return f"{low}-{high}" if high is not None else f"{low}+"
+    return f"{value:,}"
+
+
+def anchor(key: str) -> str:
+    """An HTML id for a claim or document id (ids hold any character; anchors must not)."""
+    return "a" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+
+
+def _env() -> Environment:
+    env = Environment(loader=PackageLoader("accord", "templates"),
+                      autoescape=select_autoescape(["html", "htm", "xml"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals["stated"] = stated
+    env.filters["md"] = md_escape
+    env.filters["anchor"] = anchor
+    return env
+
+
+def _context(result: Result) -> dict[str, Any]:
+    docs = {d.id: d for d in result.documents}
+    by_id = {c.id: c for c in result.claims}
+    cells: dict[tuple[str, str, str], dict[str, list[Claim]]] = defaultdict(
+        lambda: defaultdict(list))
+    for c in result.claims:
+        cells[c.key][c.doc].append(c)
+    doc_parts = {}
+    for d in result.documents:
+        doc_parts[d.id] = _segments(d.text, d.marked,
+                                    [c for c in result.claims if c.doc == d.id])
+    return {"result": result, "docs": docs, "claims_by_id": by_id, "cells": cells,
+            "doc_parts": doc_parts, "doc_ids": [d.id for d in result.documents]}
+
+
+def _segments(text: str, marked: list[Any], claims: list[Claim]) -> list[dict[str, Any]]:
+    """The document text cut into plain, marked (set aside) and figure pieces, in order."""
+    cuts = {0, len(text)}
+    for s in marked:
+        cuts.update((s.start, s.end))
+    for c in claims:
+        cuts.update((c.figure_start, c.figure_end))
+    points = sorted(cuts)
+    out = []
+    for a, b in zip(points, points[1:], strict=False):
+        if a == b:
+            continue
+        mark = next((s for s in marked if s.start <= a and b <= s.end), None)
+        covering = [c for c in claims if c.figure_start <= a and b <= c.figure_end]
+        starting = [c for c in covering if c.figure_start == a]
+        out.append({"text": text[a:b], "mark": mark, "claim": covering[0] if covering else None,
+                    "anchors": [c for c in starting if not covering or c is not covering[0]]})
+    return out
+
+
+def render_markdown(result: Result) -> str:
+    return _env().get_template("report.md").render(**_context(result))
+
+
+def render_html(result: Result) -> str:
+    return _env().get_template("report.html").render(**_context(result))
+
+
+RENDERERS: dict[str, Callable[[Result], str]] = {
+    "json": render_json,
+    "jsonl": render_jsonl,
+    "csv": render_csv,
+    "markdown": render_markdown,
+    "html": render_html,
+}

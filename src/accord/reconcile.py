@@ -1,0 +1,170 @@
+"""Reconcile: group claims into facts and find values that are likely errors.
+
+accord never decides what is true. A fact lists every distinct stated value with who states
+it; ``best`` is only the most-stated value, ``low``/``high`` bound all of them, and each
+anomaly names the claims it rests on and says in neutral words why it was flagged.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from accord.model import Anomaly, Claim, Fact, FactValue
+
+#: categories whose figures are counts of what happened to people, compared for swaps
+PEOPLE_CATEGORIES = ("killed", "injured", "missing", "hostage", "arrested", "displaced")
+
+
+def _interval(c: Claim | FactValue) -> tuple[float, float]:
+    low = c.low if c.low is not None else (c.value if c.value is not None else 0)
+    high = c.high if c.high is not None else (c.value if c.value is not None else float("inf"))
+    if isinstance(c, Claim) and c.qualifier in ("at_least", "more_than") and c.high is None:
+        high = float("inf")
+    if isinstance(c, Claim) and c.qualifier in ("up_to", "fewer_than"):
+        low = 0
+    return float(low), float(high)
+
+
+def compatible(a: Claim | FactValue, b: Claim | FactValue) -> bool:
+    """Two statements can both hold ("more than 7,000" and "7,000"; "50-60" and "over 50")."""
+    a_low, a_high = _interval(a)
+    b_low, b_high = _interval(b)
+    return a_low <= b_high and b_low <= a_high
+
+
+def _values(claims: list[Claim]) -> list[FactValue]:
+    by_value: dict[tuple[int | None, int | None, int | None], FactValue] = {}
+    for c in claims:
+        key = (c.value, c.low, c.high)
+        fv = by_value.get(key)
+        if fv is None:
+            fv = by_value[key] = FactValue(c.value, c.low, c.high, [], [], [])
+        if c.qualifier not in fv.qualifiers:
+            fv.qualifiers.append(c.qualifier)
+        if c.doc not in fv.docs:
+            fv.docs.append(c.doc)
+        fv.claims.append(c.id)
+    values = list(by_value.values())
+    values.sort(key=lambda v: (-len(v.docs), v.value if v.value is not None else v.low or 0))
+    return values
+
+
+def _status(claims: list[Claim]) -> str:
+    docs = {c.doc for c in claims}
+    if len(docs) == 1:
+        return "single_source"
+    for i, a in enumerate(claims):
+        for b in claims[i + 1:]:
+            if a.doc != b.doc and not compatible(a, b):
+                return "conflict"
+    return "agree"
+
+
+def build_facts(claims: Iterable[Claim]) -> list[Fact]:
+    """One fact per (event, category, group), values ordered by how many documents state them."""
+    grouped: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
+    for c in claims:
+        grouped[c.key].append(c)
+    facts = []
+    for (event, category, group), members in sorted(grouped.items()):
+        values = _values(members)
+        exact = [v for v in values if v.value is not None]
+        best = exact[0].value if exact else None
+        lows = [v.low if v.low is not None else v.value for v in values]
+        highs = [v.high if v.high is not None else v.value for v in values
+                 if v.high is not None or "at_least" not in v.qualifiers
+                 and "more_than" not in v.qualifiers]
+        low = min((x for x in lows if x is not None), default=None)
+        high = max((x for x in highs if x is not None), default=None)
+        facts.append(Fact(event, category, group, _status(members), best, low, high, values))
+    return facts
+
+
+def _fmt(c: Claim) -> str:
+    if c.value is None:
+        return f"{c.low}-{c.high}"
+    prefix = {"at_least": "at least ", "more_than": "more than ", "about": "about ",
+              "up_to": "up to ", "fewer_than": "fewer than "}.get(c.qualifier, "")
+    return f"{prefix}{c.value}"
+
+
+def subgroup_anomalies(claims: list[Claim]) -> list[Anomaly]:
+    """A part larger than its total ("6313 children" of "613 killed")."""
+    by_id = {c.id: c for c in claims}
+    out = []
+    seen: set[str] = set()
+    totals: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
+    for c in claims:
+        if c.group == "all":
+            totals[(c.doc, c.event, c.category)].append(c)
+    for c in claims:
+        if c.group == "all" or c.low is None:
+            continue
+        parents = [by_id[c.parent]] if c.parent in by_id else []
+        for total in parents:
+            if total.high is not None and c.low > total.high and c.id not in seen:
+                seen.add(c.id)
+                out.append(Anomaly(
+                    "subgroup_exceeds_total", c.doc,
+                    f"{c.low} {c.group} {c.category}, more than the {_fmt(total)} "
+                    f"{total.group if total.group != 'all' else 'in all'} stated as their total",
+                    [c.id, total.id]))
+    return out
+
+
+def within_document_conflicts(claims: list[Claim]) -> list[Anomaly]:
+    """One document states two values for one fact in separate sentences."""
+    out = []
+    grouped: dict[tuple[str, str, str, str], list[Claim]] = defaultdict(list)
+    for c in claims:
+        grouped[(c.doc, *c.key)].append(c)
+    for (doc, _event, category, group), members in sorted(grouped.items()):
+        pairs = []
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
+                if a.start != b.start and not compatible(a, b):
+                    pairs.append((a, b))
+        if pairs:
+            stated = sorted({_fmt(c) for pair in pairs for c in pair})
+            ids = sorted({c.id for pair in pairs for c in pair})
+            out.append(Anomaly("within_document_conflict", doc,
+                               f"{category}/{group}: the same document states "
+                               + " and ".join(stated), ids))
+    return out
+
+
+def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
+    """A value for one category that equals a sibling category's value ("487 killed", 487 injured)."""
+    best = {(f.event, f.category, f.group): f for f in facts}
+    out = []
+    for c in claims:
+        if c.category not in PEOPLE_CATEGORIES or c.value is None:
+            continue
+        own = best.get(c.key)
+        if own is None or own.best == c.value or own.status == "single_source":
+            continue
+        for sibling in PEOPLE_CATEGORIES:
+            if sibling == c.category:
+                continue
+            other = best.get((c.event, sibling, c.group))
+            same_doc = [o for o in claims if o.doc == c.doc and o.key == (c.event, sibling, c.group)
+                        and o.value == c.value]
+            if (other is not None and other.best == c.value) or same_doc:
+                out.append(Anomaly(
+                    "category_swap", c.doc,
+                    f"{c.doc} states {c.value} {c.category}; {c.value} is the {sibling} figure "
+                    f"stated by {len(other.docs) if other else 1} document(s)"
+                    + (", this one included" if same_doc else "")
+                    + f"; the {c.category} figure most stated is {own.best}",
+                    [c.id, *[o.id for o in same_doc]]))
+                break
+    return out
+
+
+def reconcile(claims: list[Claim]) -> tuple[list[Fact], list[Anomaly]]:
+    """Facts and anomalies for every claim of a corpus."""
+    facts = build_facts(claims)
+    anomalies = subgroup_anomalies(claims) + within_document_conflicts(claims)
+    anomalies += category_swaps(claims, facts)
+    return facts, anomalies

@@ -1,0 +1,181 @@
+"""Store: the SQLite file every run writes and every renderer can read back.
+
+Each document is written in its own transaction (its row, its marked spans, its claims), so
+a failure leaves what was stored before intact; facts and anomalies are replaced together in
+one transaction at the end. Re-running on the same corpus replaces rows, never duplicates
+them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from accord.errors import StoreError
+from accord.model import Anomaly, Claim, Document, Fact, FactValue, Result, Skipped, Span
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY, path TEXT, format TEXT, title TEXT, url TEXT, published TEXT,
+    publisher TEXT, encoding TEXT, sha256 TEXT, text TEXT NOT NULL, meta TEXT
+);
+CREATE TABLE IF NOT EXISTS spans (
+    doc TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, kind TEXT NOT NULL, reason TEXT,
+    source_start INTEGER
+);
+CREATE INDEX IF NOT EXISTS spans_doc ON spans(doc);
+CREATE TABLE IF NOT EXISTS claims (
+    id TEXT PRIMARY KEY, doc TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    event TEXT, category TEXT, "group" TEXT, value INTEGER, low INTEGER, high INTEGER,
+    qualifier TEXT, start INTEGER, "end" INTEGER, text TEXT, figure_start INTEGER,
+    figure_end INTEGER, stated TEXT, cue TEXT, parent TEXT, source TEXT,
+    context_year INTEGER, context_kind TEXT
+);
+CREATE INDEX IF NOT EXISTS claims_doc ON claims(doc);
+CREATE INDEX IF NOT EXISTS claims_fact ON claims(event, category, "group");
+CREATE TABLE IF NOT EXISTS facts (
+    event TEXT, category TEXT, "group" TEXT, status TEXT, best INTEGER, low INTEGER,
+    high INTEGER, "values" TEXT, PRIMARY KEY (event, category, "group")
+);
+CREATE TABLE IF NOT EXISTS anomalies (kind TEXT, doc TEXT, detail TEXT, claims TEXT);
+CREATE TABLE IF NOT EXISTS skipped (path TEXT PRIMARY KEY, reason TEXT);
+"""
+
+CLAIM_COLUMNS = ("id", "doc", "event", "category", "group", "value", "low", "high", "qualifier",
+                 "start", "end", "text", "figure_start", "figure_end", "stated", "cue", "parent",
+                 "source", "context_year", "context_kind")
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+class Store:
+    """An accord SQLite store.
+
+    Example:
+        >>> store = Store(":memory:")
+        >>> store.documents()
+        []
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        try:
+            self.conn = sqlite3.connect(self.path, timeout=30)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            if self.path != ":memory:":
+                self.conn.execute("PRAGMA journal_mode = WAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot open as an accord store: {exc}") from exc
+
+    def _migrate(self) -> None:
+        with self.conn:
+            self.conn.executescript(SCHEMA)
+            row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if row is None:
+                self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?)",
+                                  (str(SCHEMA_VERSION),))
+            elif int(row[0]) > SCHEMA_VERSION:
+                raise StoreError(f"{self.path}: written by a newer accord (schema {row[0]}, "
+                                 f"this accord reads up to {SCHEMA_VERSION})")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------------
+    def save_document(self, doc: Document, claims: Iterable[Claim]) -> None:
+        """Write one document with its marked spans and claims, all or nothing."""
+        with self.conn:
+            self.conn.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
+            self.conn.execute(
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (doc.id, doc.path, doc.format, doc.title, doc.url, doc.published, doc.publisher,
+                 doc.encoding, doc.sha256, doc.text, json.dumps(doc.meta)))
+            self.conn.executemany(
+                'INSERT INTO spans VALUES (?,?,?,?,?,?)',
+                [(s.doc, s.start, s.end, s.kind, s.reason, s.source_start) for s in doc.marked])
+            cols = ",".join(_q(c) for c in CLAIM_COLUMNS)
+            marks = ",".join("?" * len(CLAIM_COLUMNS))
+            self.conn.executemany(
+                f"INSERT INTO claims ({cols}) VALUES ({marks})",
+                [tuple(getattr(c, c_name) for c_name in CLAIM_COLUMNS) for c in claims])
+
+    def save_results(self, facts: list[Fact], anomalies: list[Anomaly],
+                     skipped: list[Skipped], claims: list[Claim] | None = None) -> None:
+        """Replace facts, anomalies and the skipped list (and claims' events) in one go."""
+        with self.conn:
+            if claims is not None:
+                self.conn.executemany("UPDATE claims SET event = ? WHERE id = ?",
+                                      [(c.event, c.id) for c in claims])
+            self.conn.execute("DELETE FROM facts")
+            self.conn.execute("DELETE FROM anomalies")
+            self.conn.executemany(
+                "INSERT INTO facts VALUES (?,?,?,?,?,?,?,?)",
+                [(f.event, f.category, f.group, f.status, f.best, f.low, f.high,
+                  json.dumps([v.to_dict() for v in f.values])) for f in facts])
+            self.conn.executemany(
+                "INSERT INTO anomalies VALUES (?,?,?,?)",
+                [(a.kind, a.doc, a.detail, json.dumps(a.claims)) for a in anomalies])
+            self.conn.execute("DELETE FROM skipped")
+            self.conn.executemany("INSERT OR REPLACE INTO skipped VALUES (?,?)",
+                                  [(s.path, s.reason) for s in skipped])
+
+    # -- reading ---------------------------------------------------------------------------
+    def documents(self) -> list[Document]:
+        docs = []
+        for row in self.conn.execute("SELECT * FROM documents ORDER BY id"):
+            doc = Document(id=row["id"], text=row["text"], path=row["path"] or "",
+                           format=row["format"] or "txt", title=row["title"], url=row["url"],
+                           published=row["published"], publisher=row["publisher"],
+                           encoding=row["encoding"], meta=json.loads(row["meta"] or "{}"))
+            doc.marked = [Span(r["doc"], r["start"], r["end"], r["kind"], r["reason"] or "",
+                               r["source_start"])
+                          for r in self.conn.execute(
+                              'SELECT * FROM spans WHERE doc = ? ORDER BY start', (doc.id,))]
+            docs.append(doc)
+        return docs
+
+    def claims(self) -> list[Claim]:
+        rows = self.conn.execute("SELECT * FROM claims ORDER BY doc, figure_start, id")
+        return [Claim(**{c: row[c] for c in CLAIM_COLUMNS}) for row in rows]
+
+    def facts(self) -> list[Fact]:
+        out = []
+        for row in self.conn.execute('SELECT * FROM facts ORDER BY event, category, "group"'):
+            values = [FactValue(**v) for v in json.loads(row["values"])]
+            out.append(Fact(row["event"], row["category"], row["group"], row["status"],
+                            row["best"], row["low"], row["high"], values))
+        return out
+
+    def anomalies(self) -> list[Anomaly]:
+        return [Anomaly(r["kind"], r["doc"], r["detail"], json.loads(r["claims"]))
+                for r in self.conn.execute("SELECT * FROM anomalies ORDER BY doc, kind")]
+
+    def skipped(self) -> list[Skipped]:
+        return [Skipped(r["path"], r["reason"])
+                for r in self.conn.execute("SELECT * FROM skipped ORDER BY path")]
+
+    def result(self) -> Result:
+        """Everything stored, as the renderers take it."""
+        return Result(self.documents(), self.claims(), self.facts(), self.anomalies(),
+                      self.skipped())
+
+    def counts(self) -> dict[str, Any]:
+        tables = ("documents", "spans", "claims", "facts", "anomalies", "skipped")
+        return {t: self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
