@@ -24,7 +24,7 @@ from accord.evaluate import evaluate, load_gold
 from accord.ingest import Batch, ingest
 from accord.model import Result
 from accord.pipeline import run as run_pipeline
-from accord.present import RENDERERS, claim_record, facts_record, stated
+from accord.present import RENDERERS, claim_record, stated
 from accord.store import Store
 from accord.vocab import load_vocab
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 from collections import defaultdict
 from collections.abc import Callable
@@ -117,7 +118,7 @@ def _segments(text: str, marked: list[Any], claims: list[Claim]) -> list[dict[st
         cuts.update((c.figure_start, c.figure_end))
     points = sorted(cuts)
     out = []
-    for a, b in zip(points, points[1:], strict=False):
+    for a, b in itertools.pairwise(points):
         if a == b:
             continue
         mark = next((s for s in marked if s.start <= a and b <= s.end), None)

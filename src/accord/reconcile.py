@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from accord.model import Anomaly, Claim, Fact, FactValue
 
 #: categories whose figures are counts of what happened to people, compared for swaps
-PEOPLE_CATEGORIES = ("killed", "injured", "missing", "hostage", "arrested", "displaced")
+PEOPLE_CATEGORIES = ("killed", "injured", "missing", "hostage", "arrested", "displaced",
+                     "rescued")
 
 
 def _interval(c: Claim | FactValue) -> tuple[float, float]:
@@ -73,8 +74,8 @@ def build_facts(claims: Iterable[Claim]) -> list[Fact]:
         best = exact[0].value if exact else None
         lows = [v.low if v.low is not None else v.value for v in values]
         highs = [v.high if v.high is not None else v.value for v in values
-                 if v.high is not None or "at_least" not in v.qualifiers
-                 and "more_than" not in v.qualifiers]
+                 if v.high is not None or ("at_least" not in v.qualifiers
+                 and "more_than" not in v.qualifiers)]
         low = min((x for x in lows if x is not None), default=None)
         high = max((x for x in highs if x is not None), default=None)
         facts.append(Fact(event, category, group, _status(members), best, low, high, values))
@@ -135,7 +136,7 @@ def within_document_conflicts(claims: list[Claim]) -> list[Anomaly]:
 
 
 def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
-    """A value for one category that equals a sibling category's value ("487 killed", 487 injured)."""
+    """A value for one category that is a sibling category's value ("487 killed", 487 injured)."""
     best = {(f.event, f.category, f.group): f for f in facts}
     out = []
     for c in claims:

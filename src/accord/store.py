@@ -81,7 +81,8 @@ class Store:
     def _migrate(self) -> None:
         with self.conn:
             self.conn.executescript(SCHEMA)
-            row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            row = self.conn.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if row is None:
                 self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?)",
                                   (str(SCHEMA_VERSION),))

@@ -25,9 +25,13 @@ def view(text: str) -> str:
     return text.translate(_VIEW_TABLE)
 
 
-ABBREVIATIONS = frozenset("""mr mrs ms dr prof st no nos gen lt col sgt capt maj rev jr sr inc ltd
-co corp vs etc e.g i.e u.s u.k u.n jan feb mar apr jun jul aug sep sept oct nov dec fig p pp
-approx est dept govt gov sen rep mt ft hon adv ph.d""".split())
+ABBREVIATIONS = frozenset([
+    "mr", "mrs", "ms", "dr", "prof", "st", "no", "nos", "gen", "lt", "col", "sgt", "capt",
+    "maj", "rev", "jr", "sr", "inc", "ltd", "co", "corp", "vs", "etc", "e.g", "i.e", "u.s",
+    "u.k", "u.n", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+    "nov", "dec", "fig", "p", "pp", "approx", "est", "dept", "govt", "gov", "sen", "rep",
+    "mt", "ft", "hon", "adv", "ph.d",
+])
 
 _END_SPACED = re.compile(r"""[.!?]+["')\]]*(?=\s+["'(\[]?[A-Z0-9])""")
 _END_GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z]|\d)")
@@ -58,7 +62,8 @@ def _ends(line: str) -> list[int]:
 
 
 def sentences(text: str) -> list[Sentence]:
-    """Sentences of ``text`` as offsets; a line break always ends one (news lines are paragraphs)."""
+    """Sentences of ``text`` as offsets; a line break always ends one (a news line is a
+    paragraph)."""
     out: list[Sentence] = []
     plain = view(text)
     paragraph = 0

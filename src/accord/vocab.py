@@ -148,7 +148,8 @@ def _compile_cues(vocab: Vocab, categories: dict[str, Any]) -> None:
             vocab.cues.setdefault(cue.words[0], []).append(cue)
     for bucket in vocab.cues.values():
         bucket.sort(key=lambda c: -len(c.words))
-    vocab.cue_words = frozenset(w for bucket in vocab.cues.values() for c in bucket for w in c.words)
+    vocab.cue_words = frozenset(
+        w for bucket in vocab.cues.values() for c in bucket for w in c.words)
 
 
 def _compile_patterns(entries: dict[str, str], where: str) -> list[tuple[str, re.Pattern[str]]]:
@@ -183,6 +184,8 @@ def compile_vocab(raw: dict[str, Any]) -> Vocab:
         vocab.currency_before = frozenset(str(w).lower() for w in raw["currency_before"])
         vocab.singular_persons = {_words(w, "singular_persons"): "person"
                                   for w in raw["singular_persons"]}
+        for words in vocab.singular_persons:  # "one officer": a singular names a person too
+            vocab.noun_kinds.setdefault(words, "person")
         vocab.the_singular_persons = {_words(w, "the_singular_persons"): "person"
                                       for w in raw["the_singular_persons"]}
         vocab.kin = frozenset(str(w).lower() for w in raw["kin"])

@@ -8,8 +8,9 @@ needs the whole corpus; :func:`accord.extract.events.assign_events` sets it afte
 from __future__ import annotations
 
 from accord.clean import is_marked
-from accord.extract.events import assign_events, contexts, sentence_years
-from accord.extract.figures import figures
+from accord.extract.events import Context, assign_events, contexts, sentence_years
+from accord.extract.figures import Figure, figures
+from accord.extract.tables import table_blocks, table_figures
 from accord.model import Claim, Document
 from accord.text import sentences, tokens, view
 from accord.vocab import Vocab
@@ -17,34 +18,46 @@ from accord.vocab import Vocab
 __all__ = ["assign_events", "extract"]
 
 
+def _claim(doc: Document, fig: Figure, claim_id: str, start: int, end: int,
+           parent: str | None = None, ctx: Context | None = None) -> Claim:
+    return Claim(
+        id=claim_id, doc=doc.id, event="", category=fig.category, group=fig.group,
+        value=fig.value, low=fig.low, high=fig.high, qualifier=fig.qualifier, start=start,
+        end=end, text=doc.text[start:end], figure_start=fig.start, figure_end=fig.end,
+        stated=doc.text[fig.start:fig.end], cue=fig.cue, parent=parent,
+        context_year=ctx.year if ctx else None, context_kind=ctx.kind if ctx else None)
+
+
+def _new_id(doc: Document, fig: Figure, used: set[str]) -> str:
+    claim_id = f"{doc.id}@{fig.start}-{fig.end}"
+    while claim_id in used:
+        claim_id += "+"
+    used.add(claim_id)
+    return claim_id
+
+
 def extract(doc: Document, vocab: Vocab) -> list[Claim]:
     """Claims for every figure in ``doc`` outside its marked (boilerplate, repeated) spans."""
     plain = view(doc.text)
-    sents = [s for s in sentences(doc.text) if not is_marked(doc, s.start, s.end)]
-    toks_of = [tokens(plain, s.start, s.end) for s in sents]
-    ctxs = contexts(sents, toks_of, vocab)
-    years: set[int] = set()
     claims: list[Claim] = []
     used: set[str] = set()
-    for sent, toks, ctx in zip(sents, toks_of, ctxs, strict=True):
+    in_tables: set[int] = set()
+    for block in table_blocks(plain):
+        in_tables.update(start for start, _ in block)
+        if is_marked(doc, block[0][0], block[-1][1]):
+            continue
+        for (row_start, row_end), fig in table_figures(plain, block, vocab):
+            claims.append(_claim(doc, fig, _new_id(doc, fig, used), row_start, row_end))
+    sents = [s for s in sentences(doc.text)
+             if not is_marked(doc, s.start, s.end) and s.start not in in_tables]
+    toks_of = [tokens(plain, s.start, s.end) for s in sents]
+    years: set[int] = set()
+    for sent, toks, ctx in zip(sents, toks_of, contexts(sents, toks_of, vocab), strict=True):
         years.update(sentence_years(toks, vocab))
-        toks = [t for t in toks if not is_marked(doc, t.start, t.end)]
-        found = figures(toks, vocab)
-        ids: list[str] = []
-        for fig in found:
-            claim_id = f"{doc.id}@{fig.start}-{fig.end}"
-            while claim_id in used:
-                claim_id += "+"
-            used.add(claim_id)
-            ids.append(claim_id)
+        found = figures([t for t in toks if not is_marked(doc, t.start, t.end)], vocab)
+        ids = [_new_id(doc, fig, used) for fig in found]
         for claim_id, fig in zip(ids, found, strict=True):
-            claims.append(Claim(
-                id=claim_id, doc=doc.id, event="", category=fig.category, group=fig.group,
-                value=fig.value, low=fig.low, high=fig.high, qualifier=fig.qualifier,
-                start=sent.start, end=sent.end, text=doc.text[sent.start:sent.end],
-                figure_start=fig.start, figure_end=fig.end, stated=doc.text[fig.start:fig.end],
-                cue=fig.cue, parent=ids[fig.parent] if fig.parent is not None else None,
-                context_year=ctx.year, context_kind=ctx.kind,
-            ))
+            parent = ids[fig.parent] if fig.parent is not None else None
+            claims.append(_claim(doc, fig, claim_id, sent.start, sent.end, parent, ctx))
     doc.meta["years"] = sorted(years)
     return claims

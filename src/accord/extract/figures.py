@@ -62,6 +62,8 @@ class Item:
     part_name: str | None = None
     facility: str | None = None
     after_of: bool = False  # "a crowd of thousands": a description, not a count
+    partitive: bool = False  # "Of the 80 passengers, 12 ...": the part says nothing of the whole
+    np_of: bool = False  # "five of the injured": the noun is after "of"
 
 
 @dataclass
@@ -111,6 +113,7 @@ def _noun_phrase(toks: list[Token], item: Item, vocab: Vocab) -> None:
             if kind:
                 head, k = kind, nxt + used
                 words.append(" ".join(t.lower for t in toks[nxt:nxt + used]))
+                item.np_of = True
             break
         if lower in COPULA and not words and k + 1 < len(toks):
             grp, used = _phrase(toks, k + 1 + (toks[k + 1].lower in DETERMINERS), vocab.groups)
@@ -149,8 +152,8 @@ def _noun_phrase(toks: list[Token], item: Item, vocab: Vocab) -> None:
         scanned += used
         if (kind or grp) and not (k < len(toks) and (
                 _phrase(toks, k, vocab.noun_kinds, 2)[0] or _phrase(toks, k, vocab.groups)[0]
-                or toks[k].lower == "and" and group is not None
-                and _phrase(toks, k + 1, vocab.groups)[0] == group)):
+                or (toks[k].lower == "and" and group is not None
+                and _phrase(toks, k + 1, vocab.groups)[0] == group))):
             break  # the head noun ends the phrase ("613 innocent citizens")
     if words and head == "none":
         head = "unknown"
@@ -229,9 +232,11 @@ def _cue_occurrences(toks: list[Token], vocab: Vocab,
 
 
 def _compatible(item: Item, cue: Cue, vocab: Vocab) -> bool:
-    head = "person" if item.head in ("none", "kin") else item.head
+    head = "person" if item.head == "kin" else item.head
     if head == "not_count":
         return False
+    if head == "none":
+        return True  # "another 1,200 damaged": the noun is understood from before
     if cue.heads is not None:
         return head in cue.heads
     return head in vocab.category_heads.get(cue.category, frozenset())
@@ -277,7 +282,8 @@ def _attach_cues(toks: list[Token], items: list[Item], vocab: Vocab) -> None:
         if inside:
             for cue in cues:
                 if _compatible(inside[0], cue, vocab):
-                    inside[0].cues.append((cue, 0, True))
+                    # "five of the injured later died": the verb says more than the noun
+                    inside[0].cues.append((cue, 3 if inside[0].np_of else 0, True))
             continue
         right = [it for it in items if it.m.qi >= end]
         left = [it for it in items if it.np_end <= start]
@@ -302,9 +308,8 @@ def _marker_before(toks: list[Token], qi: int) -> bool:
     for marker in BREAKDOWN:
         n = len(marker)
         if tuple(t.lower for t in toks[k - n:k]) == marker and k - n >= 0:
-            if marker == ("-",) and not (toks[k - 1].start > toks[k - 2].end):
-                return False
-            return True
+            # a dash counts only with a space before it ("121 people - 113 women")
+            return marker != ("-",) or toks[k - 1].start > toks[k - 2].end
     return False
 
 
@@ -319,6 +324,7 @@ def _link(toks: list[Token], items: list[Item]) -> None:
             cur.head in ("body", "family", "building", "polity"))
         if _partitive(toks, prev, cur):
             cur.parent = n - 1
+            cur.partitive = True
             continue
         if between and all(t.lower in GLUE for t in between) and not prev.verb_after and same_kind:
             cur.chain = prev.chain
@@ -371,7 +377,7 @@ def _inherit(toks: list[Token], items: list[Item]) -> None:
             if not donors and item.parent is not None and items[item.parent].category:
                 donors = [items[item.parent]]
             if not donors:
-                donors = [o for o in items if o.parent == n and o.category]
+                donors = [o for o in items if o.parent == n and o.category and not o.partitive]
             if not donors and n > 0 and items[n - 1].category and not items[n - 1].m.implicit:
                 prev = items[n - 1]
                 cue_end = max((k for k in range(prev.np_end, item.m.qi)
@@ -386,7 +392,7 @@ def _inherit(toks: list[Token], items: list[Item]) -> None:
 
 def _facility(toks: list[Token], vocab: Vocab) -> str | None:
     """"in Etah hospital": the place a toll was counted at, as a group name."""
-    for k, tok in enumerate(toks):
+    for k in range(len(toks)):
         kind, used = _phrase(toks, k, vocab.facilities, 3)
         if not kind:
             continue

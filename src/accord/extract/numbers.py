@@ -117,12 +117,12 @@ def parse_number(toks: list[Token], k: int, vocab: Vocab) -> tuple[int, int, boo
     if used:
         return value * 2, k + used, True, True
     value, used = _phrase_at(toks, k, vocab.number_phrases)
-    if used:
+    words_value, words_end = _word_number(toks, k, vocab)
+    if used and k + used >= words_end:  # "a dozen", but "one hundred and one" in full
         scale = _scale_at(toks, k + used, vocab)
         return (value * scale if scale else value), k + used + (1 if scale else 0), False, True
-    value, end = _word_number(toks, k, vocab)
-    if end > k:
-        return value, end, False, True
+    if words_end > k:
+        return words_value, words_end, False, True
     return None
 
 
@@ -158,7 +158,8 @@ def _range_after(toks: list[Token], first: int, end: int, vocab: Vocab) -> tuple
     joint = toks[end].lower
     if joint not in CONNECT_RANGE and joint != "or":
         return None
-    if joint == "-" and toks[end].start != toks[end - 1].end and toks[end + 1].start == toks[end].end:
+    spaced_before = toks[end].start != toks[end - 1].end
+    if joint == "-" and spaced_before and toks[end + 1].start == toks[end].end:
         return None  # "20 -of": a dash of apposition, not a range
     parsed = parse_number(toks, end + 1, vocab)
     if parsed is None or parsed[2]:
@@ -207,6 +208,9 @@ def find_mentions(toks: list[Token], vocab: Vocab) -> list[Mention]:
         if rng is not None:
             high, high_end = rng
             low = _thousands_fix(value, toks[start], high, toks[end + 1])
+            high_scale = _scale_at(toks, high_end - 1, vocab)
+            if high_scale and low < high_scale and not _scale_at(toks, end, vocab):
+                low *= high_scale  # "2-3 million": the scale is said once, for both ends
             low_scale = _scale_at(toks, high_end, vocab)
             if low_scale and not _scale_at(toks, end, vocab):
                 low, high = low * low_scale, high * low_scale
@@ -322,13 +326,13 @@ def _reason(toks: list[Token], m: Mention, vocab: Vocab) -> str | None:
     if prev and prev.text == "(" and nxt and nxt.text == ")" and m.i >= 2 and (
             toks[m.i - 2].text[:1].isupper()):
         return "an age after a name"
-    if nxt_word == "-" and after_dash in {"year", "month", "week", "day"} or (
+    if (nxt_word == "-" and after_dash in {"year", "month", "week", "day"}) or (
             nxt_word in {"year", "years"} and _word(toks, m.j + 1) == "old") or (
             _prev_word(toks, m.i) == "aged") or (
             _prev_word(toks, m.i) == "of" and _word(toks, m.i - 2) == "age"):
         return "an age or a duration"
     before = _prev_word(toks, m.qi)
-    if prev is not None and prev.text in "$€£¥₹" or before in vocab.currency_before:
+    if (prev is not None and prev.text in "$€£¥₹") or before in vocab.currency_before:
         return "a sum of money"
     if before in vocab.label_before and not (m.words and before == "no"):
         return LABEL

@@ -1,0 +1,50 @@
+"""Shared fixtures: the bundled corpora, a real SQLite path, the CLI runner, case loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from accord.vocab import Vocab, load_vocab
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+CASES = Path(__file__).resolve().parent / "cases"
+
+
+def load_cases(stage: str) -> list[Any]:
+    """Every case of ``cases/<stage>/*.yaml`` as a pytest param named file::case."""
+    params = []
+    for path in sorted((CASES / stage).glob("*.yaml")):
+        for case in yaml.safe_load(path.read_text("utf-8")):
+            params.append(pytest.param(case, id=f"{path.stem}::{case['name']}"))
+    return params
+
+
+@pytest.fixture(scope="session")
+def vocab() -> Vocab:
+    return load_vocab()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "accord.db"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def khojaly() -> Path:
+    return EXAMPLES / "khojaly"
+
+
+@pytest.fixture(scope="session")
+def hathras() -> Path:
+    return EXAMPLES / "hathras-stampede-2024"

@@ -1,0 +1,67 @@
+"""Reconcile: facts, agreement and conflict, low/best/high, anomalies."""
+
+from __future__ import annotations
+
+from accord.ingest import text_document
+from accord.pipeline import analyse
+from accord.reconcile import compatible
+from accord.vocab import Vocab
+
+REPORTS = {
+    "a.txt": "The ferry sank off the island on Friday. Officials said 86 people died "
+             "and 140 were rescued. The dead included 30 children.",
+    "b.txt": "At least 86 passengers were killed when the ferry sank, and 140 were rescued "
+             "by fishermen. Among the dead were 31 children.",
+    "c.txt": "The ferry disaster killed 92 people, including 930 children, the coast guard said. "
+             "Later the agency said 86 people died. It added that 140 people were killed "
+             "and 140 were rescued.",
+}
+
+
+def result_of(vocab: Vocab) -> object:
+    docs = [text_document(name, text) for name, text in REPORTS.items()]
+    return analyse(docs, vocab)
+
+
+def fact(result: object, category: str, group: str) -> object:
+    return next(f for f in result.facts if (f.category, f.group) == (category, group))
+
+
+def test_facts_values_and_status(vocab: Vocab) -> None:
+    result = result_of(vocab)
+    killed = fact(result, "killed", "all")
+    assert killed.status == "conflict"
+    assert killed.best == 86
+    assert (killed.low, killed.high) == (86, 140)
+    # "86" and "at least 86" are different statements, each with who states it
+    by_stated = {(v.value, v.high): v for v in killed.values}
+    assert sorted(by_stated[(86, 86)].docs) == ["a.txt", "c.txt"]
+    assert by_stated[(86, None)].docs == ["b.txt"] and by_stated[(86, None)].qualifiers == [
+        "at_least"]
+    assert by_stated[(92, 92)].docs == ["c.txt"]
+    rescued = fact(result, "rescued", "all")
+    assert rescued.status == "agree" and rescued.best == 140
+
+
+def test_anomalies(vocab: Vocab) -> None:
+    result = result_of(vocab)
+    kinds = {(a.kind, a.doc) for a in result.anomalies}
+    assert ("subgroup_exceeds_total", "c.txt") in kinds
+    assert ("within_document_conflict", "c.txt") in kinds
+    assert ("category_swap", "c.txt") in kinds
+    assert not any(a.doc in ("a.txt", "b.txt") for a in result.anomalies)
+    swap = next(a for a in result.anomalies if a.kind == "category_swap")
+    assert "140 killed" in swap.detail and "rescued" in swap.detail
+    claims = {c.id: c for c in result.claims}
+    assert all(cid in claims for a in result.anomalies for cid in a.claims)
+
+
+def test_single_source_and_compatibility(vocab: Vocab) -> None:
+    docs = [text_document("only.txt", "The blaze destroyed 12 houses."),
+            text_document("x.txt", "More than 7,000 people lived in the town."),
+            text_document("y.txt", "About 7,000 people lived in the town.")]
+    result = analyse(docs, vocab)
+    assert fact(result, "damaged_buildings", "all").status == "single_source"
+    assert fact(result, "population", "all").status == "agree"
+    a, b = (c for c in result.claims if c.category == "population")
+    assert compatible(a, b)

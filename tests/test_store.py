@@ -1,0 +1,84 @@
+"""Store: a real SQLite file; re-runs replace rows; a failed write leaves what was stored."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from accord.errors import StoreError
+from accord.ingest import text_document
+from accord.model import Claim
+from accord.pipeline import run
+from accord.store import SCHEMA_VERSION, Store
+
+
+def test_run_twice_does_not_duplicate(khojaly: Path, db_path: Path) -> None:
+    first = run([str(khojaly)], db_path)
+    with Store(db_path) as store:
+        counts = store.counts()
+    second = run([str(khojaly)], db_path)
+    with Store(db_path) as store:
+        assert store.counts() == counts
+    assert counts["documents"] == 5
+    assert counts["claims"] == len(first.claims) == len(second.claims)
+    assert counts["facts"] == len(first.facts)
+
+
+def test_store_round_trip(khojaly: Path, db_path: Path) -> None:
+    result = run([str(khojaly)], db_path)
+    with Store(db_path) as store:
+        back = store.result()
+    assert [c.id for c in back.claims] == sorted(c.id for c in result.claims) or len(
+        back.claims) == len(result.claims)
+    assert {(f.event, f.category, f.group, f.best) for f in back.facts} == {
+        (f.event, f.category, f.group, f.best) for f in result.facts}
+    docs = {d.id: d for d in back.documents}
+    for claim in back.claims:
+        text = docs[claim.doc].text
+        assert text[claim.start:claim.end] == claim.text
+        assert text[claim.figure_start:claim.figure_end] == claim.stated
+    assert any(s.kind == "repeat" for s in docs["001_7b68217e28d426c6.txt"].marked)
+
+
+def test_claims_table_has_the_contract_columns(khojaly: Path, db_path: Path) -> None:
+    run([str(khojaly)], db_path)
+    conn = sqlite3.connect(db_path)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(claims)")}
+    assert {"doc", "event", "category", "group", "value", "low", "high", "qualifier", "start",
+            "end", "text", "id"} <= columns
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+
+
+def test_a_failed_document_write_keeps_what_was_stored(db_path: Path) -> None:
+    good = text_document("good.txt", "Four people died.")
+    claim = Claim(id="dup", doc="bad.txt", event="e", category="killed", group="all", value=1,
+                  low=1, high=1, qualifier="exact", start=0, end=4, text="x", figure_start=0,
+                  figure_end=1, stated="1")
+    with Store(db_path) as store:
+        store.save_document(good, [])
+        bad = text_document("bad.txt", "One died.")
+        with pytest.raises(sqlite3.IntegrityError):
+            store.save_document(bad, [claim, claim])  # the same claim id twice
+        assert [d.id for d in store.documents()] == ["good.txt"]
+        assert store.claims() == []
+
+
+def test_newer_schema_is_refused(db_path: Path) -> None:
+    Store(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                 (str(SCHEMA_VERSION + 1),))
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer accord"):
+        Store(db_path)
+
+
+def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("this is not sqlite " * 100, "utf-8")
+    with pytest.raises(StoreError, match=r"notes\.db"):
+        Store(path)
