@@ -42,9 +42,9 @@ def _is_masthead(line: str, index: int, vocab: Vocab) -> bool:
     )
 
 
-def boilerplate_spans(doc: Document, vocab: Vocab) -> list[Span]:
+def boilerplate_spans(doc: Document, vocab: Vocab, plain: str | None = None) -> list[Span]:
     """Spans of lines (and inline codes) that are site furniture, not the report."""
-    plain = view(doc.text)
+    plain = view(doc.text) if plain is None else plain
     spans: list[Span] = []
     for index, (start, end) in enumerate(_lines(plain)):
         line = plain[start:end]
@@ -64,15 +64,15 @@ def _key(text: str) -> str:
     return " ".join(_WORDS.findall(text.lower()))
 
 
-def repeat_spans(doc: Document, skip: list[Span]) -> list[Span]:
+def repeat_spans(doc: Document, skip: list[Span], plain: str | None = None) -> list[Span]:
     """Sentences printed again later in the same document, merged into passages.
 
     The first copy is the one kept; each later copy is marked with where the first starts.
     """
-    plain = view(doc.text)
+    plain = view(doc.text) if plain is None else plain
     seen: dict[str, int] = {}
     spans: list[Span] = []
-    for sent in sentences(doc.text):
+    for sent in sentences(doc.text, plain):
         if any(s.start <= sent.start and sent.end <= s.end for s in skip):
             continue
         key = _key(plain[sent.start:sent.end])
@@ -93,8 +93,9 @@ def repeat_spans(doc: Document, skip: list[Span]) -> list[Span]:
 
 def clean(doc: Document, vocab: Vocab) -> Document:
     """Mark boilerplate and repeated passages of ``doc`` (its text is left as it is)."""
-    marked = boilerplate_spans(doc, vocab)
-    marked += repeat_spans(doc, marked)
+    plain = view(doc.text)
+    marked = boilerplate_spans(doc, vocab, plain)
+    marked += repeat_spans(doc, marked, plain)
     doc.marked = sorted(marked, key=lambda s: (s.start, s.end))
     return doc
 

@@ -38,7 +38,7 @@ _END_GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z]|\d)")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)[.!?]+[\"')\]]*$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sentence:
     start: int
     end: int
@@ -61,11 +61,11 @@ def _ends(line: str) -> list[int]:
     return sorted(set(ends))
 
 
-def sentences(text: str) -> list[Sentence]:
+def sentences(text: str, plain: str | None = None) -> list[Sentence]:
     """Sentences of ``text`` as offsets; a line break always ends one (a news line is a
     paragraph)."""
     out: list[Sentence] = []
-    plain = view(text)
+    plain = view(text) if plain is None else plain
     paragraph = 0
     pos = 0
     for line in plain.split("\n"):
@@ -85,7 +85,7 @@ def sentences(text: str) -> list[Sentence]:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     text: str
     lower: str

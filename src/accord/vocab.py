@@ -21,6 +21,25 @@ from accord.errors import VocabError
 VOCAB_FILES = ("numbers", "qualifiers", "categories", "nouns", "groups", "boilerplate", "events")
 
 
+class Phrases(dict[tuple[str, ...], Any]):
+    """A table of word phrases that knows their first words, so a miss costs one lookup."""
+
+    def __init__(self, items: dict[tuple[str, ...], Any] | None = None) -> None:
+        super().__init__(items or {})
+        self.firsts = frozenset(k[0] for k in self)
+        self.longest = max((len(k) for k in self), default=0)
+
+    def match(self, words: list[str], k: int, longest: int = 8) -> tuple[Any, int]:
+        """The longest phrase starting at ``words[k]``: (value, length) or (None, 0)."""
+        if k >= len(words) or words[k] not in self.firsts:
+            return None, 0
+        for length in range(min(longest, self.longest, len(words) - k), 0, -1):
+            key = tuple(words[k:k + length])
+            if key in self:
+                return self[key], length
+        return None, 0
+
+
 @dataclass(frozen=True)
 class Cue:
     """A phrase near a figure that says what the figure counts."""
@@ -40,23 +59,24 @@ class Vocab:
     units: dict[str, int] = field(default_factory=dict)
     tens: dict[str, int] = field(default_factory=dict)
     scales: dict[str, int] = field(default_factory=dict)
-    number_phrases: dict[tuple[str, ...], int] = field(default_factory=dict)
-    vague: dict[tuple[str, ...], int] = field(default_factory=dict)
-    qualifiers_before: dict[tuple[str, ...], str] = field(default_factory=dict)
-    qualifiers_after: dict[tuple[str, ...], str] = field(default_factory=dict)
+    number_phrases: Phrases = field(default_factory=Phrases)
+    vague: Phrases = field(default_factory=Phrases)
+    qualifiers_before: Phrases = field(default_factory=Phrases)
+    qualifiers_after: Phrases = field(default_factory=Phrases)
     cues: dict[str, list[Cue]] = field(default_factory=dict)
     category_heads: dict[str, frozenset[str]] = field(default_factory=dict)
-    group_cues: dict[tuple[str, ...], str] = field(default_factory=dict)
-    facilities: dict[tuple[str, ...], str] = field(default_factory=dict)
-    noun_kinds: dict[tuple[str, ...], str] = field(default_factory=dict)
+    group_cues: Phrases = field(default_factory=Phrases)
+    facilities: Phrases = field(default_factory=Phrases)
+    noun_kinds: Phrases = field(default_factory=Phrases)
     not_counts: frozenset[str] = frozenset()
     label_before: frozenset[str] = frozenset()
     currency_before: frozenset[str] = frozenset()
-    singular_persons: dict[tuple[str, ...], str] = field(default_factory=dict)
-    the_singular_persons: dict[tuple[str, ...], str] = field(default_factory=dict)
+    singular_persons: Phrases = field(default_factory=Phrases)
+    the_singular_persons: Phrases = field(default_factory=Phrases)
     kin: frozenset[str] = frozenset()
+    kin_phrases: Phrases = field(default_factory=Phrases)
     months: frozenset[str] = frozenset()
-    groups: dict[tuple[str, ...], str] = field(default_factory=dict)
+    groups: Phrases = field(default_factory=Phrases)
     subgroups: frozenset[str] = frozenset()
     age_groups: dict[str, tuple[int, int]] = field(default_factory=dict)
     line_patterns: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
@@ -65,6 +85,7 @@ class Vocab:
     masthead_max_words: int = 8
     masthead_within_lines: int = 4
     cue_words: frozenset[str] = frozenset()
+    number_firsts: frozenset[str] = frozenset()  # words a number in words can start with
     event_kinds: frozenset[str] = frozenset()
     commemoration: frozenset[str] = frozenset()
     time_bounds: frozenset[str] = frozenset()
@@ -115,14 +136,14 @@ def _words(phrase: object, where: str) -> tuple[str, ...]:
     return tuple(str(phrase).lower().split())
 
 
-def _phrase_map(entries: dict[str, Any], where: str) -> dict[tuple[str, ...], str]:
+def _phrase_map(entries: dict[str, Any], where: str) -> Phrases:
     out: dict[tuple[str, ...], str] = {}
     for name, phrases in entries.items():
         if not isinstance(phrases, list):
             raise VocabError(f"{where}.{name}: expected a list of phrases")
         for phrase in phrases:
             out[_words(phrase, f"{where}.{name}")] = name
-    return out
+    return Phrases(out)
 
 
 def _compile_cues(vocab: Vocab, categories: dict[str, Any]) -> None:
@@ -171,24 +192,29 @@ def compile_vocab(raw: dict[str, Any]) -> Vocab:
         vocab.units = {str(k).lower(): int(v) for k, v in raw["units"].items()}
         vocab.tens = {str(k).lower(): int(v) for k, v in raw["tens"].items()}
         vocab.scales = {str(k).lower(): int(v) for k, v in raw["scales"].items()}
-        vocab.number_phrases = {_words(k, "phrases"): int(v) for k, v in raw["phrases"].items()}
-        vocab.vague = {_words(k, "vague"): int(v) for k, v in raw["vague"].items()}
+        vocab.number_phrases = Phrases({_words(k, "phrases"): int(v)
+                                        for k, v in raw["phrases"].items()})
+        vocab.vague = Phrases({_words(k, "vague"): int(v) for k, v in raw["vague"].items()})
         vocab.qualifiers_before = _phrase_map(raw["qualifiers"], "qualifiers")
         vocab.qualifiers_after = _phrase_map(raw.get("after") or {}, "after")
         _compile_cues(vocab, raw["categories"])
         vocab.group_cues = _phrase_map(raw.get("group_cues") or {}, "group_cues")
-        vocab.facilities = {_words(f, "facilities"): "facility" for f in raw.get("facilities", [])}
+        vocab.facilities = Phrases({_words(f, "facilities"): "facility"
+                                    for f in raw.get("facilities", [])})
         vocab.noun_kinds = _phrase_map(raw["kinds"], "kinds")
         vocab.not_counts = frozenset(_words(w, "not_counts")[0] for w in raw["not_counts"])
         vocab.label_before = frozenset(_words(w, "label_before")[0] for w in raw["label_before"])
         vocab.currency_before = frozenset(str(w).lower() for w in raw["currency_before"])
-        vocab.singular_persons = {_words(w, "singular_persons"): "person"
-                                  for w in raw["singular_persons"]}
+        vocab.singular_persons = Phrases({_words(w, "singular_persons"): "person"
+                                          for w in raw["singular_persons"]})
+        kinds = dict(vocab.noun_kinds)
         for words in vocab.singular_persons:  # "one officer": a singular names a person too
-            vocab.noun_kinds.setdefault(words, "person")
-        vocab.the_singular_persons = {_words(w, "the_singular_persons"): "person"
-                                      for w in raw["the_singular_persons"]}
+            kinds.setdefault(words, "person")
+        vocab.noun_kinds = Phrases(kinds)
+        vocab.the_singular_persons = Phrases({_words(w, "the_singular_persons"): "person"
+                                              for w in raw["the_singular_persons"]})
         vocab.kin = frozenset(str(w).lower() for w in raw["kin"])
+        vocab.kin_phrases = Phrases({(w,): "kin" for w in vocab.kin})
         vocab.months = frozenset(str(w).lower() for w in raw["months"])
         vocab.groups = _phrase_map(raw["groups"], "groups")
         vocab.subgroups = frozenset(raw["subgroups"])
@@ -201,6 +227,8 @@ def compile_vocab(raw: dict[str, Any]) -> Vocab:
                                         for w in raw["commemoration"])
         vocab.time_bounds = frozenset(_words(w, "time_bounds")[0] for w in raw["time_bounds"])
         vocab.not_places = frozenset(_words(w, "not_places")[0] for w in raw["not_places"])
+        vocab.number_firsts = frozenset(vocab.units) | frozenset(vocab.tens) | (
+            vocab.number_phrases.firsts | vocab.vague.firsts | {"between", "from"})
         masthead = raw.get("masthead") or {}
         vocab.masthead_words = frozenset(str(w).lower() for w in masthead.get("words", []))
         vocab.masthead_max_words = int(masthead.get("max_words", 8))

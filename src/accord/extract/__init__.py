@@ -48,7 +48,7 @@ def extract(doc: Document, vocab: Vocab) -> list[Claim]:
             continue
         for (row_start, row_end), fig in table_figures(plain, block, vocab):
             claims.append(_claim(doc, fig, _new_id(doc, fig, used), row_start, row_end))
-    sents = [s for s in sentences(doc.text)
+    sents = [s for s in sentences(doc.text, plain)
              if not is_marked(doc, s.start, s.end) and s.start not in in_tables]
     toks_of = [tokens(plain, s.start, s.end) for s in sents]
     years: set[int] = set()

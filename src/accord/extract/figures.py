@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from accord.extract.numbers import Mention, find_mentions
 from accord.text import Token, slug
-from accord.vocab import Cue, Vocab
+from accord.vocab import Cue, Phrases, Vocab
 
 HARD = {";", ":", "(", ")", "[", "]", "|"}
 GLUE = {",", "and", "or", "as", "well", "plus"}
@@ -82,13 +82,12 @@ class Figure:
     parent: int | None  # index into the sentence's figures
 
 
-def _phrase(toks: list[Token], k: int, table: dict[tuple[str, ...], str],
+def _phrase(toks: list[Token], k: int, table: Phrases,
             longest: int = 4) -> tuple[str | None, int]:
-    for length in range(longest, 0, -1):
-        words = tuple(t.lower for t in toks[k:k + length])
-        if len(words) == length and words in table:
-            return table[words], length
-    return None, 0
+    if k >= len(toks) or toks[k].lower not in table.firsts:
+        return None, 0
+    value, used = table.match([t.lower for t in toks[k:k + longest]], 0, longest)
+    return (value, used) if used else (None, 0)
 
 
 def _noun_phrase(toks: list[Token], item: Item, vocab: Vocab) -> None:
@@ -171,12 +170,13 @@ def _implicit_items(toks: list[Token], taken: set[int], vocab: Vocab) -> list[It
         if k in taken or tok.kind != "word":
             continue
         lower = tok.lower
+        table: Phrases
         if lower in DETERMINERS:
             table = vocab.singular_persons
         elif lower == "the":
             table = vocab.the_singular_persons
         elif lower in POSSESSIVES:
-            table = {w: "kin" for w in ((x,) for x in vocab.kin)}
+            table = vocab.kin_phrases
         else:
             continue
         j = k + 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accord.text import Token
-from accord.vocab import Vocab
+from accord.vocab import Phrases, Vocab
 
 CONNECT_RANGE = {"-", "to"}
 LABEL = "a label or reference number"
@@ -52,14 +52,12 @@ def _scale_at(toks: list[Token], k: int, vocab: Vocab) -> int:
     return 0
 
 
-def _phrase_at(toks: list[Token], k: int, table: dict[tuple[str, ...], int]) -> tuple[int, int]:
+def _phrase_at(toks: list[Token], k: int, table: Phrases) -> tuple[int, int]:
     """Longest phrase of ``table`` starting at token k: (value, tokens used) or (0, 0)."""
-    best = (0, 0)
-    for length in (4, 3, 2, 1):
-        words = tuple(t.lower for t in toks[k:k + length])
-        if len(words) == length and words in table:
-            return table[words], length
-    return best
+    if toks[k].lower not in table.firsts:
+        return 0, 0
+    value, used = table.match([t.lower for t in toks[k:k + table.longest]], 0)
+    return (value, used) if used else (0, 0)
 
 
 def _word_number(toks: list[Token], k: int, vocab: Vocab) -> tuple[int, int]:
@@ -128,7 +126,7 @@ def parse_number(toks: list[Token], k: int, vocab: Vocab) -> tuple[int, int, boo
 
 def _qualifier_before(toks: list[Token], i: int, vocab: Vocab) -> tuple[str, int]:
     for length in (4, 3, 2, 1):
-        if i - length < 0:
+        if i - length < 0 or toks[i - length].lower not in vocab.qualifiers_before.firsts:
             continue
         words = tuple(t.lower for t in toks[i - length:i])
         if words in vocab.qualifiers_before:
@@ -137,11 +135,8 @@ def _qualifier_before(toks: list[Token], i: int, vocab: Vocab) -> tuple[str, int
 
 
 def _qualifier_after(toks: list[Token], j: int, vocab: Vocab) -> tuple[str | None, int]:
-    for length in (2, 1):
-        words = tuple(t.lower for t in toks[j:j + length])
-        if len(words) == length and words in vocab.qualifiers_after:
-            return vocab.qualifiers_after[words], j + length
-    return None, j
+    value, used = _phrase_at(toks, j, vocab.qualifiers_after) if j < len(toks) else (0, 0)
+    return (str(value), j + used) if used else (None, j)
 
 
 def _thousands_fix(low: int, low_tok: Token, high: int, high_tok: Token) -> int:
@@ -178,7 +173,7 @@ def find_mentions(toks: list[Token], vocab: Vocab) -> list[Mention]:
     k = 0
     while k < len(toks):
         tok = toks[k]
-        if tok.kind not in ("num", "word"):
+        if tok.kind != "num" and (tok.kind != "word" or tok.lower not in vocab.number_firsts):
             k += 1
             continue
         between = tok.lower == "between" or tok.lower == "from"
