@@ -46,8 +46,11 @@ def _real_skips(batch_or_result: Batch | Result) -> list[Any]:
 
 def _report_skips(batch: Batch) -> None:
     for s in batch.skipped:
-        style = "dim" if s.reason.startswith("ignored:") else "yellow"
-        err.print(f"[{style}]skipped[/] {s.path}: {s.reason}", highlight=False, markup=True)
+        if s.reason.startswith("ignored:"):
+            err.print(f"ignored {s.path}: {s.reason.removeprefix('ignored: ')}", highlight=False,
+                      style="dim")
+        else:
+            err.print(f"skipped {s.path}: {s.reason}", highlight=False, style="yellow")
 
 
 def _analyse(paths: tuple[str, ...], vocab_files: tuple[str, ...], db: str | None) -> Result:
