@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from accord.model import Document, Span
+from accord.reuse import self_repeats
 from accord.text import sentences, view
 from accord.vocab import Vocab
 
@@ -65,10 +66,23 @@ def _key(text: str) -> str:
 
 
 def repeat_spans(doc: Document, skip: list[Span], plain: str | None = None) -> list[Span]:
-    """Sentences printed again later in the same document, merged into passages.
+    """Passages printed again later in the same document.
 
-    The first copy is the one kept; each later copy is marked with where the first starts.
+    Two finders, merged: whole sentences repeated word for word (short ones included), and
+    the reuse stage's alignment of the document with itself (near-verbatim passages). The
+    first copy is the one kept; each later copy is marked with where the first starts.
     """
+    spans = _repeated_sentences(doc, skip, plain) + self_repeats(doc, skip=skip)
+    merged: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if merged and span.start <= merged[-1].end:
+            merged[-1].end = max(merged[-1].end, span.end)
+        else:
+            merged.append(span)
+    return merged
+
+
+def _repeated_sentences(doc: Document, skip: list[Span], plain: str | None) -> list[Span]:
     plain = view(doc.text) if plain is None else plain
     seen: dict[str, int] = {}
     spans: list[Span] = []

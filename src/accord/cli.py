@@ -226,6 +226,46 @@ def eval_(paths: tuple[str, ...], gold: str, as_json: bool, show_errors: bool,
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table",
+              show_default=True)
+@vocab_option
+def reuse(paths: tuple[str, ...], fmt: str, vocab_files: tuple[str, ...]) -> None:
+    """Print the pairs of documents that share passages, with the share of each in the other.
+
+    Example:
+
+        accord reuse examples/khojaly --format table
+    """
+    try:
+        result = _analyse(paths, vocab_files, None)
+    except AccordError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if fmt == "json":
+        click.echo(json.dumps({"pairs": result.pairs, "groups": result.groups,
+                               "reuse": [r.to_dict() for r in result.reuse],
+                               "fingerprints": result.fingerprints},
+                              ensure_ascii=False, indent=1))
+        return
+    table = Table("a", "b", "passages", "a inside b", "b inside a", "near-duplicate", "lineage")
+    for p in result.pairs:
+        arrow = f"{p['from']} -> {p['to']}" if p["directed"] else "undated: no direction"
+        table.add_row(p["a"], p["b"], str(p["passages"]), f"{p['a_in_b']:.0%}",
+                      f"{p['b_in_a']:.0%}", "yes" if p["near_duplicate"] else "", arrow)
+    console = Console()
+    console.print(table)
+    console.print(f"{len(result.groups)} reuse groups: "
+                  + "; ".join(", ".join(g) for g in result.groups), highlight=False)
+    if result.fingerprints:
+        prints = Table("a", "b", "shared figures", "similarity", "shared wording")
+        for f in result.fingerprints:
+            prints.add_row(f["a"], f["b"], str(f["shared"]), f"{f['similarity']:.2f}",
+                           "yes" if f["shared_wording"] else "no")
+        console.print("Documents stating the same set of figures:")
+        console.print(prints)
+
+
+@cli.command()
 @click.argument("db", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
               help="File to write.")

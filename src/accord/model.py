@@ -110,6 +110,9 @@ class FactValue:
     qualifiers: list[str]
     docs: list[str]
     claims: list[str]
+    #: how many independent reuse groups (documents that share no text) state this value
+    independent_groups: int | None = None
+    single_lineage: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -131,6 +134,7 @@ class Fact:
     low: int | None
     high: int | None
     values: list[FactValue]
+    independent_groups: int | None = None
 
     @property
     def docs(self) -> list[str]:
@@ -192,3 +196,9 @@ class Result:
     anomalies: list[Anomaly]
     skipped: list[Skipped] = field(default_factory=list)
     reuse: list[ReuseLink] = field(default_factory=list)
+    #: reuse groups: documents connected by shared passages
+    groups: list[list[str]] = field(default_factory=list)
+    #: document pairs that share text: share of each in the other, near-duplicate, lineage
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+    #: document pairs stating the same set of figures, shared wording or not
+    fingerprints: list[dict[str, Any]] = field(default_factory=list)

@@ -16,7 +16,8 @@ from accord.clean import clean
 from accord.extract import assign_events, extract
 from accord.ingest import Batch, ingest
 from accord.model import Claim, Document, Result
-from accord.reconcile import reconcile
+from accord.reconcile import fingerprints, reconcile
+from accord.reuse import ReuseSettings, find_reuse
 from accord.store import Store
 from accord.vocab import Vocab, load_vocab
 
@@ -31,6 +32,17 @@ def process_document(doc: Document, vocab: Vocab) -> tuple[Document, list[Claim]
     return doc, extract(doc, vocab)
 
 
+def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
+                  reuse_settings: ReuseSettings | None = None) -> Result:
+    """What needs the whole corpus: event ids, reuse groups, facts, anomalies, fingerprints."""
+    assign_events(docs, claims, vocab)
+    report = find_reuse(docs, reuse_settings)
+    facts, anomalies = reconcile(claims, report.groups)
+    sharing = {frozenset((p["a"], p["b"])) for p in report.pairs}
+    return Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
+                  pairs=report.pairs, fingerprints=fingerprints(claims, sharing))
+
+
 def analyse(docs: list[Document], vocab: Vocab, *, progress: Progress | None = None) -> Result:
     """Run every stage in memory, without a store: the library's one-call entry point."""
     claims: list[Claim] = []
@@ -39,19 +51,15 @@ def analyse(docs: list[Document], vocab: Vocab, *, progress: Progress | None = N
         claims.extend(found)
         if progress:
             progress(doc)
-    assign_events(docs, claims, vocab)
-    facts, anomalies = reconcile(claims)
-    return Result(docs, claims, facts, anomalies)
+    return corpus_stages(docs, claims, vocab)
 
 
 def finish(store: Store, vocab: Vocab) -> Result:
-    """Assign events and reconcile over everything the store holds; save and return it."""
-    docs = store.documents()
-    claims = store.claims()
-    assign_events(docs, claims, vocab)
-    facts, anomalies = reconcile(claims)
-    store.save_results(facts, anomalies, store.skipped(), claims)
-    return Result(docs, claims, facts, anomalies, store.skipped())
+    """Run the corpus stages over everything the store holds; save and return the result."""
+    result = corpus_stages(store.documents(), store.claims(), vocab)
+    result.skipped = store.skipped()
+    store.save_results(result)
+    return result
 
 
 def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = (),
@@ -73,6 +81,6 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
             store.save_document(doc, claims)
             if progress:
                 progress(doc)
-        store.save_results([], [], batch.skipped)
+        store.save_skipped(batch.skipped)
         result = finish(store, vocab)
     return result

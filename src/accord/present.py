@@ -37,6 +37,10 @@ def facts_record(result: Result) -> dict[str, Any]:
         "facts": [f.to_dict() for f in result.facts],
         "anomalies": [a.to_dict() for a in result.anomalies],
         "skipped": [s.to_dict() for s in result.skipped],
+        "reuse": [r.to_dict() for r in result.reuse],
+        "groups": result.groups,
+        "reuse_pairs": result.pairs,
+        "fingerprints": result.fingerprints,
         "boilerplate": [
             {"doc": s.doc, "start": s.start, "end": s.end, "kind": s.kind, "reason": s.reason}
             for d in result.documents for s in d.marked],

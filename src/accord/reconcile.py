@@ -12,6 +12,9 @@ from collections.abc import Iterable
 
 from accord.model import Anomaly, Claim, Fact, FactValue
 
+FINGERPRINT_MIN_SHARED = 3
+FINGERPRINT_MIN_SIMILARITY = 0.3
+
 #: categories whose figures are counts of what happened to people, compared for swaps
 PEOPLE_CATEGORIES = ("killed", "injured", "missing", "hostage", "arrested", "displaced",
                      "rescued")
@@ -163,9 +166,53 @@ def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
     return out
 
 
-def reconcile(claims: list[Claim]) -> tuple[list[Fact], list[Anomaly]]:
-    """Facts and anomalies for every claim of a corpus."""
+def independence(facts: list[Fact], groups: list[list[str]]) -> None:
+    """Count, for every value and fact, the independent reuse groups that state it.
+
+    Documents in one reuse group share text; five relays of one press release are one group.
+    A document that shares text with no other is a group of its own.
+    """
+    group_of = {doc: n for n, members in enumerate(groups) for doc in members}
+    for fact in facts:
+        for value in fact.values:
+            value.independent_groups = len({group_of.get(d, d) for d in value.docs})
+            value.single_lineage = value.independent_groups == 1
+        fact.independent_groups = len({group_of.get(d, d) for d in fact.docs})
+
+
+def _figure(c: Claim) -> tuple[str, str, str, int | None, int | None]:
+    return (c.category, c.group, c.event, c.low, c.high)
+
+
+def fingerprints(claims: list[Claim], pairs_with_reuse: set[frozenset[str]] | None = None
+                 ) -> list[dict[str, object]]:
+    """Document pairs that state the same set of figures, whether or not they share wording.
+
+    The same dozen figures in every report point to one upstream source even when each
+    report is written anew; similarity is the Jaccard index of the two figure sets.
+    """
+    sets: dict[str, set[tuple[str, str, str, int | None, int | None]]] = defaultdict(set)
+    for c in claims:
+        sets[c.doc].add(_figure(c))
+    docs = sorted(sets)
+    out: list[dict[str, object]] = []
+    for i, a in enumerate(docs):
+        for b in docs[i + 1:]:
+            shared = len(sets[a] & sets[b])
+            similarity = shared / len(sets[a] | sets[b])
+            if shared >= FINGERPRINT_MIN_SHARED and similarity >= FINGERPRINT_MIN_SIMILARITY:
+                out.append({"a": a, "b": b, "shared": shared,
+                            "similarity": round(similarity, 3),
+                            "shared_wording": frozenset((a, b)) in (pairs_with_reuse or set())})
+    return out
+
+
+def reconcile(claims: list[Claim], groups: list[list[str]] | None = None
+              ) -> tuple[list[Fact], list[Anomaly]]:
+    """Facts and anomalies for every claim of a corpus (independence when groups are given)."""
     facts = build_facts(claims)
+    if groups is not None:
+        independence(facts, groups)
     anomalies = subgroup_anomalies(claims) + within_document_conflicts(claims)
     anomalies += category_swaps(claims, facts)
     return facts, anomalies

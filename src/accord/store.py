@@ -15,9 +15,19 @@ from pathlib import Path
 from typing import Any
 
 from accord.errors import StoreError
-from accord.model import Anomaly, Claim, Document, Fact, FactValue, Result, Skipped, Span
+from accord.model import (
+    Anomaly,
+    Claim,
+    Document,
+    Fact,
+    FactValue,
+    Result,
+    ReuseLink,
+    Skipped,
+    Span,
+)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -46,6 +56,13 @@ CREATE TABLE IF NOT EXISTS facts (
 );
 CREATE TABLE IF NOT EXISTS anomalies (kind TEXT, doc TEXT, detail TEXT, claims TEXT);
 CREATE TABLE IF NOT EXISTS skipped (path TEXT PRIMARY KEY, reason TEXT);
+CREATE TABLE IF NOT EXISTS reuse (
+    a TEXT, b TEXT, a_start INTEGER, a_end INTEGER, b_start INTEGER, b_end INTEGER,
+    similarity REAL
+);
+CREATE TABLE IF NOT EXISTS reuse_pairs (a TEXT, b TEXT, data TEXT, PRIMARY KEY (a, b));
+CREATE TABLE IF NOT EXISTS reuse_groups (doc TEXT PRIMARY KEY, grp INTEGER);
+CREATE TABLE IF NOT EXISTS fingerprints (a TEXT, b TEXT, data TEXT, PRIMARY KEY (a, b));
 """
 
 CLAIM_COLUMNS = ("id", "doc", "event", "category", "group", "value", "low", "high", "qualifier",
@@ -89,6 +106,10 @@ class Store:
             elif int(row[0]) > SCHEMA_VERSION:
                 raise StoreError(f"{self.path}: written by a newer accord (schema {row[0]}, "
                                  f"this accord reads up to {SCHEMA_VERSION})")
+            elif int(row[0]) < SCHEMA_VERSION:
+                # 1 -> 2 added the reuse tables, which the script above has just created
+                self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                                  (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
         self.conn.close()
@@ -117,22 +138,38 @@ class Store:
                 f"INSERT INTO claims ({cols}) VALUES ({marks})",
                 [tuple(getattr(c, c_name) for c_name in CLAIM_COLUMNS) for c in claims])
 
-    def save_results(self, facts: list[Fact], anomalies: list[Anomaly],
-                     skipped: list[Skipped], claims: list[Claim] | None = None) -> None:
-        """Replace facts, anomalies and the skipped list (and claims' events) in one go."""
+    def save_results(self, result: Result) -> None:
+        """Replace every corpus-level result (events of claims, facts, anomalies, reuse) at once."""
         with self.conn:
-            if claims is not None:
-                self.conn.executemany("UPDATE claims SET event = ? WHERE id = ?",
-                                      [(c.event, c.id) for c in claims])
-            self.conn.execute("DELETE FROM facts")
-            self.conn.execute("DELETE FROM anomalies")
+            self.conn.executemany("UPDATE claims SET event = ? WHERE id = ?",
+                                  [(c.event, c.id) for c in result.claims])
+            for table in ("facts", "anomalies", "skipped", "reuse", "reuse_pairs",
+                          "reuse_groups", "fingerprints"):
+                self.conn.execute(f"DELETE FROM {table}")
             self.conn.executemany(
                 "INSERT INTO facts VALUES (?,?,?,?,?,?,?,?)",
                 [(f.event, f.category, f.group, f.status, f.best, f.low, f.high,
-                  json.dumps([v.to_dict() for v in f.values])) for f in facts])
+                  json.dumps({"values": [v.to_dict() for v in f.values],
+                              "independent_groups": f.independent_groups}))
+                 for f in result.facts])
             self.conn.executemany(
                 "INSERT INTO anomalies VALUES (?,?,?,?)",
-                [(a.kind, a.doc, a.detail, json.dumps(a.claims)) for a in anomalies])
+                [(a.kind, a.doc, a.detail, json.dumps(a.claims)) for a in result.anomalies])
+            self.save_skipped(result.skipped)
+            self.conn.executemany(
+                "INSERT INTO reuse VALUES (?,?,?,?,?,?,?)",
+                [(r.a, r.b, r.a_start, r.a_end, r.b_start, r.b_end, r.similarity)
+                 for r in result.reuse])
+            self.conn.executemany("INSERT INTO reuse_pairs VALUES (?,?,?)",
+                                  [(p["a"], p["b"], json.dumps(p)) for p in result.pairs])
+            self.conn.executemany("INSERT INTO reuse_groups VALUES (?,?)",
+                                  [(d, n) for n, g in enumerate(result.groups) for d in g])
+            self.conn.executemany("INSERT INTO fingerprints VALUES (?,?,?)",
+                                  [(p["a"], p["b"], json.dumps(p)) for p in result.fingerprints])
+
+    def save_skipped(self, skipped: list[Skipped]) -> None:
+        """Record the inputs a run could not read (replacing the previous list)."""
+        with self.conn:
             self.conn.execute("DELETE FROM skipped")
             self.conn.executemany("INSERT OR REPLACE INTO skipped VALUES (?,?)",
                                   [(s.path, s.reason) for s in skipped])
@@ -159,9 +196,11 @@ class Store:
     def facts(self) -> list[Fact]:
         out = []
         for row in self.conn.execute('SELECT * FROM facts ORDER BY event, category, "group"'):
-            values = [FactValue(**v) for v in json.loads(row["values"])]
+            data = json.loads(row["values"])
+            values = [FactValue(**v) for v in data["values"]]
             out.append(Fact(row["event"], row["category"], row["group"], row["status"],
-                            row["best"], row["low"], row["high"], values))
+                            row["best"], row["low"], row["high"], values,
+                            data.get("independent_groups")))
         return out
 
     def anomalies(self) -> list[Anomaly]:
@@ -172,11 +211,29 @@ class Store:
         return [Skipped(r["path"], r["reason"])
                 for r in self.conn.execute("SELECT * FROM skipped ORDER BY path")]
 
+    def reuse(self) -> list[ReuseLink]:
+        return [ReuseLink(*row) for row in self.conn.execute(
+            "SELECT a, b, a_start, a_end, b_start, b_end, similarity FROM reuse ORDER BY a, b, "
+            "a_start")]
+
+    def groups(self) -> list[list[str]]:
+        grouped: dict[int, list[str]] = {}
+        for doc, grp in self.conn.execute("SELECT doc, grp FROM reuse_groups ORDER BY grp, doc"):
+            grouped.setdefault(grp, []).append(doc)
+        return list(grouped.values())
+
+    def _json_rows(self, table: str) -> list[dict[str, Any]]:
+        return [json.loads(r[0]) for r in self.conn.execute(
+            f"SELECT data FROM {table} ORDER BY a, b")]
+
     def result(self) -> Result:
         """Everything stored, as the renderers take it."""
         return Result(self.documents(), self.claims(), self.facts(), self.anomalies(),
-                      self.skipped())
+                      self.skipped(), reuse=self.reuse(), groups=self.groups(),
+                      pairs=self._json_rows("reuse_pairs"),
+                      fingerprints=self._json_rows("fingerprints"))
 
     def counts(self) -> dict[str, Any]:
-        tables = ("documents", "spans", "claims", "facts", "anomalies", "skipped")
+        tables = ("documents", "spans", "claims", "facts", "anomalies", "skipped", "reuse",
+                  "reuse_pairs", "reuse_groups", "fingerprints")
         return {t: self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}

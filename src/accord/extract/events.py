@@ -93,16 +93,22 @@ def main_place(docs: list[Document], vocab: Vocab) -> str | None:
             word = m.group(0)
             if word.lower() in vocab.not_places or word.lower() in vocab.months:
                 continue
-            key = skeleton(word)
             after = text[m.end():m.end() + 30].lower().split()
-            weight = 3 if after and after[0].strip(".,") in vocab.event_kinds else 1
-            tf[key] += weight
+            named_event = bool(after) and after[0].strip(".,:;") in vocab.event_kinds
+            key = skeleton(word)
+            seen.add(key)  # named in this document, wherever
+            before = text[:m.start()].rstrip()
+            if not named_event and (not before or before[-1] in ".!?:\"'\n|"):
+                continue  # for salience, a capital starting a sentence says nothing
+            tf[key] += 3 if named_event else 1
             forms.setdefault(key, Counter())[word] += 1
-            seen.add(key)
         df.update(seen)
     if not df:
         return None
-    best = max(df, key=lambda k: (df[k] * math.log1p(tf[k]), k))
+    best = max((k for k in df if tf[k]), key=lambda k: (df[k] * math.log1p(tf[k]), k),
+               default=None)
+    if best is None:
+        return None
     return forms[best].most_common(1)[0][0]
 
 

@@ -378,7 +378,8 @@ def _inherit(toks: list[Token], items: list[Item]) -> None:
                 donors = [items[item.parent]]
             if not donors:
                 donors = [o for o in items if o.parent == n and o.category and not o.partitive]
-            if not donors and n > 0 and items[n - 1].category and not items[n - 1].m.implicit:
+            if (not donors and n > 0 and items[n - 1].category and not items[n - 1].m.implicit
+                    and not item.verb_after):  # "... and 12,000 were moved": its own verb
                 prev = items[n - 1]
                 cue_end = max((k for k in range(prev.np_end, item.m.qi)
                                if toks[k].lower in prev.cue_text.split()), default=-1)

@@ -1,0 +1,315 @@
+"""Reuse: passages documents share, near-duplicates, lineage and independent groups.
+
+Candidate pairs come from MinHash LSH (datasketch) over overlapping windows of word
+shingles, so partial reprints are found without comparing all pairs. Each candidate pair is
+then aligned at passage level: shared word n-grams are seeds, seeds on one diagonal joined
+across small gaps become a passage (as passim does for newspaper reprints), so a changed word,
+re-punctuation or a misspelling does not break a passage, and reordered sentences give one
+passage each. The same alignment of a document with itself finds passages it prints twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from accord.model import Document, ReuseLink, Span
+from accord.text import view
+
+WORD = re.compile(r"[a-z0-9]+")
+MERSENNE = np.uint64((1 << 61) - 1)
+MAX_HASH = np.uint64((1 << 32) - 1)
+
+
+@dataclass(frozen=True)
+class ReuseSettings:
+    """Knobs of reuse detection; defaults suit news reports of a few KB.
+
+    Args:
+        shingle: words per shingle (seed n-gram).
+        window: words per LSH window; stride is half of it.
+        threshold: LSH Jaccard threshold between windows.
+        num_perm: MinHash permutations.
+        max_gap: words a passage may skip on either side and still be one passage.
+        min_words: words a passage needs to be reported.
+        near_duplicate: share of a document inside another that makes them near-duplicates.
+    """
+
+    shingle: int = 4
+    window: int = 40
+    threshold: float = 0.2
+    num_perm: int = 64
+    max_gap: int = 8
+    min_words: int = 12
+    near_duplicate: float = 0.8
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError("threshold must be in (0.0, 1.0]")
+        if self.shingle < 1 or self.window <= self.shingle:
+            raise ValueError("shingle must be >= 1 and window larger than shingle")
+
+
+@dataclass
+class Words:
+    """A document's words (lower-cased, outside skipped spans) with their offsets."""
+
+    doc: Document
+    starts: list[int]
+    ends: list[int]
+    hashes: np.ndarray  # one 64-bit hash per shingle starting at each word
+
+
+@dataclass
+class Passage:
+    a_start: int  # word indexes, end exclusive
+    a_end: int
+    b_start: int
+    b_end: int
+    matched: int
+
+
+@dataclass
+class ReuseReport:
+    """Everything the reuse stage found for a corpus."""
+
+    links: list[ReuseLink] = field(default_factory=list)
+    groups: list[list[str]] = field(default_factory=list)
+    #: one entry per pair sharing text: a, b, a_in_b, b_in_a, near_duplicate, lineage
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+    candidate_pairs: int = 0
+
+
+
+def _hash64(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def words_of(doc: Document, settings: ReuseSettings, skip_kinds: tuple[str, ...] = (
+        "boilerplate", "repeat")) -> Words:
+    """The words reuse compares, leaving out what clean set aside."""
+    plain = view(doc.text).lower()
+    skipped = sorted((s.start, s.end) for s in doc.marked if s.kind in skip_kinds)
+    starts, ends, tokens = [], [], []
+    k = 0
+    for m in WORD.finditer(plain):
+        while k < len(skipped) and skipped[k][1] <= m.start():
+            k += 1
+        if k < len(skipped) and skipped[k][0] <= m.start() < skipped[k][1]:
+            continue
+        starts.append(m.start())
+        ends.append(m.end())
+        tokens.append(m.group(0))
+    n = settings.shingle
+    hashes = np.array([_hash64(" ".join(tokens[i:i + n])) for i in range(len(tokens) - n + 1)],
+                      dtype=np.uint64)
+    return Words(doc, starts, ends, hashes)
+
+
+class _Permutations:
+    def __init__(self, num_perm: int, seed: int = 1) -> None:
+        rng = np.random.RandomState(seed)
+        self.a = rng.randint(1, int(MERSENNE), size=num_perm, dtype=np.uint64)
+        self.b = rng.randint(0, int(MERSENNE), size=num_perm, dtype=np.uint64)
+        self.num_perm = num_perm
+
+    def window_signatures(self, hashes: np.ndarray, window: int) -> list[np.ndarray]:
+        """MinHash signatures of overlapping windows (stride window/2) of shingle hashes."""
+        if len(hashes) == 0:
+            return []
+        h = (hashes & MAX_HASH)[:, None]
+        values = ((h * self.a + self.b) % MERSENNE) & MAX_HASH
+        stride = max(1, window // 2)
+        starts = list(range(0, max(1, len(hashes) - window + stride), stride))
+        return [values[s:s + window].min(axis=0) for s in starts]
+
+
+def candidate_pairs(corpus: list[Words], settings: ReuseSettings) -> set[tuple[int, int]]:
+    """Pairs of documents (by index) with at least one pair of similar windows."""
+    perms = _Permutations(settings.num_perm)
+    lsh = MinHashLSH(threshold=settings.threshold, num_perm=settings.num_perm)
+    signatures: dict[tuple[int, int], MinHash] = {}
+    with lsh.insertion_session() as session:
+        for d, words in enumerate(corpus):
+            for w, values in enumerate(perms.window_signatures(words.hashes, settings.window)):
+                mh = MinHash(num_perm=settings.num_perm, hashvalues=values, scheme="legacy")
+                signatures[(d, w)] = mh
+                session.insert((d, w), mh, check_duplication=False)
+    pairs: set[tuple[int, int]] = set()
+    for key, mh in signatures.items():
+        for other in lsh.query(mh):
+            if other[0] != key[0]:
+                pairs.add((min(key[0], other[0]), max(key[0], other[0])))
+    return pairs
+
+
+def _seeds(a: np.ndarray, b: np.ndarray, same: bool) -> list[tuple[int, int]]:
+    positions: dict[int, list[int]] = defaultdict(list)
+    for j, h in enumerate(b.tolist()):
+        positions[h].append(j)
+    seeds = []
+    for i, h in enumerate(a.tolist()):
+        for j in positions.get(h, ()):
+            if not same or j > i:
+                seeds.append((i, j))
+    return seeds
+
+
+def align(a: np.ndarray, b: np.ndarray, settings: ReuseSettings, *,
+          same: bool = False) -> list[Passage]:
+    """Passages shared by two shingle-hash sequences (word indexes), longest first."""
+    n = settings.shingle
+    by_diagonal: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for i, j in _seeds(a, b, same):
+        by_diagonal[j - i].append((i, j))
+    # join seeds along a diagonal; let a run drift to a nearby diagonal (an inserted word)
+    runs: list[Passage] = []
+    for diagonal in sorted(by_diagonal):
+        for i, j in sorted(by_diagonal[diagonal]):
+            last = runs[-1] if runs else None
+            if (last and abs((j - i) - (last.b_end - last.a_end)) <= settings.max_gap
+                    and 0 <= i - (last.a_end - n) <= settings.max_gap + n
+                    and 0 <= j - (last.b_end - n) <= settings.max_gap + n):
+                last.a_end, last.b_end = max(last.a_end, i + n), max(last.b_end, j + n)
+                last.matched += 1
+            else:
+                runs.append(Passage(i, i + n, j, j + n, 1))
+    runs = _merge_runs(runs, settings)
+    passages = [p for p in runs if p.a_end - p.a_start >= settings.min_words]
+    return _drop_overlaps(passages)
+
+
+def _merge_runs(runs: list[Passage], settings: ReuseSettings) -> list[Passage]:
+    """Runs on nearby diagonals that follow each other are one passage with an edit."""
+    runs.sort(key=lambda p: (p.a_start, p.b_start))
+    merged: list[Passage] = []
+    for p in runs:
+        for q in reversed(merged[-6:]):
+            if (0 <= p.a_start - q.a_end <= settings.max_gap
+                    and -settings.max_gap <= p.b_start - q.b_end <= settings.max_gap
+                    and p.b_start >= q.b_start):
+                q.a_end, q.b_end = max(q.a_end, p.a_end), max(q.b_end, p.b_end)
+                q.matched += p.matched
+                break
+        else:
+            merged.append(p)
+    return merged
+
+
+def _drop_overlaps(passages: list[Passage]) -> list[Passage]:
+    kept: list[Passage] = []
+    for p in sorted(passages, key=lambda p: p.a_start - p.a_end):
+        if not any(p.a_start < q.a_end and q.a_start < p.a_end and p.b_start < q.b_end
+                   and q.b_start < p.b_end for q in kept):
+            kept.append(p)
+    return sorted(kept, key=lambda p: p.a_start)
+
+
+def _similarity(p: Passage, n: int) -> float:
+    """Share of the passage's shingles found in both (1.0 for a verbatim copy)."""
+    length = max(p.a_end - p.a_start, p.b_end - p.b_start) - n + 1
+    return round(min(1.0, p.matched / max(1, length)), 3)
+
+
+def _link(a: Words, b: Words, p: Passage, n: int) -> ReuseLink:
+    return ReuseLink(a.doc.id, b.doc.id, a.starts[p.a_start], a.ends[p.a_end - 1],
+                     b.starts[p.b_start], b.ends[p.b_end - 1], _similarity(p, n))
+
+
+DIGITS = re.compile(r"\d+")
+REPRINT_SIMILARITY = 0.8
+
+
+def self_repeats(doc: Document, settings: ReuseSettings | None = None,
+                 skip: list[Span] | None = None) -> list[Span]:
+    """Passages a document prints again later: the later copy, marked with the first's start.
+
+    Only a near-verbatim copy with the same figures counts: a passage that restates the
+    text with other numbers ("6313 children" then "63 children") is not set aside.
+    """
+    settings = settings or ReuseSettings()
+    original = doc.marked
+    doc.marked = list(skip or [])
+    words = words_of(doc, settings, ("boilerplate",))
+    doc.marked = original
+    spans = []
+    for p in align(words.hashes, words.hashes, settings, same=True):
+        if p.b_start < p.a_end:  # overlapping copies ("ha ha ha"): not a reprint
+            continue
+        first = doc.text[words.starts[p.a_start]:words.ends[p.a_end - 1]]
+        second = doc.text[words.starts[p.b_start]:words.ends[p.b_end - 1]]
+        if (_similarity(p, settings.shingle) < REPRINT_SIMILARITY
+                or DIGITS.findall(first) != DIGITS.findall(second)):
+            continue
+        spans.append(Span(doc.id, words.starts[p.b_start], words.ends[p.b_end - 1], "repeat",
+                          "printed again: this passage already appears earlier",
+                          source_start=words.starts[p.a_start]))
+    return spans
+
+
+def _components(nodes: list[str], edges: list[tuple[str, str]]) -> list[list[str]]:
+    parent = {n: n for n in nodes}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        parent[find(a)] = find(b)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for n in nodes:
+        groups[find(n)].append(n)
+    return sorted((sorted(g) for g in groups.values()), key=lambda g: g[0])
+
+
+def find_reuse(docs: list[Document], settings: ReuseSettings | None = None) -> ReuseReport:
+    """Shared passages, shares, near-duplicates, lineage and reuse groups of a corpus."""
+    settings = settings or ReuseSettings()
+    corpus = [words_of(d, settings) for d in docs]
+    report = ReuseReport()
+    pairs = candidate_pairs(corpus, settings)
+    report.candidate_pairs = len(pairs)
+    edges: list[tuple[str, str]] = []
+    for i, j in sorted(pairs):
+        a, b = corpus[i], corpus[j]
+        passages = align(a.hashes, b.hashes, settings)
+        if not passages:
+            continue
+        report.links.extend(_link(a, b, p, settings.shingle) for p in passages)
+        share_a = _covered([(p.a_start, p.a_end) for p in passages]) / max(1, len(a.starts))
+        share_b = _covered([(p.b_start, p.b_end) for p in passages]) / max(1, len(b.starts))
+        report.pairs.append({
+            "a": a.doc.id, "b": b.doc.id, "passages": len(passages),
+            "a_in_b": round(share_a, 3), "b_in_a": round(share_b, 3),
+            "near_duplicate": max(share_a, share_b) >= settings.near_duplicate,
+            **_lineage_edge(a.doc, b.doc)})
+        edges.append((a.doc.id, b.doc.id))
+    report.groups = _components([d.id for d in docs], edges)
+    return report
+
+
+def _covered(ranges: list[tuple[int, int]]) -> int:
+    total, end = 0, -1
+    for s, e in sorted(ranges):
+        if e > end:
+            total += e - max(s, end)
+            end = e
+    return total
+
+
+def _lineage_edge(a: Document, b: Document) -> dict[str, Any]:
+    """Earlier -> later when both dates are known; undirected otherwise (never guessed)."""
+    if a.published and b.published and a.published != b.published:
+        first, second = (a, b) if a.published < b.published else (b, a)
+        return {"from": first.id, "to": second.id, "directed": True,
+                "basis": f"published {first.published} before {second.published}"}
+    return {"from": a.id, "to": b.id, "directed": False,
+            "basis": "publication dates unknown or equal"}

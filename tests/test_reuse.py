@@ -1,0 +1,160 @@
+"""Reuse: shared passages, near-duplicates, repetition, lineage, independence, fingerprints."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from accord.clean import clean
+from accord.cli import cli
+from accord.ingest import text_document
+from accord.model import Document
+from accord.pipeline import analyse
+from accord.reuse import ReuseSettings, find_reuse
+from accord.vocab import Vocab
+
+PARAGRAPHS = [
+    "Floodwaters swept through the river valley before dawn on Thursday, tearing away "
+    "footbridges and forcing families onto rooftops as the water kept rising through the "
+    "morning hours, according to residents who spoke to reporters by telephone.",
+    "The provincial disaster agency said 41 people were killed and 230 were injured, while "
+    "about 12,000 residents were evacuated to schools and mosques on higher ground that had "
+    "been turned into temporary shelters overnight by volunteers.",
+    "Rescue boats from the navy reached the worst hit villages only in the afternoon because "
+    "the main highway had collapsed in two places, and helicopters were grounded by low cloud "
+    "and heavy rain that continued until the evening.",
+    "Farmers said the harvest stored in their barns was lost, and traders in the district "
+    "market warned that the price of rice and cooking oil would rise sharply in the coming "
+    "weeks unless the roads were repaired quickly.",
+]
+ORIGINAL = "\n".join(PARAGRAPHS)
+
+
+def doc(name: str, text: str, vocab: Vocab, published: str | None = None) -> Document:
+    d = text_document(name, text, published=published)
+    return clean(d, vocab)
+
+
+def covered(text: str, links: list, side: str) -> float:
+    spans = sorted((getattr(link, f"{side}_start"), getattr(link, f"{side}_end"))
+                   for link in links)
+    total, end = 0, 0
+    for s, e in spans:
+        if e > end:
+            total += e - max(s, end)
+            end = e
+    return total / len(text)
+
+
+def test_reprint_with_one_changed_paragraph(vocab: Vocab) -> None:
+    new_para = ("A spokesman for the governor, speaking at a hastily arranged press briefing "
+                "outside the flooded town hall, promised that compensation would be paid to "
+                "every household that lost its home in the disaster.")
+    reprint = "\n".join([PARAGRAPHS[0], new_para, PARAGRAPHS[2], PARAGRAPHS[3]])
+    a, b = doc("wire.txt", ORIGINAL, vocab), doc("blog.txt", reprint, vocab)
+    report = find_reuse([a, b])
+    assert report.groups == [["blog.txt", "wire.txt"]]
+    pair = report.pairs[0]
+    assert 0.6 < pair["a_in_b"] < 0.9 and 0.6 < pair["b_in_a"] < 0.9
+    # the changed paragraph is not inside any shared passage
+    start = reprint.index(new_para)
+    side = "a" if report.links[0].a == "blog.txt" else "b"
+    for link in report.links:
+        s, e = getattr(link, f"{side}_start"), getattr(link, f"{side}_end")
+        assert e <= start or s >= start + len(new_para)
+    for link in report.links:  # spans point at the same words in both texts
+        assert ORIGINAL[link.b_start:link.b_end] == reprint[link.a_start:link.a_end] or (
+            reprint[link.b_start:link.b_end] == ORIGINAL[link.a_start:link.a_end])
+
+
+def test_reordered_sentences_are_found_one_passage_each(vocab: Vocab) -> None:
+    shuffled = "\n".join(reversed(PARAGRAPHS))
+    report = find_reuse([doc("a.txt", ORIGINAL, vocab), doc("b.txt", shuffled, vocab)])
+    assert len(report.links) >= 4
+    assert report.pairs[0]["a_in_b"] > 0.9 and report.pairs[0]["near_duplicate"]
+
+
+def test_retyped_copy_with_five_percent_of_words_changed(vocab: Vocab) -> None:
+    rng = random.Random(3)
+    words = ORIGINAL.split(" ")
+    for i in rng.sample(range(len(words)), k=len(words) // 20):
+        words[i] = "zzz" + words[i][::-1]
+    retyped = " ".join(words)
+    report = find_reuse([doc("a.txt", ORIGINAL, vocab), doc("b.txt", retyped, vocab)])
+    pair = report.pairs[0]
+    assert pair["a_in_b"] > 0.85 and pair["b_in_a"] > 0.85 and pair["near_duplicate"]
+    assert all(0.5 < link.similarity < 1.0 for link in report.links)
+
+
+def test_same_figures_without_shared_wording_is_a_fingerprint_not_reuse(vocab: Vocab) -> None:
+    other = ("Officials counted 41 dead after the river burst its banks. Another 230 people "
+             "suffered injuries, and some 12,000 were moved out of their homes by rescuers.")
+    docs = [doc("a.txt", ORIGINAL, vocab), doc("b.txt", other, vocab)]
+    result = analyse(docs, vocab)
+    assert result.reuse == [] and result.pairs == []
+    assert result.groups == [["a.txt"], ["b.txt"]]
+    (fingerprint,) = result.fingerprints
+    assert fingerprint["shared"] == 3 and fingerprint["shared_wording"] is False
+    killed = next(f for f in result.facts if f.category == "killed")
+    assert killed.values[0].independent_groups == 2
+    assert killed.values[0].single_lineage is False
+
+
+def test_one_document_containing_another_twice(vocab: Vocab) -> None:
+    bulletin = PARAGRAPHS[1]
+    digest = "Morning digest.\n" + bulletin + "\nMore at noon.\n" + bulletin + "\nEnd."
+    a, b = doc("bulletin.txt", bulletin, vocab), doc("digest.txt", digest, vocab)
+    repeats = [s for s in b.marked if s.kind == "repeat"]
+    assert len(repeats) == 1 and digest[repeats[0].start:repeats[0].end] == bulletin
+    # across documents, both copies are found when the repeat is not set aside
+    b.marked = []
+    report = find_reuse([a, b], ReuseSettings())
+    starts = sorted(link.b_start if link.b == "digest.txt" else link.a_start
+                    for link in report.links)
+    assert starts == [digest.index(bulletin), digest.rindex(bulletin)]
+
+
+def test_lineage_is_oriented_by_date_only_when_both_are_known(vocab: Vocab) -> None:
+    docs = [doc("late.txt", ORIGINAL, vocab, "2024-05-03"),
+            doc("early.txt", ORIGINAL, vocab, "2024-05-02"),
+            doc("undated.txt", ORIGINAL, vocab)]
+    pairs = {frozenset((p["a"], p["b"])): p for p in find_reuse(docs).pairs}
+    dated = pairs[frozenset(("late.txt", "early.txt"))]
+    assert (dated["from"], dated["to"], dated["directed"]) == ("early.txt", "late.txt", True)
+    assert pairs[frozenset(("late.txt", "undated.txt"))]["directed"] is False
+
+
+def test_relays_count_as_one_independent_group(vocab: Vocab) -> None:
+    docs = [doc(f"relay{n}.txt", f"Published by outlet {n}.\n" + ORIGINAL, vocab)
+            for n in range(5)]
+    docs.append(doc("own.txt", "Our reporter counted 41 dead in the valley on Thursday.", vocab))
+    result = analyse(docs, vocab)
+    killed = next(f for f in result.facts if f.category == "killed")
+    value = next(v for v in killed.values if v.value == 41)
+    assert len(value.docs) == 6 and value.independent_groups == 2
+    assert killed.independent_groups == 2
+    injured = next(f for f in result.facts if f.category == "injured")
+    assert injured.values[0].single_lineage and injured.values[0].independent_groups == 1
+
+
+def test_seed_corpus_reuse(runner: CliRunner, khojaly: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    assert runner.invoke(cli, ["run", str(khojaly), "--out", str(out)]).exit_code == 0
+    facts = json.loads((out / "facts.json").read_text("utf-8"))
+    texts = {p.name: p.read_text("utf-8") for p in khojaly.glob("0*.txt")}
+    repeat = next(b for b in facts["boilerplate"] if b["kind"] == "repeat"
+                  and b["doc"].startswith("001"))
+    body = texts["001_7b68217e28d426c6.txt"]
+    assert repeat["start"] > len(body) / 2 - 200 and repeat["end"] >= len(body.rstrip()) - 1
+    assert facts["reuse"], "shared passages between the seed texts are listed"
+    for link in facts["reuse"]:
+        assert texts[link["a"]][link["a_start"]:link["a_end"]].split()[-1] == texts[link["b"]][
+            link["b_start"]:link["b_end"]].split()[-1]
+    assert all("independent_groups" in v for f in facts["facts"] for v in f["values"])
+    assert len(facts["fingerprints"]) >= 4
+    assert "independent groups" in (out / "report.html").read_text("utf-8")
+    table = runner.invoke(cli, ["reuse", str(khojaly), "--format", "json"])
+    assert json.loads(table.stdout)["groups"] == facts["groups"]
