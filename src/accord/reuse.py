@@ -10,14 +10,14 @@ passage each. The same alignment of a document with itself finds passages it pri
 
 from __future__ import annotations
 
-import hashlib
 import re
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHashLSH
 
 from accord.model import Document, ReuseLink, Span
 from accord.text import view
@@ -36,15 +36,17 @@ class ReuseSettings:
         window: words per LSH window; stride is half of it.
         threshold: LSH Jaccard threshold between windows.
         num_perm: MinHash permutations.
+        bands: LSH bands (rows per band = num_perm // bands); fewer bands, smaller index.
         max_gap: words a passage may skip on either side and still be one passage.
         min_words: words a passage needs to be reported.
         near_duplicate: share of a document inside another that makes them near-duplicates.
     """
 
     shingle: int = 4
-    window: int = 40
+    window: int = 60
     threshold: float = 0.2
-    num_perm: int = 64
+    num_perm: int = 32
+    bands: int = 16
     max_gap: int = 8
     min_words: int = 12
     near_duplicate: float = 0.8
@@ -61,8 +63,8 @@ class Words:
     """A document's words (lower-cased, outside skipped spans) with their offsets."""
 
     doc: Document
-    starts: list[int]
-    ends: list[int]
+    starts: np.ndarray  # character offset of each word (int32: compact for large corpora)
+    ends: np.ndarray
     hashes: np.ndarray  # one 64-bit hash per shingle starting at each word
 
 
@@ -87,8 +89,24 @@ class ReuseReport:
 
 
 
-def _hash64(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                 0x27D4EB2F165667C5, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9,
+                 0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD], dtype=np.uint64)
+
+
+def shingle_hashes(tokens: list[str], n: int) -> np.ndarray:
+    """A 64-bit hash for each run of n words, the same in every process (no hash seed)."""
+    if len(tokens) < n:
+        return np.zeros(0, dtype=np.uint64)
+    ids = np.fromiter((zlib.crc32(t.encode("utf-8")) for t in tokens), dtype=np.uint64,
+                      count=len(tokens))
+    out = np.zeros(len(tokens) - n + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(n):
+            out ^= (ids[k:len(ids) - n + 1 + k] + np.uint64(k + 1)) * _MIX[k % len(_MIX)]
+        out ^= out >> np.uint64(29)
+        out *= np.uint64(0xBF58476D1CE4E5B9)
+    return out
 
 
 def words_of(doc: Document, settings: ReuseSettings, skip_kinds: tuple[str, ...] = (
@@ -106,10 +124,8 @@ def words_of(doc: Document, settings: ReuseSettings, skip_kinds: tuple[str, ...]
         starts.append(m.start())
         ends.append(m.end())
         tokens.append(m.group(0))
-    n = settings.shingle
-    hashes = np.array([_hash64(" ".join(tokens[i:i + n])) for i in range(len(tokens) - n + 1)],
-                      dtype=np.uint64)
-    return Words(doc, starts, ends, hashes)
+    return Words(doc, np.array(starts, dtype=np.int32), np.array(ends, dtype=np.int32),
+                 shingle_hashes(tokens, settings.shingle))
 
 
 class _Permutations:
@@ -124,28 +140,32 @@ class _Permutations:
         if len(hashes) == 0:
             return []
         h = (hashes & MAX_HASH)[:, None]
-        values = ((h * self.a + self.b) % MERSENNE) & MAX_HASH
+        with np.errstate(over="ignore"):
+            values = ((h * self.a + self.b) % MERSENNE) & MAX_HASH
         stride = max(1, window // 2)
         starts = list(range(0, max(1, len(hashes) - window + stride), stride))
         return [values[s:s + window].min(axis=0) for s in starts]
 
 
 def candidate_pairs(corpus: list[Words], settings: ReuseSettings) -> set[tuple[int, int]]:
-    """Pairs of documents (by index) with at least one pair of similar windows."""
+    """Pairs of documents (by index) with at least one pair of similar windows.
+
+    Each window is queried against the windows inserted before it, then inserted, so no
+    signature is kept beyond its own step: memory is the LSH index alone.
+    """
     perms = _Permutations(settings.num_perm)
-    lsh = MinHashLSH(threshold=settings.threshold, num_perm=settings.num_perm)
-    signatures: dict[tuple[int, int], MinHash] = {}
-    with lsh.insertion_session() as session:
-        for d, words in enumerate(corpus):
-            for w, values in enumerate(perms.window_signatures(words.hashes, settings.window)):
-                mh = MinHash(num_perm=settings.num_perm, hashvalues=values, scheme="legacy")
-                signatures[(d, w)] = mh
-                session.insert((d, w), mh, check_duplication=False)
+    lsh = MinHashLSH(num_perm=settings.num_perm,
+                     params=(settings.bands, settings.num_perm // settings.bands))
     pairs: set[tuple[int, int]] = set()
-    for key, mh in signatures.items():
-        for other in lsh.query(mh):
-            if other[0] != key[0]:
-                pairs.add((min(key[0], other[0]), max(key[0], other[0])))
+    for d, words in enumerate(corpus):
+        mine = []
+        for w, values in enumerate(perms.window_signatures(words.hashes, settings.window)):
+            mh = LeanMinHash(seed=1, hashvalues=values, scheme="legacy")
+            for other in lsh.query(mh):
+                pairs.add((other >> 16, d))
+            mine.append(((d << 16) | w, mh))  # an int key: far smaller than a tuple
+        for key, mh in mine:  # after querying, so a document is not its own candidate
+            lsh.insert(key, mh, check_duplication=False)
     return pairs
 
 
@@ -218,8 +238,8 @@ def _similarity(p: Passage, n: int) -> float:
 
 
 def _link(a: Words, b: Words, p: Passage, n: int) -> ReuseLink:
-    return ReuseLink(a.doc.id, b.doc.id, a.starts[p.a_start], a.ends[p.a_end - 1],
-                     b.starts[p.b_start], b.ends[p.b_end - 1], _similarity(p, n))
+    return ReuseLink(a.doc.id, b.doc.id, int(a.starts[p.a_start]), int(a.ends[p.a_end - 1]),
+                     int(b.starts[p.b_start]), int(b.ends[p.b_end - 1]), _similarity(p, n))
 
 
 DIGITS = re.compile(r"\d+")
@@ -242,14 +262,15 @@ def self_repeats(doc: Document, settings: ReuseSettings | None = None,
     for p in align(words.hashes, words.hashes, settings, same=True):
         if p.b_start < p.a_end:  # overlapping copies ("ha ha ha"): not a reprint
             continue
-        first = doc.text[words.starts[p.a_start]:words.ends[p.a_end - 1]]
-        second = doc.text[words.starts[p.b_start]:words.ends[p.b_end - 1]]
+        a_start, a_end = int(words.starts[p.a_start]), int(words.ends[p.a_end - 1])
+        b_start, b_end = int(words.starts[p.b_start]), int(words.ends[p.b_end - 1])
+        first, second = doc.text[a_start:a_end], doc.text[b_start:b_end]
         if (_similarity(p, settings.shingle) < REPRINT_SIMILARITY
                 or DIGITS.findall(first) != DIGITS.findall(second)):
             continue
-        spans.append(Span(doc.id, words.starts[p.b_start], words.ends[p.b_end - 1], "repeat",
+        spans.append(Span(doc.id, b_start, b_end, "repeat",
                           "printed again: this passage already appears earlier",
-                          source_start=words.starts[p.a_start]))
+                          source_start=a_start))
     return spans
 
 
