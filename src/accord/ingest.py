@@ -26,7 +26,10 @@ LOGGER = logging.getLogger(__name__)
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+MANIFEST_SUFFIXES = {".json"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | MANIFEST_SUFFIXES
+MANIFEST_FIELDS = {"published": ("published", "date"), "publisher": ("publisher", "outlet", "sitename"),
+                   "url": ("url",), "title": ("title",)}
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -36,6 +39,8 @@ class Batch:
 
     documents: list[Document] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    #: metadata a crawl recorded, by document id (from manifest files)
+    manifest: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def decode_bytes(data: bytes, where: str) -> tuple[str, str]:
@@ -136,10 +141,54 @@ def read_jsonl(path: Path, rel: str, batch: Batch) -> None:
     batch.skipped.extend(skipped)
 
 
+def read_manifest(path: Path, rel: str, batch: Batch) -> None:
+    """A JSON list of records naming corpus files ("file" or "id") with what a crawl recorded.
+
+    Any other JSON (a gold or expected file, a config) is ignored with a notice.
+    """
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        batch.skipped.append(Skipped(rel, f"ignored: not a metadata manifest ({exc})"))
+        return
+    records = data if isinstance(data, list) else []
+    if not records or not all(isinstance(r, dict) and (r.get("file") or r.get("id"))
+                              for r in records):
+        batch.skipped.append(Skipped(rel, "ignored: not a metadata manifest (a list of "
+                                          "records with a 'file' or 'id' key)"))
+        return
+    folder = Path(rel).parent.as_posix()
+    for record in records:
+        key = str(record.get("file") or record.get("id"))
+        doc_id = key if folder in ("", ".") else f"{folder}/{key}"
+        meta = {}
+        for name, keys in MANIFEST_FIELDS.items():
+            value = next((record[k] for k in keys if record.get(k)), None)
+            if value:
+                meta[name] = str(value)
+        batch.manifest[doc_id] = {**meta, "from": rel}
+
+
+def apply_manifest(batch: Batch) -> None:
+    """Fill each document's missing metadata from the manifest; say where it came from."""
+    for doc in batch.documents:
+        meta = batch.manifest.get(doc.id)
+        if not meta:
+            continue
+        found = doc.meta.setdefault("metadata", {})
+        for name in MANIFEST_FIELDS:
+            if meta.get(name) and not getattr(doc, name):
+                setattr(doc, name, meta[name])
+                found[name] = {"value": meta[name], "method": f"manifest {meta['from']}"}
+
+
 def read_file(path: Path, rel: str, batch: Batch, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
     """Read one file into ``batch``: a document, or a Skipped with the reason."""
     suffix = path.suffix.lower()
     try:
+        if suffix in MANIFEST_SUFFIXES:
+            read_manifest(path, rel, batch)
+            return
         if suffix in JSONL_SUFFIXES:
             read_jsonl(path, rel, batch)
             return
@@ -222,4 +271,5 @@ def ingest(paths: Iterable[str], *, stdin_text: str | None = None,
         seen.add(doc.id)
         unique.append(doc)
     batch.documents = unique
+    apply_manifest(batch)
     return batch

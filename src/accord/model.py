@@ -135,6 +135,10 @@ class Fact:
     high: int | None
     values: list[FactValue]
     independent_groups: int | None = None
+    #: what each dated document states, in order of publication
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    #: documents with no usable publication date: never guessed into the timeline
+    undated: list[str] = field(default_factory=list)
 
     @property
     def docs(self) -> list[str]:
@@ -202,3 +206,8 @@ class Result:
     pairs: list[dict[str, Any]] = field(default_factory=list)
     #: document pairs stating the same set of figures, shared wording or not
     fingerprints: list[dict[str, Any]] = field(default_factory=list)
+    #: the events of the corpus, with the dates the documents state for them
+    events: list[dict[str, Any]] = field(default_factory=list)
+    #: attributed statements and quotes, and entity spelling variants
+    statements: list[dict[str, Any]] = field(default_factory=list)
+    entities: list[dict[str, Any]] = field(default_factory=list)

@@ -11,9 +11,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
+from accord.chronology import (
+    Period,
+    anniversary_anomalies,
+    event_dates,
+    infer_publication_years,
+    order_facts,
+)
 from accord.clean import clean
 from accord.extract import assign_events, extract
+from accord.extract.events import Event
 from accord.ingest import Batch, ingest
 from accord.model import Claim, Document, Result
 from accord.reconcile import fingerprints, reconcile
@@ -35,12 +44,30 @@ def process_document(doc: Document, vocab: Vocab) -> tuple[Document, list[Claim]
 def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                   reuse_settings: ReuseSettings | None = None) -> Result:
     """What needs the whole corpus: event ids, reuse groups, facts, anomalies, fingerprints."""
-    assign_events(docs, claims, vocab)
+    events = assign_events(docs, claims, vocab)
+    infer_publication_years(docs, events)
     report = find_reuse(docs, reuse_settings)
     facts, anomalies = reconcile(claims, report.groups)
+    order_facts(facts, claims, docs)
+    dates, date_anomalies = event_dates(docs, events, vocab)
+    anomalies += date_anomalies + anniversary_anomalies(docs, events)
     sharing = {frozenset((p["a"], p["b"])) for p in report.pairs}
     return Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
-                  pairs=report.pairs, fingerprints=fingerprints(claims, sharing))
+                  pairs=report.pairs, fingerprints=fingerprints(claims, sharing),
+                  events=[_event_record(e, dates) for e in events])
+
+
+def _event_record(event: Event, dates: list[dict[str, Any]]) -> dict[str, Any]:
+    stated = dates if event.main else []
+    status = "undated" if not stated else "agree" if len(stated) == 1 or all(
+        _overlap(a["value"], b["value"]) for a in stated for b in stated) else "conflict"
+    return {"id": event.id, "year": event.year, "place": event.place, "main": event.main,
+            "dates": stated, "date_status": status}
+
+
+def _overlap(a: str, b: str) -> bool:
+    pa, pb = Period.parse(a), Period.parse(b)
+    return bool(pa and pb and pa.first <= pb.last and pb.first <= pa.last)
 
 
 def analyse(docs: list[Document], vocab: Vocab, *, progress: Progress | None = None) -> Result:

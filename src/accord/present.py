@@ -41,6 +41,9 @@ def facts_record(result: Result) -> dict[str, Any]:
         "groups": result.groups,
         "reuse_pairs": result.pairs,
         "fingerprints": result.fingerprints,
+        "events": result.events,
+        "statements": result.statements,
+        "entities": result.entities,
         "boilerplate": [
             {"doc": s.doc, "start": s.start, "end": s.end, "kind": s.kind, "reason": s.reason}
             for d in result.documents for s in d.marked],

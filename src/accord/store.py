@@ -27,7 +27,7 @@ from accord.model import (
     Span,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS reuse (
 CREATE TABLE IF NOT EXISTS reuse_pairs (a TEXT, b TEXT, data TEXT, PRIMARY KEY (a, b));
 CREATE TABLE IF NOT EXISTS reuse_groups (doc TEXT PRIMARY KEY, grp INTEGER);
 CREATE TABLE IF NOT EXISTS fingerprints (a TEXT, b TEXT, data TEXT, PRIMARY KEY (a, b));
+CREATE TABLE IF NOT EXISTS corpus (key TEXT PRIMARY KEY, data TEXT);
 """
 
 CLAIM_COLUMNS = ("id", "doc", "event", "category", "group", "value", "low", "high", "qualifier",
@@ -107,7 +108,8 @@ class Store:
                 raise StoreError(f"{self.path}: written by a newer accord (schema {row[0]}, "
                                  f"this accord reads up to {SCHEMA_VERSION})")
             elif int(row[0]) < SCHEMA_VERSION:
-                # 1 -> 2 added the reuse tables, which the script above has just created
+                # 1 -> 2 added the reuse tables, 2 -> 3 the corpus table; the script above
+                # has just created them
                 self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
                                   (str(SCHEMA_VERSION),))
 
@@ -141,16 +143,21 @@ class Store:
     def save_results(self, result: Result) -> None:
         """Replace every corpus-level result (events of claims, facts, anomalies, reuse) at once."""
         with self.conn:
-            self.conn.executemany("UPDATE claims SET event = ? WHERE id = ?",
-                                  [(c.event, c.id) for c in result.claims])
-            for table in ("facts", "anomalies", "skipped", "reuse", "reuse_pairs",
-                          "reuse_groups", "fingerprints"):
+            self.conn.executemany("UPDATE claims SET event = ?, source = ? WHERE id = ?",
+                                  [(c.event, c.source, c.id) for c in result.claims])
+            self.conn.executemany("UPDATE documents SET published = ?, publisher = ?, meta = ? "
+                                  "WHERE id = ?",
+                                  [(d.published, d.publisher, json.dumps(d.meta), d.id)
+                                   for d in result.documents])
+            for table in ("facts", "anomalies", "reuse", "reuse_pairs", "reuse_groups",
+                          "fingerprints", "corpus"):
                 self.conn.execute(f"DELETE FROM {table}")
             self.conn.executemany(
                 "INSERT INTO facts VALUES (?,?,?,?,?,?,?,?)",
                 [(f.event, f.category, f.group, f.status, f.best, f.low, f.high,
                   json.dumps({"values": [v.to_dict() for v in f.values],
-                              "independent_groups": f.independent_groups}))
+                              "independent_groups": f.independent_groups,
+                              "timeline": f.timeline, "undated": f.undated}))
                  for f in result.facts])
             self.conn.executemany(
                 "INSERT INTO anomalies VALUES (?,?,?,?)",
@@ -166,6 +173,10 @@ class Store:
                                   [(d, n) for n, g in enumerate(result.groups) for d in g])
             self.conn.executemany("INSERT INTO fingerprints VALUES (?,?,?)",
                                   [(p["a"], p["b"], json.dumps(p)) for p in result.fingerprints])
+            self.conn.executemany("INSERT INTO corpus VALUES (?,?)", [
+                ("events", json.dumps(result.events)),
+                ("statements", json.dumps(result.statements)),
+                ("entities", json.dumps(result.entities))])
 
     def save_skipped(self, skipped: list[Skipped]) -> None:
         """Record the inputs a run could not read (replacing the previous list)."""
@@ -200,7 +211,8 @@ class Store:
             values = [FactValue(**v) for v in data["values"]]
             out.append(Fact(row["event"], row["category"], row["group"], row["status"],
                             row["best"], row["low"], row["high"], values,
-                            data.get("independent_groups")))
+                            data.get("independent_groups"), data.get("timeline", []),
+                            data.get("undated", [])))
         return out
 
     def anomalies(self) -> list[Anomaly]:
@@ -226,14 +238,20 @@ class Store:
         return [json.loads(r[0]) for r in self.conn.execute(
             f"SELECT data FROM {table} ORDER BY a, b")]
 
+    def _corpus(self, key: str) -> list[dict[str, Any]]:
+        row = self.conn.execute("SELECT data FROM corpus WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else []
+
     def result(self) -> Result:
         """Everything stored, as the renderers take it."""
         return Result(self.documents(), self.claims(), self.facts(), self.anomalies(),
                       self.skipped(), reuse=self.reuse(), groups=self.groups(),
                       pairs=self._json_rows("reuse_pairs"),
-                      fingerprints=self._json_rows("fingerprints"))
+                      fingerprints=self._json_rows("fingerprints"),
+                      events=self._corpus("events"), statements=self._corpus("statements"),
+                      entities=self._corpus("entities"))
 
     def counts(self) -> dict[str, Any]:
         tables = ("documents", "spans", "claims", "facts", "anomalies", "skipped", "reuse",
-                  "reuse_pairs", "reuse_groups", "fingerprints")
+                  "reuse_pairs", "reuse_groups", "fingerprints", "corpus")
         return {t: self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}

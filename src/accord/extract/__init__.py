@@ -8,6 +8,7 @@ needs the whole corpus; :func:`accord.extract.events.assign_events` sets it afte
 from __future__ import annotations
 
 from accord.clean import is_marked
+from accord.extract.dates import anniversaries, find_dates, text_metadata
 from accord.extract.events import Context, assign_events, contexts, sentence_years
 from accord.extract.figures import Figure, figures
 from accord.extract.tables import table_blocks, table_figures
@@ -36,8 +37,33 @@ def _new_id(doc: Document, fig: Figure, used: set[str]) -> str:
     return claim_id
 
 
+def read_metadata(doc: Document) -> None:
+    """Publisher, date and author from the text where ingest found none; dates in the text.
+
+    What the text says never overrides what the source file recorded; both are kept, each
+    with how it was found.
+    """
+    found = text_metadata(doc)
+    recorded = doc.meta.setdefault("metadata", {})
+    for name in ("published", "publisher"):
+        if name in found:
+            if getattr(doc, name) is None:
+                setattr(doc, name, found[name]["value"])
+                recorded[name] = found[name]
+            else:
+                recorded.setdefault(name, {"value": getattr(doc, name),
+                                           "method": f"{doc.format} metadata"})
+                recorded[f"{name}_in_text"] = found[name]
+    for name in ("place", "author", "agency"):
+        if name in found:
+            recorded[name] = found[name]
+    doc.meta["dates"] = [d.to_dict() for d in find_dates(doc.text, doc.published)]
+    doc.meta["anniversaries"] = anniversaries(doc.text)
+
+
 def extract(doc: Document, vocab: Vocab) -> list[Claim]:
     """Claims for every figure in ``doc`` outside its marked (boilerplate, repeated) spans."""
+    read_metadata(doc)
     plain = view(doc.text)
     claims: list[Claim] = []
     used: set[str] = set()

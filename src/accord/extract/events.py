@@ -122,7 +122,17 @@ def main_year(year_docs: dict[int, set[str]], docs: list[Document]) -> int | Non
     return None
 
 
-def assign_events(docs: list[Document], claims: list[Claim], vocab: Vocab) -> None:
+@dataclass
+class Event:
+    """An event the corpus speaks of: its id, its year and place when known."""
+
+    id: str
+    year: int | None
+    place: str | None
+    main: bool
+
+
+def assign_events(docs: list[Document], claims: list[Claim], vocab: Vocab) -> list[Event]:
     """Set each claim's ``event`` from its context and the corpus's main event."""
     year_docs: dict[int, set[str]] = {}
     for doc in docs:
@@ -132,9 +142,12 @@ def assign_events(docs: list[Document], claims: list[Claim], vocab: Vocab) -> No
     place = main_place(docs, vocab)
     main_id = "-".join(p for p in (slug(place) if place else "", str(year) if year else "") if p)
     main_id = main_id or "event"
+    events = {main_id: Event(main_id, year, place, True)}
     for claim in claims:
         ctx_year = claim.context_year
         if ctx_year is None or year is None or ctx_year == year:
             claim.event = main_id
         else:
             claim.event = f"{slug(claim.context_kind or 'event')}-{ctx_year}"
+            events.setdefault(claim.event, Event(claim.event, ctx_year, None, False))
+    return list(events.values())

@@ -1,0 +1,246 @@
+"""Chronology: when each document was published, when the event happened, what follows.
+
+* A document that gives no publication date but says "29th anniversary" gets an inferred
+  year once the event's year is known, marked as inferred.
+* Event dates are the dates the documents state for the event, with agreement and conflict
+  like any fact; a date that contradicts the same text's other dates or its anniversary
+  arithmetic is the anomaly ``date_contradiction``.
+* A count that rises as the documents' dates advance is ``grows_over_time``, not a
+  conflict; documents without a usable date are listed as undated, never guessed into order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from accord.extract.events import Event
+from accord.model import Anomaly, Claim, Document, Fact
+from accord.text import view
+from accord.vocab import Vocab
+
+EVENT_DATE_KINDS = ("day_month_year", "month_day_year", "month_year", "relative")
+EVENT_WORD_WINDOW = 12
+
+
+@dataclass(frozen=True)
+class Period:
+    """A stated date as an interval: "2024-07" runs from 1 to 31 July."""
+
+    first: date
+    last: date
+
+    @classmethod
+    def parse(cls, text: str | None) -> Period | None:
+        if not text:
+            return None
+        part = text.split("/")
+        m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", part[0][:10])
+        if not m:
+            return None
+        year, month, day = int(m.group(1)), m.group(2), m.group(3)
+        try:
+            if day:
+                first = date(year, int(month or 1), int(day))
+                last = first
+            elif month:
+                first = date(year, int(month), 1)
+                nxt = date(year + (int(month) == 12), int(month) % 12 + 1, 1)
+                last = date.fromordinal(nxt.toordinal() - 1)
+            else:
+                first, last = date(year, 1, 1), date(year, 12, 31)
+            if len(part) > 1:
+                end = cls.parse(part[1])
+                if end:
+                    last = end.last
+        except ValueError:
+            return None
+        return cls(first, last)
+
+    def before(self, other: Period) -> bool:
+        return self.last < other.first
+
+
+def infer_publication_years(docs: list[Document], events: list[Event]) -> None:
+    """"29th anniversary" with no date: the publication year is the event year plus 29."""
+    main = next((e for e in events if e.main and e.year), None)
+    if main is None or main.year is None:
+        return
+    for doc in docs:
+        marks = doc.meta.get("anniversaries") or []
+        if doc.published or not marks:
+            continue
+        start, end, years = marks[0]
+        doc.published = str(main.year + years)
+        doc.meta.setdefault("metadata", {})["published"] = {
+            "value": doc.published, "start": start, "end": end, "inferred": True,
+            "method": f"inferred: '{doc.text[start:end]}' of an event in {main.year}"}
+
+
+PLACE_WINDOW = 5
+
+
+def _near_event_word(plain: str, start: int, end: int, words: set[str],
+                     place: str | None) -> bool:
+    """A date of the event: an event word within a dozen words, or its place within five."""
+    before = re.findall(r"[a-z]+", plain[max(0, start - 160):start].lower())[-EVENT_WORD_WINDOW:]
+    after = re.findall(r"[a-z]+", plain[end:end + 160].lower())[:EVENT_WORD_WINDOW]
+    if words & set(before + after):
+        return True
+    return bool(place) and place in before[-PLACE_WINDOW:] + after[:PLACE_WINDOW]
+
+
+def _publication_spans(doc: Document) -> list[tuple[int, int]]:
+    meta = doc.meta.get("metadata") or {}
+    return [(m["start"], m["end"]) for m in meta.values()
+            if isinstance(m, dict) and "start" in m]
+
+
+def event_dates(docs: list[Document], events: list[Event], vocab: Vocab
+                ) -> tuple[list[dict[str, Any]], list[Anomaly]]:
+    """The dates documents state for the main event, and dates that contradict their text."""
+    main = next((e for e in events if e.main), None)
+    if main is None or main.year is None:
+        return [], []
+    words = set(vocab.event_kinds) | {"incident", "tragedy"}
+    place = main.place.lower() if main.place else None
+    stated: dict[str, dict[str, Any]] = {}
+    suspects: list[tuple[Document, dict[str, Any]]] = []
+    for doc in docs:
+        plain = view(doc.text)
+        skip = _publication_spans(doc)
+        for d in doc.meta.get("dates", []):
+            if d["kind"] not in EVENT_DATE_KINDS or not d["value"] or d["year"] is None:
+                continue
+            if any(a <= d["start"] < b for a, b in skip):
+                continue
+            if not _near_event_word(plain, d["start"], d["end"], words, place):
+                continue
+            if d["year"] == main.year:
+                entry = stated.setdefault(d["value"], {"value": d["value"], "docs": [],
+                                                       "stated": []})
+                if doc.id not in entry["docs"]:
+                    entry["docs"].append(doc.id)
+                entry["stated"].append({"doc": doc.id, "text": d["text"], "start": d["start"],
+                                        "end": d["end"]})
+            elif not d.get("relative"):  # "today" is anchored on publication: no contradiction
+                suspects.append((doc, d))
+    values = sorted(stated.values(), key=lambda v: (-len(v["docs"]), v["value"]))
+    anomalies = [a for doc, d in suspects
+                 if (a := _contradiction(doc, d, main, values)) is not None]
+    return values, anomalies
+
+
+def _month_days(values: list[dict[str, Any]]) -> set[str]:
+    out: set[str] = set()
+    for v in values:
+        period = Period.parse(v["value"])
+        if period and period.first.year == period.last.year:
+            day = period.first
+            while day <= period.last and len(out) < 400:
+                out.add(day.strftime("%m-%d"))
+                day = date.fromordinal(day.toordinal() + 1)
+    return out
+
+
+def _contradiction(doc: Document, d: dict[str, Any], main: Event,
+                   values: list[dict[str, Any]]) -> Anomaly | None:
+    """A date with the event's day and month but another year, in a text that elsewhere
+    (its own dates, or "Nth anniversary" from its publication year) gives the event's year."""
+    period = Period.parse(d["value"])
+    if period is None or period.first.strftime("%m-%d") not in _month_days(values):
+        return None
+    own = [v for v in values if doc.id in v["docs"]]
+    reasons = [s["text"] for v in own for s in v["stated"] if s["doc"] == doc.id][:1]
+    pub_year = int(doc.published[:4]) if doc.published and doc.published[:4].isdigit() else None
+    for _, _, years in doc.meta.get("anniversaries") or []:
+        if pub_year and pub_year - years == main.year:
+            reasons.append(f"a {_ordinal(years)} anniversary in {pub_year}")
+            break
+    if not reasons:
+        return None
+    return Anomaly("date_contradiction", doc.id,
+                   f"'{d['text']}' while the same text says " + " and ".join(reasons)
+                   + f" (an event in {main.year})", [])
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def anniversary_anomalies(docs: list[Document], events: list[Event]) -> list[Anomaly]:
+    """"The 31st anniversary" in a text published in a year that makes the event not its year."""
+    main = next((e for e in events if e.main and e.year), None)
+    out: list[Anomaly] = []
+    if main is None or main.year is None:
+        return out
+    for doc in docs:
+        meta = (doc.meta.get("metadata") or {}).get("published") or {}
+        if meta.get("inferred") or not doc.published or not doc.published[:4].isdigit():
+            continue
+        for start, end, years in doc.meta.get("anniversaries") or []:
+            implied = int(doc.published[:4]) - years
+            if abs(implied - main.year) > 1:
+                out.append(Anomaly("date_contradiction", doc.id,
+                                   f"'{doc.text[start:end]}' in a text published "
+                                   f"{doc.published} points to {implied}; the event is dated "
+                                   f"{main.year}", []))
+    return out
+
+
+def order_facts(facts: list[Fact], claims: list[Claim], docs: list[Document]) -> None:
+    """Mark conflicts that are counts rising with the documents' dates as grows_over_time."""
+    published: dict[str, Period] = {}
+    for d in docs:
+        period = Period.parse(d.published)
+        if period is not None:
+            published[d.id] = period
+    by_key: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
+    for c in claims:
+        by_key[c.key].append(c)
+    for fact in facts:
+        members = by_key[(fact.event, fact.category, fact.group)]
+        dated = [(published[c.doc], c) for c in members if c.doc in published]
+        fact.undated = sorted({c.doc for c in members if c.doc not in published})
+        fact.timeline = [{"published": docs_date(c.doc, docs), "doc": c.doc, "value": c.value,
+                          "low": c.low, "high": c.high, "qualifier": c.qualifier, "claim": c.id}
+                         for _, c in sorted(dated, key=lambda pc: (pc[0].first, pc[0].last))]
+        if fact.status != "conflict" or not dated:
+            continue
+        if _rises(dated) and _undated_fit(fact, members, dated):
+            fact.status = "grows_over_time"
+
+
+def docs_date(doc_id: str, docs: list[Document]) -> str | None:
+    return next((d.published for d in docs if d.id == doc_id), None)
+
+
+def _point(c: Claim) -> float:
+    return float(c.value if c.value is not None else (c.low or 0))
+
+
+def _rises(dated: list[tuple[Period, Claim]]) -> bool:
+    increase = False
+    for pa, a in dated:
+        for pb, b in dated:
+            if pa.before(pb):
+                if _point(a) > _point(b):
+                    return False
+                increase = increase or _point(a) < _point(b)
+    return increase
+
+
+def _undated_fit(fact: Fact, members: list[Claim], dated: list[tuple[Period, Claim]]) -> bool:
+    """Undated statements are not placed; they must not contradict the latest dated ones."""
+    from accord.reconcile import compatible
+
+    latest_start = max(p.first for p, _ in dated)
+    latest = [c for p, c in dated if p.first >= latest_start]  # a month-precise date is not latest
+    if not all(compatible(a, b) for a in latest for b in latest):
+        return False  # the latest sources disagree among themselves: a conflict, not growth
+    undated = [c for c in members if c.doc in fact.undated]
+    return all(compatible(u, c) for u in undated for c in latest)

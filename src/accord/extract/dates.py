@@ -1,0 +1,249 @@
+"""Dates in text, and what a document's own words say about when and by whom it was published.
+
+Dates are found by rules for the forms news text uses ("26 February 2023", "the night of
+25-26 February 1992", "February 25-26, 1992", "July 3", "October 1991", "last year",
+"Tuesday") and normalised with dateparser; relative ones are anchored on the publication date
+and say so. Metadata found in the text (datelines, agency sign-offs, bylines, anniversary
+headlines) keeps the span it came from and how it was found; nothing is invented.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import dateparser
+
+from accord.model import Document
+from accord.text import view
+
+MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+         r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
+YEAR = r"(?:1[89]\d\d|20\d\d)"
+DASH = r"\s*(?:-|to|and)\s*"
+DATE_FORMS = [
+    # 25-26 February 1992, between 25 and 26 February 1992, 26 February 2023
+    ("day_month_year", rf"\b(?P<d1>{DAY})(?:{DASH}(?P<d2>{DAY}))?\s+(?:of\s+)?(?P<m>{MONTH}),?\s+(?P<y>{YEAR})\b"),
+    # February 25-26, 1992, February 26, 1983
+    ("month_day_year", rf"\b(?P<m>{MONTH})\s+(?P<d1>{DAY})(?:{DASH}(?P<d2>{DAY}))?,?\s+(?P<y>{YEAR})\b"),
+    # October 1991, February, 1994
+    ("month_year", rf"\b(?P<m>{MONTH}),?\s+(?P<y>{YEAR})\b"),
+    # July 3, 3 July (no year)
+    ("month_day", rf"\b(?P<m>{MONTH})\s+(?P<d1>{DAY})\b(?![,\s]*\d)"),
+    ("day_month", rf"\b(?P<d1>{DAY})\s+(?:of\s+)?(?P<m>{MONTH})\b(?![,\s]*\d)"),
+    # in 1992, since 2020 (a bare year, only after a word that makes it one)
+    ("year", rf"\b(?:in|since|of|year|until|by|from|during)\s+(?P<y>{YEAR})\b(?!s)"),
+]
+RELATIVE = re.compile(r"\b(yesterday|today|last (?:year|month|week)|this (?:year|month|week)|"
+                      r"(?:on )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
+                      re.IGNORECASE)
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+COMPILED = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in DATE_FORMS]
+ANNIVERSARY = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\s+anniversary\b", re.IGNORECASE)
+FUTURE = re.compile(r"\bwill\b", re.IGNORECASE)
+
+
+@dataclass
+class DateMention:
+    """A date a text states: its span, its normalised value and how it was read."""
+
+    start: int
+    end: int
+    text: str
+    value: str  # ISO: "1992-02-26", "1992-02", "1992", or a range "1992-02-25/1992-02-26"
+    year: int | None
+    kind: str
+    method: str
+    relative: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _parse_day(day: str | None, month: str, year: int | None) -> date | None:
+    if day is None:
+        return None
+    text = f"{re.sub(r'[a-z]+$', '', day)} {month} {year or 2000}"
+    parsed = dateparser.parse(text, languages=["en"],
+                              settings={"STRICT_PARSING": True, "PREFER_DAY_OF_MONTH": "first"})
+    return parsed.date() if parsed else None
+
+
+def _month_number(month: str) -> int | None:
+    parsed = dateparser.parse(f"1 {month} 2000", languages=["en"])
+    return parsed.month if parsed else None
+
+
+def find_dates(text: str, published: str | None = None) -> list[DateMention]:
+    """Every date in ``text``, longest forms first, with relative ones anchored if possible."""
+    plain = view(text)
+    taken: list[tuple[int, int]] = []
+    out: list[DateMention] = []
+    for kind, rx in COMPILED:
+        for m in rx.finditer(plain):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            mention = _from_match(kind, m, text)
+            if mention:
+                taken.append((m.start(), m.end()))
+                out.append(mention)
+    base = _base_date(published)
+    for m in RELATIVE.finditer(plain):
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        out.append(_relative(m, text, base))
+    return sorted(out, key=lambda d: d.start)
+
+
+def _from_match(kind: str, m: re.Match[str], text: str) -> DateMention | None:
+    groups = m.groupdict()
+    year = int(groups["y"]) if groups.get("y") else None
+    if kind == "year":
+        return DateMention(m.start("y"), m.end("y"), text[m.start("y"):m.end("y")], str(year),
+                           year, kind, "rule")
+    month = _month_number(groups["m"])
+    if month is None:
+        return None
+    first = _parse_day(groups.get("d1"), groups["m"], year)
+    last = _parse_day(groups.get("d2"), groups["m"], year)
+    if groups.get("d1") and first is None:
+        return None  # "31 February": not a date
+    if year is None:
+        value = f"--{month:02d}-{first.day:02d}" if first else f"--{month:02d}"
+    elif first is None:
+        value = f"{year:04d}-{month:02d}"
+    else:
+        value = first.isoformat() + (f"/{last.isoformat()}" if last and last != first else "")
+    return DateMention(m.start(), m.end(), text[m.start():m.end()], value, year, kind,
+                       "rule+dateparser")
+
+
+def _base_date(published: str | None) -> date | None:
+    if published and re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", published):
+        try:
+            return date.fromisoformat(published[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _relative(m: re.Match[str], text: str, base: date | None) -> DateMention:
+    phrase = m.group(0).lower().removeprefix("on ")
+    span = (m.start(), m.end(), text[m.start():m.end()])
+    if base is None:
+        return DateMention(*span, "", None, "relative", "relative, no publication date to anchor",
+                           relative=True)
+    if phrase in WEEKDAYS:  # the latest such day on or before publication
+        day = base - timedelta(days=(base.weekday() - WEEKDAYS.index(phrase)) % 7)
+        value, year = day.isoformat(), day.year
+    else:
+        parsed = dateparser.parse(phrase, settings={"RELATIVE_BASE": _dt(base),
+                                                    "PREFER_DATES_FROM": "past"})
+        if parsed is None:
+            return DateMention(*span, "", None, "relative", "relative, unreadable", relative=True)
+        value = str(parsed.year) if "year" in phrase else parsed.date().isoformat()
+        value = value[:7] if "month" in phrase else value
+        year = parsed.year
+    return DateMention(*span, value, year, "relative",
+                       f"relative, anchored on publication date {base.isoformat()}", relative=True)
+
+
+def _dt(day: date) -> Any:
+    from datetime import datetime
+
+    return datetime(day.year, day.month, day.day)
+
+
+# -- metadata from the text ---------------------------------------------------------------------
+DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Za-z .'\u2019-]{1,40}?),\s*"
+    r"(?:(?P<date>[^():\n]{3,30}?)\s*)?(?:\((?P<agency>[^()\n]{2,40})\)\s*)?(?:[:\u2014-]|$)",
+    re.MULTILINE)
+BYLINE = re.compile(r"^By\s*[:\-]?\s+(?P<name>[A-Z][\w.'\u2019 -]{2,60}?)(?:,\s*(?P<role>[^\n]+))?$",
+                    re.MULTILINE)
+
+
+def text_metadata(doc: Document) -> dict[str, dict[str, Any]]:
+    """Publisher, publication date, place and author as the text itself states them.
+
+    Each entry: value, span (start, end), method. Only what the words say: a dateline without
+    a year gives a month and day, never a guessed year.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    plain = view(doc.text)
+    head_end = _nth_line_end(plain, 6)
+    for m in DATELINE.finditer(plain, 0, head_end):
+        date_text = (m.group("date") or "").strip()
+        dates = find_dates(date_text) if date_text else []
+        if not (m.group("agency") or dates):
+            continue
+        found.setdefault("place", _entry(m.group("place"), m.start("place"), m.end("place"),
+                                         "dateline"))
+        if m.group("agency"):
+            found.setdefault("publisher", _entry(doc.text[m.start("agency"):m.end("agency")],
+                                                 m.start("agency"), m.end("agency"), "dateline"))
+        if dates and dates[0].kind in ("day_month_year", "month_day_year", "month_day",
+                                       "day_month"):
+            d = dates[0]
+            offset = m.start("date")
+            found.setdefault("published", _entry(d.value, offset + d.start, offset + d.end,
+                                                 "dateline"))
+        break
+    for span in doc.marked:
+        if span.reason == "agency sign-off":
+            found.setdefault("publisher", _entry(doc.text[span.start:span.end], span.start,
+                                                 span.end, "agency sign-off"))
+        elif span.reason == "wire slug":
+            found.setdefault("agency", _entry(doc.text[span.start:span.end], span.start, span.end,
+                                              "wire slug"))
+    byline = BYLINE.search(plain, 0, head_end)
+    if byline:
+        found["author"] = _entry(byline.group("name").strip(), byline.start("name"),
+                                 byline.end("name"), "byline")
+        if byline.group("role"):
+            found["author"]["role"] = byline.group("role").strip()
+    headline = _anniversary_headline(doc.text, plain, head_end)
+    if headline and "published" not in found:
+        found["published"] = headline
+    return found
+
+
+def _nth_line_end(plain: str, n: int) -> int:
+    pos = 0
+    for _ in range(n):
+        nxt = plain.find("\n", pos)
+        if nxt < 0:
+            return len(plain)
+        pos = nxt + 1
+        while pos < len(plain) and plain[pos] == "\n":
+            pos += 1
+    return pos
+
+
+def _entry(value: str, start: int, end: int, method: str) -> dict[str, Any]:
+    return {"value": value, "start": start, "end": end, "method": method}
+
+
+def _anniversary_headline(text: str, plain: str, head_end: int) -> dict[str, Any] | None:
+    """"February 26, 2021 marks the 29th anniversary": the text dates itself."""
+    first = plain[:head_end]
+    for m in ANNIVERSARY.finditer(first):
+        line_start = first.rfind("\n", 0, m.start()) + 1
+        line_end = first.find("\n", m.end())
+        line = first[line_start:line_end if line_end >= 0 else len(first)]
+        for d in find_dates(line):
+            if d.year is None or d.kind == "year":
+                continue
+            future = bool(FUTURE.search(line))
+            value = str(d.year) if future else d.value
+            how = "anniversary headline" + (" (future tense: the year only)" if future else "")
+            return _entry(value, line_start + d.start, line_start + d.end, how)
+    return None
+
+
+def anniversaries(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, years) of each "Nth anniversary" in the text."""
+    return [(m.start(), m.end(), int(m.group(1))) for m in ANNIVERSARY.finditer(view(text))]
