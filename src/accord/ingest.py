@@ -28,7 +28,8 @@ HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 MANIFEST_SUFFIXES = {".json"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | MANIFEST_SUFFIXES
-MANIFEST_FIELDS = {"published": ("published", "date"), "publisher": ("publisher", "outlet", "sitename"),
+MANIFEST_FIELDS = {"published": ("published", "date"),
+                   "publisher": ("publisher", "outlet", "sitename"),
                    "url": ("url",), "title": ("title",)}
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 

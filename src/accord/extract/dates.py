@@ -26,9 +26,11 @@ YEAR = r"(?:1[89]\d\d|20\d\d)"
 DASH = r"\s*(?:-|to|and)\s*"
 DATE_FORMS = [
     # 25-26 February 1992, between 25 and 26 February 1992, 26 February 2023
-    ("day_month_year", rf"\b(?P<d1>{DAY})(?:{DASH}(?P<d2>{DAY}))?\s+(?:of\s+)?(?P<m>{MONTH}),?\s+(?P<y>{YEAR})\b"),
+    ("day_month_year",
+     rf"\b(?P<d1>{DAY})(?:{DASH}(?P<d2>{DAY}))?\s+(?:of\s+)?(?P<m>{MONTH}),?\s+(?P<y>{YEAR})\b"),
     # February 25-26, 1992, February 26, 1983
-    ("month_day_year", rf"\b(?P<m>{MONTH})\s+(?P<d1>{DAY})(?:{DASH}(?P<d2>{DAY}))?,?\s+(?P<y>{YEAR})\b"),
+    ("month_day_year",
+     rf"\b(?P<m>{MONTH})\s+(?P<d1>{DAY})(?:{DASH}(?P<d2>{DAY}))?,?\s+(?P<y>{YEAR})\b"),
     # October 1991, February, 1994
     ("month_year", rf"\b(?P<m>{MONTH}),?\s+(?P<y>{YEAR})\b"),
     # July 3, 3 July (no year)
@@ -162,8 +164,9 @@ DATELINE = re.compile(
     r"^(?P<place>[A-Z][A-Za-z .'\u2019-]{1,40}?),\s*"
     r"(?:(?P<date>[^():\n]{3,30}?)\s*)?(?:\((?P<agency>[^()\n]{2,40})\)\s*)?(?:[:\u2014-]|$)",
     re.MULTILINE)
-BYLINE = re.compile(r"^By\s*[:\-]?\s+(?P<name>[A-Z][\w.'\u2019 -]{2,60}?)(?:,\s*(?P<role>[^\n]+))?$",
-                    re.MULTILINE)
+BYLINE = re.compile(
+    r"^By\s*[:\-]?\s+(?P<name>[A-Z][\w.'\u2019 -]{2,60}?)(?:,\s*(?P<role>[^\n]+))?$",
+    re.MULTILINE)
 
 
 def text_metadata(doc: Document) -> dict[str, dict[str, Any]]:
