@@ -54,7 +54,10 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     sharing = {frozenset((p["a"], p["b"])) for p in report.pairs}
     return Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
                   pairs=report.pairs, fingerprints=fingerprints(claims, sharing),
-                  events=[_event_record(e, dates) for e in events])
+                  events=[_event_record(e, dates) for e in events],
+                  statements=[{"kind": "attribution", "doc": d.id, **a}
+                              for d in docs for a in d.meta.get("attributions", [])]
+                  + [{"kind": "quote", **q} for d in docs for q in d.meta.get("statements", [])])
 
 
 def _event_record(event: Event, dates: list[dict[str, Any]]) -> dict[str, Any]:

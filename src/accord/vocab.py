@@ -18,7 +18,8 @@ import yaml
 
 from accord.errors import VocabError
 
-VOCAB_FILES = ("numbers", "qualifiers", "categories", "nouns", "groups", "boilerplate", "events")
+VOCAB_FILES = ("numbers", "qualifiers", "categories", "nouns", "groups", "boilerplate", "events",
+               "attribution")
 
 
 class Phrases(dict[tuple[str, ...], Any]):
@@ -90,6 +91,10 @@ class Vocab:
     commemoration: frozenset[str] = frozenset()
     time_bounds: frozenset[str] = frozenset()
     not_places: frozenset[str] = frozenset()
+    speech_verbs: frozenset[str] = frozenset()
+    source_nouns: frozenset[str] = frozenset()
+    source_documents: frozenset[str] = frozenset()
+    pronouns: frozenset[str] = frozenset()
 
     @property
     def categories(self) -> list[str]:
@@ -229,6 +234,11 @@ def compile_vocab(raw: dict[str, Any]) -> Vocab:
         vocab.not_places = frozenset(_words(w, "not_places")[0] for w in raw["not_places"])
         vocab.number_firsts = frozenset(vocab.units) | frozenset(vocab.tens) | (
             vocab.number_phrases.firsts | vocab.vague.firsts | {"between", "from"})
+        vocab.speech_verbs = frozenset(_words(w, "speech_verbs")[0] for w in raw["speech_verbs"])
+        vocab.source_nouns = frozenset(_words(w, "source_nouns")[0] for w in raw["source_nouns"])
+        vocab.source_documents = frozenset(" ".join(_words(w, "documents"))
+                                           for w in raw["documents"])
+        vocab.pronouns = frozenset(_words(w, "pronouns")[0] for w in raw["pronouns"])
         masthead = raw.get("masthead") or {}
         vocab.masthead_words = frozenset(str(w).lower() for w in masthead.get("words", []))
         vocab.masthead_max_words = int(masthead.get("max_words", 8))

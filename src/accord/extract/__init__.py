@@ -8,6 +8,7 @@ needs the whole corpus; :func:`accord.extract.events.assign_events` sets it afte
 from __future__ import annotations
 
 from accord.clean import is_marked
+from accord.extract.attribution import Attribution, find_attributions, quotes
 from accord.extract.dates import anniversaries, find_dates, text_metadata
 from accord.extract.events import Context, assign_events, contexts, sentence_years
 from accord.extract.figures import Figure, figures
@@ -78,12 +79,86 @@ def extract(doc: Document, vocab: Vocab) -> list[Claim]:
              if not is_marked(doc, s.start, s.end) and s.start not in in_tables]
     toks_of = [tokens(plain, s.start, s.end) for s in sents]
     years: set[int] = set()
+    voices = Voices(doc, vocab)
     for sent, toks, ctx in zip(sents, toks_of, contexts(sents, toks_of, vocab), strict=True):
         years.update(sentence_years(toks, vocab))
         found = figures([t for t in toks if not is_marked(doc, t.start, t.end)], vocab)
         ids = [_new_id(doc, fig, used) for fig in found]
+        source = voices.read(sent.start, sent.end, sent.paragraph)
         for claim_id, fig in zip(ids, found, strict=True):
             parent = ids[fig.parent] if fig.parent is not None else None
-            claims.append(_claim(doc, fig, claim_id, sent.start, sent.end, parent, ctx))
+            claim = _claim(doc, fig, claim_id, sent.start, sent.end, parent, ctx)
+            if source is not None:
+                claim.source = str(source["source"])
+                voices.claimed(source, claim_id)
+            claims.append(claim)
     doc.meta["years"] = sorted(years)
+    voices.read_quotes()
+    doc.meta["attributions"] = voices.attributions
+    doc.meta["statements"] = voices.statements
     return claims
+
+
+class Voices:
+    """Who speaks in each sentence of a document: attributions carried through paragraphs."""
+
+    def __init__(self, doc: Document, vocab: Vocab) -> None:
+        self.doc = doc
+        self.vocab = vocab
+        self.plain = view(doc.text)
+        self.attributions: list[dict[str, object]] = []
+        self.statements: list[dict[str, object]] = []
+        self._carry: tuple[int, dict[str, object]] | None = None  # (paragraph, attribution)
+        self._last_document_source: dict[str, object] | None = None
+
+    def read(self, start: int, end: int, paragraph: int) -> dict[str, object] | None:
+        """The attribution that covers this sentence (its own, or its paragraph's)."""
+        sentence = self.plain[start:end]
+        own = [r for a in find_attributions(sentence, self.vocab)
+               if (r := self._record(a, start)) is not None]
+        if self._carry and self._carry[0] != paragraph:
+            self._carry = None
+        current = own[0] if own else (self._carry[1] if self._carry else None)
+        for found in own:
+            if found is not None and found["scope"] == "paragraph":
+                self._carry = (paragraph, found)
+                self._last_document_source = found
+        return current
+
+    def read_quotes(self) -> None:
+        """Quoted statements, each with the attribution nearest to it on its line."""
+        for q_start, q_end, _ in quotes(self.plain):
+            line_start = self.plain.rfind("\n", 0, q_start) + 1
+            line_end = self.plain.find("\n", q_end)
+            line_end = len(self.plain) if line_end < 0 else line_end
+            near = [a for a in self.attributions
+                    if line_start <= int(str(a["start"])) < line_end
+                    and not q_start <= int(str(a["start"])) < q_end]
+            speaker = min(near, key=lambda a: min(abs(int(str(a["start"])) - q_start),
+                                                  abs(int(str(a["start"])) - q_end)),
+                          default=None)
+            self.statements.append({
+                "doc": self.doc.id, "quote": self.doc.text[q_start:q_end],
+                "start": q_start, "end": q_end,
+                "speaker": speaker["source"] if speaker else None,
+                "method": speaker["method"] if speaker else "quote with no named speaker"})
+
+    def _record(self, a: Attribution, offset: int) -> dict[str, object] | None:
+        source = self.doc.text[offset + a.start:offset + a.end]
+        method = a.method
+        lowered = source.lower().removeprefix("the ").strip()
+        if lowered in self.vocab.source_documents or lowered in self.vocab.pronouns:
+            if self._last_document_source is None:
+                return None  # "the report says" with no report named before: no source
+            source = str(self._last_document_source["source"])
+            method = f"{a.method}, referring to {self._last_document_source['source']}"
+        record: dict[str, object] = {"source": source, "start": offset + a.start,
+                                     "end": offset + a.end, "method": method,
+                                     "scope": a.scope, "claims": []}
+        self.attributions.append(record)
+        return record
+
+    def claimed(self, attribution: dict[str, object], claim_id: str) -> None:
+        claims = attribution["claims"]
+        if isinstance(claims, list):
+            claims.append(claim_id)

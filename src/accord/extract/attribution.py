@@ -1,0 +1,155 @@
+"""Attribution: who a figure or a statement is attributed to, in the document's own words.
+
+Finds "according to X", "X said", "said X", "X told Y", "X's report says", "X released a
+statement", "described by X as", "recorded by X" and quoted statements. The source is kept
+exactly as written, with its span; a claim's ``source`` is null when the document states the
+figure in its own voice. An attribution covers its sentence, or the rest of a paragraph it
+introduces ("The report notes ...", a sentence ending with a colon).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from accord.vocab import Vocab
+
+NAME = r"[A-Z][\w'\u2019().-]*"
+BOUNDARY = re.compile(r"[,;:\"\u201c\u201d]|\b(?:and|but|while|as|that|which|who|when|what)\b")
+NOUN_LIKE = {"states", "reports", "notes", "claims", "estimates", "posts", "quotes", "calls"}
+ADVERBS = re.compile(r"(?:\s+(?:later|also|earlier|previously|then|first|again|further|have|has|"
+                     r"had|will|would|had|reportedly))+$")
+VERB_INSIDE = re.compile(r"\b(?:has|have|had|was|were|is|are|been|being|who|which)\b",
+                         re.IGNORECASE)
+LEAD = re.compile(r"^(?:the\s+)?(?:following\s+)?(?:words|remarks|comments|statements?)\s+"
+                  r"(?:by|of|from)\s+", re.IGNORECASE)
+QUOTE = re.compile(r"[\"\u201c]([^\"\u201c\u201d\n]{12,}?)[\"\u201d]")
+
+
+@dataclass
+class Attribution:
+    """A source named in a document, with the span of its name and how it was found."""
+
+    source: str
+    start: int
+    end: int
+    method: str
+    scope: str = "sentence"  # or "paragraph"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _trim(text: str, start: int) -> tuple[str, int, int]:
+    stripped = text.strip(" ,.;:\"'\u201c\u201d")
+    lead = text.find(stripped) if stripped else 0
+    return stripped, start + lead, start + lead + len(stripped)
+
+
+def _is_source(words: str, vocab: Vocab) -> bool:
+    tokens = re.findall(r"[\w'\u2019]+", words)
+    if not tokens or len(tokens) > 14:
+        return False
+    lowered = [t.lower() for t in tokens]
+    if lowered[0] in vocab.pronouns and len(tokens) == 1:
+        return False
+    return any(t[:1].isupper() for t in tokens) or any(t in vocab.source_nouns for t in lowered)
+
+
+def _np_before(sentence: str, end: int) -> tuple[str, int]:
+    """The noun phrase that ends at ``end``: back to a comma, quote or conjunction."""
+    chunk = sentence[:end]
+    cut = 0
+    for m in BOUNDARY.finditer(chunk):
+        if m.end() < end - 1:
+            cut = m.end()
+    return chunk[cut:], cut
+
+
+def _np_after(sentence: str, start: int) -> str:
+    """A name after a verb ("said Prashant Kumar, the director general of police",
+    "described by the British journalist Thomas de Waal as")."""
+    m = re.match(rf"\s*((?:(?:the|a|an)\s+)?(?:[a-z][\w-]*\s+){{0,3}}{NAME}"
+                 rf"(?:\s+(?:[a-z][\w-]*\s+){{0,2}}{NAME})*"
+                 rf"(?:,\s+(?:the|a|an)\s+[^,.;]+)?)", sentence[start:])
+    return m.group(1) if m else ""
+
+
+def find_attributions(sentence: str, vocab: Vocab) -> list[Attribution]:
+    """Sources named in one sentence (offsets relative to the sentence)."""
+    out: list[Attribution] = []
+    low = sentence.lower()
+    for m in re.finditer(r"\baccording to\s+", low):
+        rest = sentence[m.end():]
+        stop = re.search(r"[,.;:]|\s(?:that|who|which|on|in)\s", rest)
+        text, s, e = _trim(rest[:stop.start()] if stop else rest, m.end())
+        if _is_source(text, vocab):
+            out.append(Attribution(text, s, e, "according to"))
+    for m in re.finditer(r"\b(?:described|recorded|reported|confirmed|cited|documented)\s+by\s+",
+                         low):
+        text = _np_after(sentence, m.end()).strip()
+        text, s, e = _trim(text, m.end() + sentence[m.end():].find(text) if text else m.end())
+        if text and _is_source(text, vocab):
+            out.append(Attribution(text, s, e, low[m.start():m.end()].split()[0] + " by"))
+    docs = "|".join(sorted((re.escape(d) for d in vocab.source_documents), key=len, reverse=True))
+    for m in re.finditer(rf"('s)?\s+({docs})\b(?:\s+on\b.{{0,200}}?)?\s+(?:says|said|notes|noted|"
+                         rf"states|stated|mentions|found|shows|showed)\b", sentence,
+                         re.IGNORECASE):
+        words, cut = _np_before(sentence, m.start())
+        text, s, e = _trim(words, cut)
+        text = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.IGNORECASE)
+        if text and _is_source(text, vocab):
+            out.append(Attribution(text, sentence.find(text, s), sentence.find(text, s)
+                                   + len(text), f"{m.group(2).lower()} says", "paragraph"))
+    for m in re.finditer(rf"\s+(?:released|issued|published)\s+an?\s+({docs})\b", sentence,
+                         re.IGNORECASE):
+        words, cut = _np_before(sentence, m.start())
+        text, s, e = _trim(words, cut)
+        if _is_source(text, vocab):
+            out.append(Attribution(text, s, e, f"released a {m.group(1).lower()}", "paragraph"))
+    verbs = "|".join(sorted(vocab.speech_verbs))
+    for m in re.finditer(rf"\b({verbs})\b", sentence):
+        if any(a.start <= m.start() < a.end for a in out):
+            continue
+        if m.group(1) in NOUN_LIKE and not re.match(r"\s*(?:that\b|[:\"\u201c])",
+                                                     sentence[m.end():]):
+            continue  # "many states have recognised", "media reports": nouns, not verbs
+        words, cut = _np_before(sentence, m.start())
+        words = ADVERBS.sub("", words.rstrip())
+        lead = LEAD.match(words.lstrip())
+        if lead:
+            cut += len(words) - len(words.lstrip()) + lead.end()
+            words = words.lstrip()[lead.end():]
+        text, s, e = _trim(words, cut)
+        if (text and _is_source(text, vocab) and len(text.split()) <= 12
+                and not _numbered(text) and not VERB_INSIDE.search(text)):
+            if text.lower() in vocab.pronouns:
+                continue
+            out.append(Attribution(text, s, e, f"X {m.group(1)}"))
+            continue
+        after = _np_after(sentence, m.end()).rstrip(". ")
+        if after and _is_source(after, vocab) and m.group(1) in ("said", "says", "told"):
+            s = m.end() + sentence[m.end():].find(after)
+            out.append(Attribution(after.strip(), s, s + len(after.strip()),
+                                   f"{m.group(1)} X"))
+    return _dedupe(out)
+
+
+def _numbered(text: str) -> bool:
+    """"At least 12 people died, officials said": a clause with a figure is not a source."""
+    return bool(re.search(r"\d", text)) and len(text.split()) > 3
+
+
+def _dedupe(found: list[Attribution]) -> list[Attribution]:
+    out: list[Attribution] = []
+    for a in sorted(found, key=lambda a: (a.start, -(a.end - a.start))):
+        if not any(b.start <= a.start < b.end for b in out):
+            out.append(a)
+    return out
+
+
+def quotes(text: str) -> list[tuple[int, int, str]]:
+    """Quoted passages of at least a few words on one line: (start, end, text)."""
+    return [(m.start(1), m.end(1), m.group(1)) for m in QUOTE.finditer(text)
+            if len(m.group(1).split()) >= 3 and "\n" not in m.group(1)]
