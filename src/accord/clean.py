@@ -79,7 +79,22 @@ def repeat_spans(doc: Document, skip: list[Span], plain: str | None = None) -> l
             merged[-1].end = max(merged[-1].end, span.end)
         else:
             merged.append(span)
-    return merged
+    return [part for span in merged for part in _outside(span, skip, plain)]
+
+
+def _outside(span: Span, skip: list[Span], plain: str) -> list[Span]:
+    """The parts of ``span`` not already set aside (a repeat never swallows boilerplate)."""
+    parts = [(span.start, span.end)]
+    for s in skip:
+        parts = [piece for a, b in parts
+                 for piece in ((a, min(b, s.start)), (max(a, s.end), b)) if piece[0] < piece[1]]
+    out = []
+    for a, b in parts:
+        text = plain[a:b]
+        a, b = a + len(text) - len(text.lstrip()), b - len(text) + len(text.rstrip())
+        if a < b:
+            out.append(Span(span.doc, a, b, span.kind, span.reason, span.source_start))
+    return out
 
 
 def _repeated_sentences(doc: Document, skip: list[Span], plain: str | None) -> list[Span]:

@@ -22,6 +22,7 @@ from accord.chronology import (
 )
 from accord.clean import clean
 from accord.extract import assign_events, extract
+from accord.extract.entities import entity_variants
 from accord.extract.events import Event
 from accord.ingest import Batch, ingest
 from accord.model import Claim, Document, Result
@@ -57,7 +58,8 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                   events=[_event_record(e, dates) for e in events],
                   statements=[{"kind": "attribution", "doc": d.id, **a}
                               for d in docs for a in d.meta.get("attributions", [])]
-                  + [{"kind": "quote", **q} for d in docs for q in d.meta.get("statements", [])])
+                  + [{"kind": "quote", **q} for d in docs for q in d.meta.get("statements", [])],
+                  entities=entity_variants(docs, vocab))
 
 
 def _event_record(event: Event, dates: list[dict[str, Any]]) -> dict[str, Any]:

@@ -80,8 +80,11 @@ def extract(doc: Document, vocab: Vocab) -> list[Claim]:
     toks_of = [tokens(plain, s.start, s.end) for s in sents]
     years: set[int] = set()
     voices = Voices(doc, vocab)
-    for sent, toks, ctx in zip(sents, toks_of, contexts(sents, toks_of, vocab), strict=True):
-        years.update(sentence_years(toks, vocab))
+    dateline = [(m["start"], m["end"]) for m in doc.meta.get("metadata", {}).values()
+                if isinstance(m, dict) and "start" in m]
+    ctxs = contexts(sents, toks_of, vocab, dateline)
+    for sent, toks, ctx in zip(sents, toks_of, ctxs, strict=True):
+        years.update(sentence_years(toks, vocab, dateline))
         found = figures([t for t in toks if not is_marked(doc, t.start, t.end)], vocab)
         ids = [_new_id(doc, fig, used) for fig in found]
         source = voices.read(sent.start, sent.end, sent.paragraph)
@@ -146,7 +149,10 @@ class Voices:
     def _record(self, a: Attribution, offset: int) -> dict[str, object] | None:
         source = self.doc.text[offset + a.start:offset + a.end]
         method = a.method
-        lowered = source.lower().removeprefix("the ").strip()
+        lowered = view(source).lower()
+        for det in ("the ", "this ", "that ", "its ", "their "):
+            lowered = lowered.removeprefix(det)
+        lowered = lowered.strip()
         if lowered in self.vocab.source_documents or lowered in self.vocab.pronouns:
             if self._last_document_source is None:
                 return None  # "the report says" with no report named before: no source

@@ -67,6 +67,12 @@ def _np_before(sentence: str, end: int) -> tuple[str, int]:
     return chunk[cut:], cut
 
 
+def _plain_np_after(sentence: str, start: int, vocab: Vocab) -> str:
+    """"by the district coroner": a lower-case source noun phrase."""
+    m = re.match(r"\s*((?:the|a|an)\s+(?:[a-z][\w-]*\s+){0,3}([a-z][\w-]*))", sentence[start:])
+    return m.group(1) if m and m.group(2) in vocab.source_nouns else ""
+
+
 def _np_after(sentence: str, start: int) -> str:
     """A name after a verb ("said Prashant Kumar, the director general of police",
     "described by the British journalist Thomas de Waal as")."""
@@ -88,7 +94,7 @@ def find_attributions(sentence: str, vocab: Vocab) -> list[Attribution]:
             out.append(Attribution(text, s, e, "according to"))
     for m in re.finditer(r"\b(?:described|recorded|reported|confirmed|cited|documented)\s+by\s+",
                          low):
-        text = _np_after(sentence, m.end()).strip()
+        text = (_np_after(sentence, m.end()) or _plain_np_after(sentence, m.end(), vocab)).strip()
         text, s, e = _trim(text, m.end() + sentence[m.end():].find(text) if text else m.end())
         if text and _is_source(text, vocab):
             out.append(Attribution(text, s, e, low[m.start():m.end()].split()[0] + " by"))
@@ -98,6 +104,12 @@ def find_attributions(sentence: str, vocab: Vocab) -> list[Attribution]:
                          re.IGNORECASE):
         words, cut = _np_before(sentence, m.start())
         text, s, e = _trim(words, cut)
+        if text.lower() in ("the", "this", "that", "its", "their", ""):
+            # "The report notes": a report named before; the caller resolves it
+            start = m.start(2) - len(text) - (1 if text else 0)
+            out.append(Attribution(sentence[max(0, start):m.end(2)], max(0, start), m.end(2),
+                                   f"{m.group(2).lower()} says", "paragraph"))
+            continue
         text = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.IGNORECASE)
         if text and _is_source(text, vocab):
             out.append(Attribution(text, sentence.find(text, s), sentence.find(text, s)
@@ -117,6 +129,9 @@ def find_attributions(sentence: str, vocab: Vocab) -> list[Attribution]:
             continue  # "many states have recognised", "media reports": nouns, not verbs
         words, cut = _np_before(sentence, m.start())
         words = ADVERBS.sub("", words.rstrip())
+        if set(re.findall(r"[a-z]+", words.lower())) & vocab.source_documents and re.search(
+                r"\b(?:report|statement|study|survey)\b", words, re.IGNORECASE):
+            continue  # "X's report says": read by the report pattern above
         lead = LEAD.match(words.lstrip())
         if lead:
             cut += len(words) - len(words.lstrip()) + lead.end()

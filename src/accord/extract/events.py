@@ -29,13 +29,17 @@ class Context:
     kind: str | None = None
 
 
-def sentence_years(toks: list[Token], vocab: Vocab) -> list[int]:
-    """Years a sentence places events in (not "since 1991", not "marks the 29th anniversary")."""
+def sentence_years(toks: list[Token], vocab: Vocab,
+                   skip: list[tuple[int, int]] | None = None) -> list[int]:
+    """Years a sentence places events in (not "since 1991", not "marks the 29th anniversary",
+    not the dateline's publication date, given as ``skip`` spans)."""
     words = {t.lower for t in toks}
     if words & vocab.commemoration:
         return []
     years = []
     for k, tok in enumerate(toks):
+        if skip and any(a <= tok.start < b for a, b in skip):
+            continue
         if tok.kind == "num" and YEAR.match(tok.text):
             back = k - 1
             while back >= 0 and (toks[back].lower in vocab.months or toks[back].text == ","
@@ -50,7 +54,8 @@ def sentence_years(toks: list[Token], vocab: Vocab) -> list[int]:
     return years
 
 
-def contexts(sents: list[Sentence], toks_of: list[list[Token]], vocab: Vocab) -> list[Context]:
+def contexts(sents: list[Sentence], toks_of: list[list[Token]], vocab: Vocab,
+             skip: list[tuple[int, int]] | None = None) -> list[Context]:
     """The context of each sentence: a year carries on to the end of its paragraph."""
     out: list[Context] = []
     paragraph = -1
@@ -59,7 +64,7 @@ def contexts(sents: list[Sentence], toks_of: list[list[Token]], vocab: Vocab) ->
         if sent.paragraph != paragraph:
             paragraph = sent.paragraph
             current = Context()
-        years = sentence_years(toks, vocab)
+        years = sentence_years(toks, vocab, skip)
         kind = next((t.lower for t in toks if t.lower in vocab.event_kinds), None)
         if years:
             current = Context(years[0], kind)

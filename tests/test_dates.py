@@ -1,0 +1,148 @@
+"""Dates, publication metadata, chronology: texts of our own, misses included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from accord.extract.dates import find_dates
+from accord.ingest import ingest, text_document
+from accord.model import Result
+from accord.pipeline import analyse, run
+from accord.vocab import Vocab
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("The quake struck on 6 February 2023 at dawn.", "2023-02-06"),
+    ("Fighting raged on the night of 13-14 March 2015.", "2015-03-13/2015-03-14"),
+    ("The siege began on March 3, 2011, officials said.", "2011-03-03"),
+    ("Between 9 and 11 July 1995 the town fell.", "1995-07-09/1995-07-11"),
+    ("The flood of August 2002 displaced thousands.", "2002-08"),
+    ("Kabul, May 4: the blast killed six.", "--05-04"),
+])
+def test_dates_in_text(text: str, value: str) -> None:
+    assert [d.value for d in find_dates(text)] == [value]
+
+
+@pytest.mark.parametrize("text", [
+    "Some 2000 people marched.", "The helpline runs 24/7.", "Cases rose in the 1990s.",
+    "It marks the 10th anniversary of the flood.", "He scored 1995 points.",
+])
+def test_not_dates(text: str) -> None:
+    assert find_dates(text) == []
+
+
+def test_relative_dates_are_anchored_on_publication() -> None:
+    text = "The bridge collapsed on Tuesday; last year a similar crash killed four."
+    got = {d.text: d for d in find_dates(text, "2024-07-04")}
+    assert got["on Tuesday"].value == "2024-07-02" and got["on Tuesday"].relative
+    assert got["last year"].value == "2023"
+    assert "anchored on publication date 2024-07-04" in got["last year"].method
+    unanchored = find_dates(text, None)
+    assert all(d.value == "" for d in unanchored if d.relative)
+
+
+def test_metadata_from_the_text(vocab: Vocab) -> None:
+    text = ("Kyiv, 12 March 2024 (Ukrinform): At least 11 people were killed overnight.\n"
+            "By: Olena Petrenko, Correspondent\n"
+            "Rescuers worked through the night.\n"
+            "Ukrinform News Agency (UKR)\n")
+    doc = analyse([text_document("a.txt", text)], vocab).documents[0]
+    assert doc.published == "2024-03-12" and doc.publisher == "Ukrinform"
+    meta = doc.meta["metadata"]
+    assert meta["published"]["method"] == "dateline"
+    assert text[meta["published"]["start"]:meta["published"]["end"]] == "12 March 2024"
+    assert meta["author"]["value"] == "Olena Petrenko"
+    assert meta["author"]["role"] == "Correspondent"
+
+
+def test_recorded_metadata_wins_and_the_text_is_kept(vocab: Vocab) -> None:
+    doc = text_document("a.txt", "Lagos, 3 June 2021 (NAN): Nine people died.",
+                        publisher="Daily Trust", published="2021-06-04")
+    analyse([doc], vocab)
+    assert (doc.publisher, doc.published) == ("Daily Trust", "2021-06-04")
+    assert doc.meta["metadata"]["publisher_in_text"]["value"] == "NAN"
+
+
+CORPUS = {
+    "early.txt": ("Mosul, 10 July 2017 (Agency): The battle for the old city killed at least "
+                  "900 civilians, monitors said. The fighting began on 17 October 2016."),
+    "later.txt": ("Baghdad, 20 July 2018 (Wire): A year on, monitors said at least 1,400 "
+                  "civilians were killed in the battle, which began on 17 October 2016."),
+    "typo.txt": ("The battle for Mosul, which began on 17 October 2006, killed many civilians. "
+                 "The 2nd anniversary of the battle that began on 17 October 2016 falls in 2018."
+                 "\nMosul, 17 October 2018 (Desk): The battle marks its 2nd anniversary today."),
+    "undated.txt": "Monitors said 1,100 civilians were killed in the battle for Mosul.",
+    "anniversary.txt": "Mosul remembers: the 5th anniversary of the battle for Mosul.",
+}
+
+
+@pytest.fixture(scope="module")
+def mosul(tmp_path_factory: pytest.TempPathFactory) -> Result:
+    folder = tmp_path_factory.mktemp("mosul")
+    for name, text in CORPUS.items():
+        (folder / name).write_text(text, "utf-8")
+    return run([str(folder)], folder / "accord.db")
+
+
+def test_inferred_year_from_anniversary(mosul: Result) -> None:
+    docs = {d.id: d for d in mosul.documents}
+    meta = docs["anniversary.txt"].meta["metadata"]["published"]
+    assert docs["anniversary.txt"].published == "2021" and meta["inferred"] is True
+    assert docs["undated.txt"].published is None
+
+
+def test_date_contradiction(mosul: Result) -> None:
+    found = [a for a in mosul.anomalies if a.kind == "date_contradiction"]
+    assert [a.doc for a in found] == ["typo.txt"]
+    assert "17 October 2006" in found[0].detail
+    event = next(e for e in mosul.events if e["main"])
+    assert event["year"] == 2016 and event["dates"][0]["value"] == "2016-10-17"
+
+
+def test_grows_over_time_and_undated(mosul: Result) -> None:
+    killed = next(f for f in mosul.facts if f.category == "killed" and f.group == "all")
+    assert killed.status == "conflict"  # 1,100 (undated) does not fit the latest 1,400
+    assert killed.undated == ["undated.txt"]
+    assert [t["published"] for t in killed.timeline] == ["2017-07-10", "2018-07-20"]
+
+
+def test_grows_over_time_when_undated_fits(tmp_path: Path, vocab: Vocab) -> None:
+    docs = [text_document("a.txt", "At least 900 civilians were killed.", published="2017-07"),
+            text_document("b.txt", "At least 1,400 civilians were killed.", published="2018-07"),
+            text_document("c.txt", "At least 1,400 civilians were killed in all.")]
+    killed = next(f for f in analyse(docs, vocab).facts if f.category == "killed")
+    assert killed.status == "agree"  # open-ended lower bounds never conflict
+    exact = [text_document("a.txt", "Officials said 17 states adopted resolutions.",
+                           published="2021-02-26"),
+             text_document("b.txt", "Officials said 18 states adopted resolutions.",
+                           published="2023-02-26")]
+    fact = next(f for f in analyse(exact, vocab).facts if f.category == "recognition")
+    assert fact.status == "grows_over_time"
+    assert [t["value"] for t in fact.timeline] == [17, 18]
+
+
+def test_seed_corpus_metadata_and_chronology(khojaly: Path, tmp_path: Path) -> None:
+    import json
+
+    result = run([str(khojaly)], tmp_path / "accord.db")
+    expected = json.loads((khojaly / "expected.json").read_text("utf-8"))
+    docs = {d.id: d for d in result.documents}
+    for doc_id, want in expected["documents"].items():
+        assert docs[doc_id].published == want["published"], doc_id
+        publisher = docs[doc_id].publisher
+        assert (publisher and publisher.replace("\u2019", "'")) == want["publisher"], doc_id
+    countries = next(f for f in result.facts if f.group == "countries")
+    assert countries.status == "grows_over_time"
+    contradiction = [a for a in result.anomalies if a.kind == "date_contradiction"]
+    assert [a.doc for a in contradiction] == ["002_73aa8233258ea768.txt"]
+    assert "1983" in contradiction[0].detail
+
+
+def test_manifest_supplies_recorded_dates(hathras: Path) -> None:
+    batch = ingest([str(hathras)])
+    docs = {d.id: d for d in batch.documents}
+    assert docs["000_zeenews.txt"].published == "2024-07-02"
+    assert docs["006_amutv.txt"].published is None  # the manifest records no date: none made up
+    assert docs["000_zeenews.txt"].meta["metadata"]["published"]["method"].startswith("manifest")
