@@ -127,7 +127,7 @@ def _claims_table(result: Result) -> Table:
 def _facts_table(result: Result) -> Table:
     table = Table("event", "category", "group", "status", "best", "low", "high", "values")
     for f in result.facts:
-        values = "; ".join(f"{stated(v.value, v.low, v.high)} ({len(v.docs)} docs)"
+        values = "; ".join(f"{stated(v.value, v.low, v.high, v.qualifiers)} ({len(v.docs)} docs)"
                            for v in f.values)
         table.add_row(f.event, f.category, f.group, f.status, str(f.best or ""),
                       str(f.low if f.low is not None else ""),

@@ -17,7 +17,9 @@ from collections.abc import Callable
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
+from accord.charts import lineage_svg, timeline_svg
 from accord.model import Claim, Result
 
 CLAIM_KEYS = ("id", "doc", "event", "category", "group", "value", "low", "high", "qualifier",
@@ -80,10 +82,19 @@ def md_escape(text: str) -> str:
             .replace("|", "\\|").replace("\n", " ").replace("`", "\\`"))
 
 
-def stated(value: int | None, low: int | None, high: int | None) -> str:
+QUALIFIER_WORDS = {"at_least": "at least ", "more_than": "more than ", "about": "about ",
+                   "up_to": "up to ", "fewer_than": "fewer than "}
+
+
+def stated(value: int | None, low: int | None, high: int | None,
+           qualifiers: list[str] | str | None = None) -> str:
+    """A value as a reader says it: "more than 7,000", "2,000-4,000", "613"."""
     if value is None:
-        return f"{low}-{high}" if high is not None else f"{low}+"
-    return f"{value:,}"
+        if low is not None and high is not None:
+            return f"{low:,}-{high:,}"
+        return f"at least {low:,}" if low is not None else f"up to {high:,}"
+    first = qualifiers if isinstance(qualifiers, str) else (qualifiers or ["exact"])[0]
+    return f"{QUALIFIER_WORDS.get(first, '')}{value:,}"
 
 
 def anchor(key: str) -> str:
@@ -98,6 +109,7 @@ def _env() -> Environment:
     env.globals["stated"] = stated
     env.filters["md"] = md_escape
     env.filters["anchor"] = anchor
+    env.tests["match"] = lambda value, prefix: str(value).startswith(prefix)
     return env
 
 
@@ -112,8 +124,25 @@ def _context(result: Result) -> dict[str, Any]:
     for d in result.documents:
         doc_parts[d.id] = _segments(d.text, d.marked,
                                     [c for c in result.claims if c.doc == d.id])
+    grouped = [g for g in result.groups if len(g) > 1] + [g for g in result.groups if len(g) == 1]
+    ordered = [d for g in grouped for d in g if d in docs]
+    ordered += [d.id for d in result.documents if d.id not in ordered]
+    column_groups = [(f"reuse group {n + 1}" if len(g) > 1 else "", g)
+                     for n, g in enumerate(grouped)] if result.groups else [("", ordered)]
+    shared_by_doc: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in result.reuse:
+        shared_by_doc[r.a].append({"other": r.b, "start": r.a_start, "end": r.a_end,
+                                   "similarity": r.similarity})
+        shared_by_doc[r.b].append({"other": r.a, "start": r.b_start, "end": r.b_end,
+                                   "similarity": r.similarity})
     return {"result": result, "docs": docs, "claims_by_id": by_id, "cells": cells,
-            "doc_parts": doc_parts, "doc_ids": [d.id for d in result.documents]}
+            "doc_parts": doc_parts, "doc_ids": ordered, "column_groups": column_groups,
+            "shared_by_doc": shared_by_doc,
+            # charts are built from escaped text in charts.py
+            "lineage_svg": Markup(lineage_svg(result.documents, result.pairs,
+                                              result.fingerprints)),
+            "timelines": {(f.event, f.category, f.group): Markup(timeline_svg(f))
+                          for f in result.facts if f.status == "grows_over_time"}}
 
 
 def _segments(text: str, marked: list[Any], claims: list[Claim]) -> list[dict[str, Any]]:
