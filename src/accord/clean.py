@@ -72,6 +72,7 @@ def repeat_spans(doc: Document, skip: list[Span], plain: str | None = None) -> l
     the reuse stage's alignment of the document with itself (near-verbatim passages). The
     first copy is the one kept; each later copy is marked with where the first starts.
     """
+    plain = view(doc.text) if plain is None else plain
     spans = _repeated_sentences(doc, skip, plain) + self_repeats(doc, skip=skip)
     merged: list[Span] = []
     for span in sorted(spans, key=lambda s: (s.start, -s.end)):

@@ -288,6 +288,32 @@ def report(db: str, output: str, fmt: str) -> None:
 
 
 @cli.command()
+@click.argument("db", required=False, default="accord-out/accord.db",
+                type=click.Path(dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; keep 127.0.0.1 unless you mean to share the store.")
+@click.option("--port", default=8765, show_default=True, type=int)
+@vocab_option
+def serve(db: str, host: str, port: int, vocab_files: tuple[str, ...]) -> None:
+    """Serve the local web app over a store: browse, search, add documents, review.
+
+    Example:
+
+        accord serve report/accord.db --port 8765
+    """
+    import uvicorn
+
+    from accord.web import create_app
+
+    try:
+        app = create_app(db, host=host, port=port, vocab_files=vocab_files)
+    except AccordError as exc:
+        raise click.ClickException(str(exc)) from exc
+    err.print(f"accord serving {db} at http://{host}:{port}/", highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@cli.command()
 @vocab_option
 @click.option("--show", is_flag=True, help="Print the merged vocabulary as JSON.")
 def vocab(vocab_files: tuple[str, ...], show: bool) -> None:

@@ -64,7 +64,12 @@ CREATE TABLE IF NOT EXISTS reuse_pairs (a TEXT, b TEXT, data TEXT, PRIMARY KEY (
 CREATE TABLE IF NOT EXISTS reuse_groups (doc TEXT PRIMARY KEY, grp INTEGER);
 CREATE TABLE IF NOT EXISTS fingerprints (a TEXT, b TEXT, data TEXT, PRIMARY KEY (a, b));
 CREATE TABLE IF NOT EXISTS corpus (key TEXT PRIMARY KEY, data TEXT);
+CREATE TABLE IF NOT EXISTS reviews (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, target TEXT NOT NULL,
+    value TEXT, note TEXT, created TEXT NOT NULL DEFAULT (datetime('now'))
+);
 """
+REVIEW_KINDS = ("claim_wrong", "accept_value", "merge_facts")
 
 CLAIM_COLUMNS = ("id", "doc", "event", "category", "group", "value", "low", "high", "qualifier",
                  "start", "end", "text", "figure_start", "figure_end", "stated", "cue", "parent",
@@ -185,6 +190,22 @@ class Store:
             self.conn.executemany("INSERT OR REPLACE INTO skipped VALUES (?,?)",
                                   [(s.path, s.reason) for s in skipped])
 
+    def add_review(self, kind: str, target: str, value: str | None = None,
+                   note: str | None = None) -> int:
+        """Record a reviewer's decision. Decisions sit beside what the sources state, never
+        over it: no claim or fact row is changed."""
+        if kind not in REVIEW_KINDS:
+            raise StoreError(f"unknown review kind {kind!r}; choose one of: "
+                             + ", ".join(REVIEW_KINDS))
+        with self.conn:
+            cursor = self.conn.execute(
+                "INSERT INTO reviews (kind, target, value, note) VALUES (?,?,?,?)",
+                (kind, target, value, note))
+        return int(cursor.lastrowid or 0)
+
+    def reviews(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute("SELECT * FROM reviews ORDER BY id")]
+
     # -- reading ---------------------------------------------------------------------------
     def documents(self) -> list[Document]:
         docs = []
@@ -253,5 +274,5 @@ class Store:
 
     def counts(self) -> dict[str, Any]:
         tables = ("documents", "spans", "claims", "facts", "anomalies", "skipped", "reuse",
-                  "reuse_pairs", "reuse_groups", "fingerprints", "corpus")
+                  "reuse_pairs", "reuse_groups", "fingerprints", "corpus", "reviews")
         return {t: self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
