@@ -115,3 +115,19 @@ def test_review_is_stored_apart_and_exported(site: tuple[str, Path]) -> None:
     with Store(db) as store:
         assert [(f.event, f.category, f.group, f.best) for f in store.facts()] == facts_before
         assert len(store.claims()) > 0 and any(c.id == claim.id for c in store.claims())
+
+
+def test_merge_facts_is_recorded_and_exported(site: tuple[str, Path]) -> None:
+    url, db = site
+    with Store(db) as store:
+        event = store.facts()[0].event
+    source, target = f"{event}/displaced/all", f"{event}/other/remained"
+    page = httpx.get(url + f"/facts/{event}/displaced/all").text
+    assert 'name="kind" value="merge_facts"' in page
+    httpx.post(url + "/review", data={"kind": "merge_facts", "target": source, "value": target,
+                                      "note": "same people counted"})
+    rows = {r["fact"]: r for r in httpx.get(url + "/export/reviewed.json").json()["facts"]}
+    assert rows[source]["merged_into"] == target
+    assert rows[target]["merged_into"] is None
+    assert httpx.post(url + "/review", data={"kind": "delete_everything", "target": source}
+                      ).status_code == 400
