@@ -21,7 +21,7 @@ from rich.table import Table
 
 from accord.errors import AccordError
 from accord.evaluate import evaluate, load_gold
-from accord.ingest import Batch, ingest
+from accord.ingest import DEFAULT_MAX_BYTES, Batch, ingest
 from accord.model import Result
 from accord.pipeline import run as run_pipeline
 from accord.present import RENDERERS, claim_record, stated
@@ -80,8 +80,11 @@ def cli(verbose: bool) -> None:
               help="SQLite store to write (default: OUT/accord.db).")
 @vocab_option
 @click.option("--strict", is_flag=True, help="Stop at the first input that cannot be read.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+              show_default=True,
+              help="Skip (and list) any document file larger than this.")
 def run(paths: tuple[str, ...], out_dir: str, db: str | None, vocab_files: tuple[str, ...],
-        strict: bool) -> None:
+        strict: bool, max_bytes: int) -> None:
     """Read PATHS (files, folders, globs or - for stdin) and write the store and all outputs.
 
     Example:
@@ -92,7 +95,7 @@ def run(paths: tuple[str, ...], out_dir: str, db: str | None, vocab_files: tuple
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         db_path = db or str(out / "accord.db")
-        batch = ingest(paths)
+        batch = ingest(paths, max_bytes=max_bytes)
         _report_skips(batch)
         if strict and _real_skips(batch):
             first = _real_skips(batch)[0]

@@ -44,21 +44,37 @@ class Batch:
     manifest: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def decode_bytes(data: bytes, where: str) -> tuple[str, str]:
-    """Decode ``data`` as UTF-8, else as the encoding charset-normalizer finds.
+SIGNATURES = [(b"%PDF", "a PDF"), (b"PK\x03\x04", "a ZIP archive (or an Office file)"),
+              (b"\x89PNG", "a PNG image"), (b"GIF8", "a GIF image"),
+              (b"\xff\xd8\xff", "a JPEG image"),
+              (b"\x1f\x8b", "a gzip file"), (b"\xd0\xcf\x11\xe0", "an old Office file"),
+              (b"SQLite format 3", "an SQLite database"), (b"\x7fELF", "a program"),
+              (b"{\\rtf", "an RTF file")]
 
-    Raises InputError for data that looks binary rather than text.
+
+def decode_bytes(data: bytes, where: str) -> tuple[str, str]:
+    """Decode ``data`` as UTF-8, else as the encoding charset-normalizer finds, else as UTF-8
+    with undecodable bytes replaced (said so in the encoding): never a crash.
+
+    Raises InputError for data that is not text at all (a PDF renamed .txt, NUL bytes).
     """
+    head = data[:16]
+    for magic, kind in SIGNATURES:
+        if head.startswith(magic):
+            raise InputError(f"{where}: looks like {kind}, not text")
     if b"\x00" in data[:8192]:
         raise InputError(f"{where}: looks like a binary file (NUL bytes), not text")
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data).best()
-    if best is None or best.encoding is None:
-        raise InputError(f"{where}: cannot detect a text encoding")
-    return str(best), best.encoding
+    try:
+        best = from_bytes(data).best()
+    except Exception:  # a detector failure must not stop the run
+        best = None
+    if best is not None and best.encoding is not None:
+        return str(best), best.encoding
+    return data.decode("utf-8", errors="replace"), "utf-8 (undecodable bytes replaced)"
 
 
 def _normalise_newlines(text: str) -> str:

@@ -24,7 +24,7 @@ from accord.clean import clean
 from accord.extract import assign_events, extract
 from accord.extract.entities import entity_variants
 from accord.extract.events import Event
-from accord.ingest import Batch, ingest
+from accord.ingest import DEFAULT_MAX_BYTES, Batch, ingest
 from accord.model import Claim, Document, Result
 from accord.reconcile import fingerprints, reconcile
 from accord.reuse import ReuseSettings, find_reuse
@@ -94,10 +94,24 @@ def finish(store: Store, vocab: Vocab) -> Result:
     return result
 
 
+def vocab_fingerprint(vocab: Vocab) -> str:
+    """What a stored document's claims were extracted with: accord's version and vocabulary."""
+    import hashlib
+    import json
+    from importlib.metadata import version
+
+    raw = json.dumps(vocab.raw, sort_keys=True, default=str)
+    return hashlib.sha256(f"{version('accord')}\n{raw}".encode()).hexdigest()[:16]
+
+
 def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = (),
         stdin_text: str | None = None, progress: Progress | None = None,
-        batch: Batch | None = None) -> Result:
+        batch: Batch | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Result:
     """Read ``paths`` into the store at ``db`` and reconcile the corpus the store holds.
+
+    A document already stored with the same text and the same vocabulary is not extracted
+    again, so a run killed part way resumes where it stopped and ends as an uninterrupted
+    run would.
 
     Example:
         >>> result = run(["examples/khojaly"], "accord.db")  # doctest: +SKIP
@@ -106,10 +120,17 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
     """
     vocab = load_vocab(*vocab_files)
     if batch is None:
-        batch = ingest(paths, stdin_text=stdin_text)
+        batch = ingest(paths, stdin_text=stdin_text, max_bytes=max_bytes)
+    fingerprint = vocab_fingerprint(vocab)
     with Store(db) as store:
+        done = store.fingerprints()
         for doc in batch.documents:
+            if done.get(doc.id) == (doc.sha256, fingerprint):
+                if progress:
+                    progress(doc)
+                continue
             _, claims = process_document(doc, vocab)
+            doc.meta["extracted_with"] = fingerprint
             store.save_document(doc, claims)
             if progress:
                 progress(doc)

@@ -54,14 +54,23 @@ def _values(claims: list[Claim]) -> list[FactValue]:
     return values
 
 
+def _distinct(claims: list[Claim]) -> dict[tuple[object, ...], list[Claim]]:
+    """Claims by what they state (value, bounds, qualifier): comparisons need one of each."""
+    out: dict[tuple[object, ...], list[Claim]] = defaultdict(list)
+    for c in claims:
+        out[(c.value, c.low, c.high, c.qualifier)].append(c)
+    return out
+
+
 def _status(claims: list[Claim]) -> str:
     docs = {c.doc for c in claims}
     if len(docs) == 1:
         return "single_source"
-    for i, a in enumerate(claims):
-        for b in claims[i + 1:]:
-            if a.doc != b.doc and not compatible(a, b):
-                return "conflict"
+    stated = list(_distinct(claims).values())
+    for i, a in enumerate(stated):
+        for b in stated[i + 1:]:
+            if not compatible(a[0], b[0]) and len({c.doc for c in a + b}) > 1:
+                return "conflict"  # two values that cannot both hold, from two documents
     return "agree"
 
 
@@ -124,26 +133,38 @@ def within_document_conflicts(claims: list[Claim]) -> list[Anomaly]:
     for c in claims:
         grouped[(c.doc, *c.key)].append(c)
     for (doc, _event, category, group), members in sorted(grouped.items()):
+        stated = list(_distinct(members).values())
         pairs = []
-        for i, a in enumerate(members):
-            for b in members[i + 1:]:
-                if a.start != b.start and not compatible(a, b):
-                    pairs.append((a, b))
+        for i, a in enumerate(stated):
+            for b in stated[i + 1:]:
+                if compatible(a[0], b[0]):
+                    continue
+                apart = [(x, y) for x in a[:3] for y in b[:3] if x.start != y.start]
+                if apart:
+                    pairs.append(apart[0])
         if pairs:
-            stated = sorted({_fmt(c) for pair in pairs for c in pair})
-            ids = sorted({c.id for pair in pairs for c in pair})
+            found = sorted({c.id for pair in pairs for c in pair})
+            shown = sorted({_fmt(c) for pair in pairs for c in pair})
             out.append(Anomaly("within_document_conflict", doc,
                                f"{category}/{group}: the same document states "
-                               + " and ".join(stated), ids))
+                               + " and ".join(shown), found))
     return out
 
 
 def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
     """A value for one category that is a sibling category's value ("487 killed", 487 injured)."""
     best = {(f.event, f.category, f.group): f for f in facts}
+    by_doc_value: dict[tuple[str, str, str, str, int], list[Claim]] = defaultdict(list)
+    for o in claims:
+        if o.value is not None:
+            by_doc_value[(o.doc, o.event, o.category, o.group, o.value)].append(o)
     out = []
+    seen: set[tuple[str, str, str, str, int]] = set()
     for c in claims:
         if c.category not in PEOPLE_CATEGORIES or c.value is None:
+            continue
+        marker = (c.doc, c.event, c.category, c.group, c.value)
+        if marker in seen:
             continue
         own = best.get(c.key)
         if own is None or own.best == c.value or own.status == "single_source":
@@ -152,16 +173,16 @@ def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
             if sibling == c.category:
                 continue
             other = best.get((c.event, sibling, c.group))
-            same_doc = [o for o in claims if o.doc == c.doc and o.key == (c.event, sibling, c.group)
-                        and o.value == c.value]
+            same_doc = by_doc_value.get((c.doc, c.event, sibling, c.group, c.value), [])
             if (other is not None and other.best == c.value) or same_doc:
+                seen.add(marker)
                 out.append(Anomaly(
                     "category_swap", c.doc,
                     f"{c.doc} states {c.value} {c.category}; {c.value} is the {sibling} figure "
                     f"stated by {len(other.docs) if other else 1} document(s)"
                     + (", this one included" if same_doc else "")
                     + f"; the {c.category} figure most stated is {own.best}",
-                    [c.id, *[o.id for o in same_doc]]))
+                    [c.id, *[o.id for o in same_doc[:3]]]))
                 break
     return out
 

@@ -169,13 +169,25 @@ def candidate_pairs(corpus: list[Words], settings: ReuseSettings) -> set[tuple[i
     return pairs
 
 
+MAX_SEED_REPEATS = 20
+
+
 def _seeds(a: np.ndarray, b: np.ndarray, same: bool) -> list[tuple[int, int]]:
+    """Positions of n-grams found in both. An n-gram repeated more than MAX_SEED_REPEATS
+    times in either text ("nine people died nine" in a spam page) seeds nothing: it would
+    make the work quadratic and says nothing about who copied whom."""
     positions: dict[int, list[int]] = defaultdict(list)
     for j, h in enumerate(b.tolist()):
         positions[h].append(j)
+    in_a: dict[int, int] = defaultdict(int)
+    for h in a.tolist():
+        in_a[h] += 1
     seeds = []
     for i, h in enumerate(a.tolist()):
-        for j in positions.get(h, ()):
+        found = positions.get(h, ())
+        if len(found) > MAX_SEED_REPEATS or in_a[h] > MAX_SEED_REPEATS:
+            continue
+        for j in found:
             if not same or j > i:
                 seeds.append((i, j))
     return seeds

@@ -221,6 +221,11 @@ class Store:
             docs.append(doc)
         return docs
 
+    def fingerprints(self) -> dict[str, tuple[str, str]]:
+        """Each stored document's (text hash, extraction fingerprint), to skip what is done."""
+        return {row[0]: (row[1], json.loads(row[2] or "{}").get("extracted_with", ""))
+                for row in self.conn.execute("SELECT id, sha256, meta FROM documents")}
+
     def claims(self) -> list[Claim]:
         rows = self.conn.execute("SELECT * FROM claims ORDER BY doc, figure_start, id")
         return [Claim(**{c: row[c] for c in CLAIM_COLUMNS}) for row in rows]

@@ -56,7 +56,8 @@ def _is_abbreviation(before: str) -> bool:
 
 def _ends(line: str) -> list[int]:
     ends = [m.end() for m in _END_SPACED.finditer(line)
-            if not (line[m.start()] == "." and _is_abbreviation(line[:m.end()]))]
+            if not (line[m.start()] == "."
+                    and _is_abbreviation(line[max(0, m.end() - 40):m.end()]))]
     ends += [m.start() for m in _END_GLUED.finditer(line)]
     return sorted(set(ends))
 
