@@ -83,8 +83,12 @@ def cli(verbose: bool) -> None:
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
               show_default=True,
               help="Skip (and list) any document file larger than this.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Local processes for the per-document stages.")
+@click.option("--dask", "dask_address", default=None, metavar="ADDRESS",
+              help="Run the per-document stages on a Dask cluster ('local' starts one).")
 def run(paths: tuple[str, ...], out_dir: str, db: str | None, vocab_files: tuple[str, ...],
-        strict: bool, max_bytes: int) -> None:
+        strict: bool, max_bytes: int, workers: int, dask_address: str | None) -> None:
     """Read PATHS (files, folders, globs or - for stdin) and write the store and all outputs.
 
     Example:
@@ -104,7 +108,8 @@ def run(paths: tuple[str, ...], out_dir: str, db: str | None, vocab_files: tuple
                       console=err, transient=True, disable=not err.is_terminal) as bar:
             task = bar.add_task("extracting", total=len(batch.documents))
             result = run_pipeline(paths, db_path, vocab_files=vocab_files, batch=batch,
-                                  progress=lambda _doc: bar.advance(task))
+                                  progress=lambda _doc: bar.advance(task), workers=workers,
+                                  dask=dask_address)
         files = {"claims.jsonl": "jsonl", "claims.csv": "csv", "facts.json": "json",
                  "report.md": "markdown", "report.html": "html"}
         for name, fmt in files.items():
@@ -266,6 +271,71 @@ def reuse(paths: tuple[str, ...], fmt: str, vocab_files: tuple[str, ...]) -> Non
                            "yes" if f["shared_wording"] else "no")
         console.print("Documents stating the same set of figures:")
         console.print(prints)
+
+
+@cli.command()
+@click.argument("db", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True)
+@vocab_option
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--dask", "dask_address", default=None, metavar="ADDRESS")
+def add(db: str, paths: tuple[str, ...], vocab_files: tuple[str, ...], workers: int,
+        dask_address: str | None) -> None:
+    """Add documents to an existing store; unchanged ones are skipped, changed ones replaced
+    (the old version kept in history); facts are then recomputed.
+
+    Example:
+
+        accord add report/accord.db new-reports/
+    """
+    from accord.pipeline import add_documents
+
+    try:
+        batch = ingest(paths)
+        _report_skips(batch)
+        with Store(db) as store:
+            report = add_documents(store, batch.documents, vocab_files, workers=workers,
+                                   dask=dask_address)
+    except AccordError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for row in report:
+        claims = "" if row["claims"] is None else f", {row['claims']} claims"
+        click.echo(f"{row['id']}: {row['note']}{claims}")
+    if _real_skips(batch):
+        sys.exit(EXIT_SKIPPED)
+
+
+@cli.command()
+@click.argument("db", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def events(db: str, fmt: str) -> None:
+    """List the events of a store with their documents, claims and stated dates.
+
+    Example:
+
+        accord events report/accord.db
+    """
+    try:
+        with Store(db) as store:
+            result = store.result()
+    except AccordError as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = []
+    for event in result.events:
+        claims = [c for c in result.claims if c.event == event["id"]]
+        rows.append({"id": event["id"], "main": event["main"], "year": event["year"],
+                     "place": event["place"], "documents": len({c.doc for c in claims}),
+                     "claims": len(claims),
+                     "dates": [d["value"] for d in event.get("dates", [])]})
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    table = Table("event", "documents", "claims", "year", "place", "dates stated")
+    for row in rows:
+        table.add_row(row["id"], str(row["documents"]), str(row["claims"]),
+                      str(row["year"] or ""), row["place"] or "", ", ".join(row["dates"]))
+    Console().print(table)
 
 
 @cli.command()

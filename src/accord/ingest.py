@@ -25,9 +25,37 @@ LOGGER = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".jsonl.zst", ".ndjson.zst"}
+WARC_SUFFIXES = {".warc", ".warc.gz"}
 MANIFEST_SUFFIXES = {".json"}
-SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | MANIFEST_SUFFIXES
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | MANIFEST_SUFFIXES | WARC_SUFFIXES
+
+
+def suffix_of(path: Path) -> str:
+    """The suffix that says how to read a file, compression included (".jsonl.gz")."""
+    name = path.name.lower()
+    for suffix in sorted(SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return suffix
+    return path.suffix.lower()
+
+
+def open_stream(path: Path) -> Any:
+    """A binary stream over a file, decompressed as its name says (gz, zst); never read whole."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        import gzip
+
+        return gzip.open(path, "rb")
+    if name.endswith(".zst"):
+        import io
+
+        import zstandard
+
+        handle = path.open("rb")
+        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(handle,
+                                                                            closefd=True))
+    return path.open("rb")
 MANIFEST_FIELDS = {"published": ("published", "date"),
                    "publisher": ("publisher", "outlet", "sitename"),
                    "url": ("url",), "title": ("title",)}
@@ -129,25 +157,33 @@ def _jsonl_line_document(record: Any, where: str, default_id: str) -> Document:
     raise InputError(f"{where}: no non-empty 'text' or 'html' field")
 
 
+def _read_jsonl_line(raw: bytes, where: str, docs: list[Document],
+                     skipped: list[Skipped]) -> None:
+    if not raw.strip():
+        return
+    try:
+        line, _ = decode_bytes(raw, where)
+        record = json.loads(line)
+    except (InputError, json.JSONDecodeError) as exc:
+        skipped.append(Skipped(where, f"not a JSON line: {exc}"))
+        return
+    try:
+        docs.append(_jsonl_line_document(record, where, where))
+    except InputError as exc:
+        skipped.append(Skipped(where, str(exc).split(": ", 1)[-1]))
+
+
 def read_jsonl(path: Path, rel: str, batch: Batch) -> None:
     """Read one document a line; a bad line is skipped with its line number."""
     docs: list[Document] = []
     skipped: list[Skipped] = []
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            where = f"{rel}#{number}"
-            try:
-                line, _ = decode_bytes(raw, where)
-                record = json.loads(line)
-            except (InputError, json.JSONDecodeError) as exc:
-                skipped.append(Skipped(where, f"not a JSON line: {exc}"))
-                continue
-            try:
-                docs.append(_jsonl_line_document(record, where, where))
-            except InputError as exc:
-                skipped.append(Skipped(where, str(exc).split(": ", 1)[-1]))
+    number = 0
+    try:
+        with open_stream(path) as handle:
+            for number, raw in enumerate(handle, start=1):
+                _read_jsonl_line(raw, f"{rel}#{number}", docs, skipped)
+    except (OSError, EOFError, ValueError) as exc:  # truncated or corrupt compressed stream
+        skipped.append(Skipped(f"{rel}#{number + 1}", f"unreadable from here on: {exc}"))
     if not docs and skipped and all("'text' or 'html'" in s.reason for s in skipped):
         # A JSONL of something else (gold labels, metadata) sitting in a corpus folder.
         LOGGER.info("%s: ignored, no line has a 'text' or 'html' field", rel)
@@ -199,10 +235,67 @@ def apply_manifest(batch: Batch) -> None:
                 found[name] = {"value": meta[name], "method": f"manifest {meta['from']}"}
 
 
+def read_warc(path: Path, rel: str, batch: Batch, *, max_bytes: int = DEFAULT_MAX_BYTES
+              ) -> None:
+    """HTML responses of a WARC file, one document a record (id FILE#N, the record's URL and
+    date as metadata). A bad record is skipped with its number; a truncated file keeps every
+    record read before the break."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    number = 0
+    try:
+        with path.open("rb") as handle:
+            for record in ArchiveIterator(handle):
+                if record.rec_type != "response":
+                    continue
+                number += 1
+                where = f"{rel}#{number}"
+                content_type = (record.http_headers.get_header("Content-Type") or ""
+                                if record.http_headers else "")
+                if "html" not in content_type.lower():
+                    continue
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                date = (record.rec_headers.get_header("WARC-Date") or "")[:10] or None
+                try:
+                    data = record.content_stream().read(max_bytes + 1)
+                    if len(data) > max_bytes:
+                        raise InputError(f"{where}: over the limit of {max_bytes} bytes")
+                    text, encoding = decode_bytes(data, where)
+                    batch.documents.append(html_document(where, text, path=where, url=url,
+                                                         published=date, encoding=encoding))
+                except InputError as exc:
+                    batch.skipped.append(Skipped(where, str(exc).split(": ", 1)[-1]))
+    except Exception as exc:  # a truncated or corrupt archive: keep what was read
+        batch.skipped.append(Skipped(f"{rel}#{number + 1}",
+                                     f"unreadable WARC record ({type(exc).__name__}: {exc}); "
+                                     f"{number} records before it were read"))
+        return
+    if path.name.lower().endswith(".gz") and not _gzip_complete(path):
+        batch.skipped.append(Skipped(f"{rel}#{number + 1}",
+                                     f"unreadable WARC record: the archive is truncated; "
+                                     f"{number} records before the break were read"))
+
+
+def _gzip_complete(path: Path) -> bool:
+    """True when a gzip file reaches its end marker (warcio stops quietly at a cut)."""
+    import gzip
+
+    try:
+        with gzip.open(path, "rb") as handle:
+            while handle.read(1 << 20):
+                pass
+    except (OSError, EOFError):
+        return False
+    return True
+
+
 def read_file(path: Path, rel: str, batch: Batch, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
     """Read one file into ``batch``: a document, or a Skipped with the reason."""
-    suffix = path.suffix.lower()
+    suffix = suffix_of(path)
     try:
+        if suffix in WARC_SUFFIXES:
+            read_warc(path, rel, batch, max_bytes=max_bytes)
+            return
         if suffix in MANIFEST_SUFFIXES:
             read_manifest(path, rel, batch)
             return
@@ -240,7 +333,7 @@ def _walk(folder: Path) -> Iterator[Path]:
         seen.add((st.st_dev, st.st_ino))
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES:
+            if not name.startswith(".") and suffix_of(Path(name)) in SUFFIXES:
                 yield Path(root) / name
 
 

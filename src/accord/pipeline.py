@@ -9,7 +9,7 @@ with itself, however many runs wrote to it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,50 @@ def process_document(doc: Document, vocab: Vocab) -> tuple[Document, list[Claim]
     clean(doc, vocab)
     return doc, extract(doc, vocab)
 
+
+def _process(doc: Document, vocab_files: tuple[str, ...]) -> tuple[Document, list[Claim]]:
+    """The per-document stage as a worker runs it: the vocabulary is loaded once per process."""
+    return process_document(doc, load_vocab(*vocab_files))
+
+
+def process_all(docs: list[Document], vocab_files: tuple[str, ...] = (), *, workers: int = 1,
+                dask: str | None = None) -> Iterator[tuple[Document, list[Claim]]]:
+    """The per-document stage over many documents, in order: in this process, in ``workers``
+    local processes, or on a Dask cluster (``dask="local"`` starts one on this machine).
+    The same function runs everywhere, so the results are the same."""
+    if dask:
+        yield from _on_dask(docs, vocab_files, dask, workers)
+    elif workers > 1 and len(docs) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            yield from pool.map(_process, docs, [vocab_files] * len(docs),
+                                chunksize=max(1, len(docs) // (workers * 8)))
+    else:
+        for doc in docs:
+            yield _process(doc, vocab_files)
+
+
+def _on_dask(docs: list[Document], vocab_files: tuple[str, ...], address: str,
+             workers: int) -> Iterator[tuple[Document, list[Claim]]]:
+    import dask.bag as db
+    from distributed import Client, LocalCluster
+
+    cluster = None
+    if address == "local":
+        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(address)
+    try:
+        partitions = max(1, min(len(docs), max(1, workers) * 4))
+        bag = db.from_sequence(docs, npartitions=partitions).map(_process, vocab_files)
+        yield from bag.compute()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                   reuse_settings: ReuseSettings | None = None) -> Result:
@@ -94,6 +138,32 @@ def finish(store: Store, vocab: Vocab) -> Result:
     return result
 
 
+def add_documents(store: Store, docs: list[Document], vocab_files: tuple[str, ...] = (), *,
+                  workers: int = 1, dask: str | None = None) -> list[dict[str, Any]]:
+    """Add documents to a store: the same id and text is left as it is; the same id with new
+    text replaces it, the old version kept in the store's history. The corpus results are
+    then recomputed over everything the store holds."""
+    vocab = load_vocab(*vocab_files)
+    existing = {doc_id: sha for doc_id, (sha, _) in store.fingerprints().items()}
+    report: list[dict[str, Any]] = []
+    todo = []
+    for doc in docs:
+        if existing.get(doc.id) == doc.sha256:
+            report.append({"id": doc.id, "claims": None, "note": "already in the store"})
+        else:
+            todo.append(doc)
+    fingerprint = vocab_fingerprint(vocab)
+    for doc, claims in process_all(todo, vocab_files, workers=workers, dask=dask):
+        doc.meta["extracted_with"] = fingerprint
+        store.save_document(doc, claims, keep_history=True)
+        report.append({"id": doc.id, "claims": len(claims),
+                       "note": "replaced (the old version is kept in history)"
+                       if doc.id in existing else "added"})
+    if todo:
+        finish(store, vocab)
+    return report
+
+
 def vocab_fingerprint(vocab: Vocab) -> str:
     """What a stored document's claims were extracted with: accord's version and vocabulary."""
     import hashlib
@@ -106,7 +176,8 @@ def vocab_fingerprint(vocab: Vocab) -> str:
 
 def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = (),
         stdin_text: str | None = None, progress: Progress | None = None,
-        batch: Batch | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Result:
+        batch: Batch | None = None, max_bytes: int = DEFAULT_MAX_BYTES, workers: int = 1,
+        dask: str | None = None) -> Result:
     """Read ``paths`` into the store at ``db`` and reconcile the corpus the store holds.
 
     A document already stored with the same text and the same vocabulary is not extracted
@@ -118,18 +189,19 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
         >>> len(result.documents)  # doctest: +SKIP
         5
     """
+    vocab_files = tuple(str(v) for v in vocab_files)
     vocab = load_vocab(*vocab_files)
     if batch is None:
         batch = ingest(paths, stdin_text=stdin_text, max_bytes=max_bytes)
     fingerprint = vocab_fingerprint(vocab)
     with Store(db) as store:
         done = store.fingerprints()
-        for doc in batch.documents:
-            if done.get(doc.id) == (doc.sha256, fingerprint):
-                if progress:
+        todo = [d for d in batch.documents if done.get(d.id) != (d.sha256, fingerprint)]
+        if progress:
+            for doc in batch.documents:
+                if done.get(doc.id) == (doc.sha256, fingerprint):
                     progress(doc)
-                continue
-            _, claims = process_document(doc, vocab)
+        for doc, claims in process_all(todo, vocab_files, workers=workers, dask=dask):
             doc.meta["extracted_with"] = fingerprint
             store.save_document(doc, claims)
             if progress:

@@ -27,7 +27,7 @@ from accord.model import (
     Span,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -64,6 +64,10 @@ CREATE TABLE IF NOT EXISTS reuse_pairs (a TEXT, b TEXT, data TEXT, PRIMARY KEY (
 CREATE TABLE IF NOT EXISTS reuse_groups (doc TEXT PRIMARY KEY, grp INTEGER);
 CREATE TABLE IF NOT EXISTS fingerprints (a TEXT, b TEXT, data TEXT, PRIMARY KEY (a, b));
 CREATE TABLE IF NOT EXISTS corpus (key TEXT PRIMARY KEY, data TEXT);
+CREATE TABLE IF NOT EXISTS document_history (
+    id TEXT NOT NULL, sha256 TEXT, text TEXT, meta TEXT,
+    replaced TEXT NOT NULL DEFAULT (datetime('now'))
+);
 CREATE TABLE IF NOT EXISTS reviews (
     id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, target TEXT NOT NULL,
     value TEXT, note TEXT, created TEXT NOT NULL DEFAULT (datetime('now'))
@@ -113,8 +117,8 @@ class Store:
                 raise StoreError(f"{self.path}: written by a newer accord (schema {row[0]}, "
                                  f"this accord reads up to {SCHEMA_VERSION})")
             elif int(row[0]) < SCHEMA_VERSION:
-                # 1 -> 2 added the reuse tables, 2 -> 3 the corpus table; the script above
-                # has just created them
+                # 1 -> 2 added the reuse tables, 2 -> 3 the corpus table, 3 -> 4 reviews and
+                # document history; the script above has just created them
                 self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
                                   (str(SCHEMA_VERSION),))
 
@@ -128,9 +132,17 @@ class Store:
         self.close()
 
     # -- writing ---------------------------------------------------------------------------
-    def save_document(self, doc: Document, claims: Iterable[Claim]) -> None:
-        """Write one document with its marked spans and claims, all or nothing."""
+    def save_document(self, doc: Document, claims: Iterable[Claim], *,
+                      keep_history: bool = False) -> None:
+        """Write one document with its marked spans and claims, all or nothing. With
+        ``keep_history``, a stored document of the same id and other text is kept in
+        ``document_history`` before it is replaced."""
         with self.conn:
+            if keep_history:
+                self.conn.execute(
+                    "INSERT INTO document_history (id, sha256, text, meta) SELECT id, sha256, "
+                    "text, meta FROM documents WHERE id = ? AND sha256 != ?",
+                    (doc.id, doc.sha256))
             self.conn.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
             self.conn.execute(
                 "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -279,5 +291,6 @@ class Store:
 
     def counts(self) -> dict[str, Any]:
         tables = ("documents", "spans", "claims", "facts", "anomalies", "skipped", "reuse",
-                  "reuse_pairs", "reuse_groups", "fingerprints", "corpus", "reviews")
+                  "reuse_pairs", "reuse_groups", "fingerprints", "corpus", "reviews",
+                  "document_history")
         return {t: self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}

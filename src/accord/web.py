@@ -22,7 +22,7 @@ from starlette.responses import Response
 from accord.errors import AccordError, InputError
 from accord.ingest import HTML_SUFFIXES, decode_bytes, html_document, text_document
 from accord.model import Claim, Document, Result
-from accord.pipeline import finish, process_document
+from accord.pipeline import add_documents
 from accord.present import _context, anchor, facts_record, stated
 from accord.review import fact_key, reviewed_csv, reviewed_json
 from accord.store import REVIEW_KINDS, Store
@@ -110,7 +110,7 @@ def create_app(db: str | Path, *, host: str = "127.0.0.1", port: int = 8765,
     """The app over the store at ``db`` (created if missing)."""
     db = str(db)
     Store(db).close()
-    vocab = load_vocab(*vocab_files)
+    load_vocab(*vocab_files)  # a bad vocabulary fails here, not on the first upload
     env = _env()
     app = FastAPI(title="accord", description="Source-attributed evidence over an accord store. "
                   "Values are what the documents state; accord does not decide which is true.")
@@ -211,7 +211,7 @@ def create_app(db: str | Path, *, host: str = "127.0.0.1", port: int = 8765,
                 docs.append(text_document(f"paste/{label}", text, path=f"paste/{label}"))
             if not docs:
                 raise InputError("nothing to add: choose a file or paste some text")
-            added = add_to_store(db, docs, vocab)
+            added = add_to_store(db, docs, vocab_files)
         except (AccordError, UnicodeDecodeError) as exc:
             return HTMLResponse(env.get_template("web/add.html").render(error=str(exc),
                                                                          added=[]),
@@ -316,19 +316,8 @@ def filter_claims(claims: list[Claim], params: dict[str, Any]) -> list[Claim]:
     return out
 
 
-def add_to_store(db: str, docs: list[Document], vocab: Any) -> list[dict[str, Any]]:
-    """Run the pipeline on new documents and refresh the corpus results. A document with the
-    same id and text is left as it is; the same id with new text replaces it."""
-    added: list[dict[str, Any]] = []
+def add_to_store(db: str, docs: list[Document], vocab_files: tuple[str, ...]
+                 ) -> list[dict[str, Any]]:
+    """Run the pipeline on new documents and refresh the corpus results."""
     with Store(db) as store:
-        existing = {d.id: d.sha256 for d in store.documents()}
-        for doc in docs:
-            if existing.get(doc.id) == doc.sha256:
-                added.append({"id": doc.id, "claims": None, "note": "already in the store"})
-                continue
-            _, claims = process_document(doc, vocab)
-            store.save_document(doc, claims)
-            added.append({"id": doc.id, "claims": len(claims),
-                          "note": "replaced" if doc.id in existing else "added"})
-        finish(store, vocab)
-    return added
+        return add_documents(store, docs, vocab_files)

@@ -1,0 +1,148 @@
+"""Parallel and distributed runs give the same store as a single process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from accord.pipeline import run
+from accord.store import Store
+
+
+def snapshot(db: Path) -> dict[str, object]:
+    with Store(db) as store:
+        result = store.result()
+    return {
+        "claims": sorted((c.id, c.event, c.category, c.group, c.value, c.low, c.high,
+                          c.source) for c in result.claims),
+        "facts": [(f.event, f.category, f.group, f.status, f.best, f.low, f.high,
+                   [(v.value, v.docs, v.independent_groups) for v in f.values])
+                  for f in result.facts],
+        "anomalies": sorted((a.kind, a.doc, a.detail) for a in result.anomalies),
+        "reuse": [(r.a, r.b, r.a_start, r.b_start) for r in result.reuse],
+    }
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory: pytest.TempPathFactory, khojaly: Path) -> dict[str, object]:
+    db = tmp_path_factory.mktemp("single") / "accord.db"
+    run([str(khojaly)], db)
+    return snapshot(db)
+
+
+def test_workers_give_the_same_result(tmp_path: Path, khojaly: Path,
+                                      single: dict[str, object]) -> None:
+    db = tmp_path / "accord.db"
+    run([str(khojaly)], db, workers=2)
+    assert snapshot(db) == single
+
+
+def test_local_dask_cluster_gives_the_same_result(tmp_path: Path, khojaly: Path,
+                                                  single: dict[str, object]) -> None:
+    db = tmp_path / "accord.db"
+    run([str(khojaly)], db, workers=2, dask="local")
+    assert snapshot(db) == single
+
+
+def test_compressed_jsonl_is_streamed(tmp_path: Path) -> None:
+    import gzip
+    import json
+
+    import zstandard
+
+    from accord.ingest import ingest
+
+    lines = [json.dumps({"id": f"n{i}", "text": f"Storms killed {i + 2} people."})
+             for i in range(50)]
+    payload = ("\n".join(lines) + "\n").encode()
+    (tmp_path / "feed.jsonl.gz").write_bytes(gzip.compress(payload))
+    (tmp_path / "feed2.jsonl.zst").write_bytes(
+        zstandard.ZstdCompressor().compress(payload.replace(b'"n', b'"z')))
+    cut = gzip.compress(payload)
+    (tmp_path / "cut.jsonl.gz").write_bytes(cut[: len(cut) // 2])
+    batch = ingest([str(tmp_path)])
+    ids = [d.id for d in batch.documents]
+    assert ids[:50] == [f"n{i}" for i in range(50)] and "z49" in ids
+    assert any(s.path.startswith("cut.jsonl.gz#") and "unreadable" in s.reason
+               for s in batch.skipped)
+
+
+def write_warc(path: Path, pages: list[tuple[str, str, bytes]]) -> None:
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with path.open("wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        for url, content_type, body in pages:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", content_type)],
+                                       protocol="HTTP/1.0")
+            record = writer.create_warc_record(url, "response", payload=BytesIO(body),
+                                               http_headers=headers,
+                                               warc_headers_dict={"WARC-Date":
+                                                                  "2024-07-03T10:00:00Z"})
+            writer.write_record(record)
+
+
+def test_warc_responses_become_documents(tmp_path: Path) -> None:
+    from accord.ingest import ingest
+
+    article = (b"<html><head><title>Toll rises</title></head><body><article><p>The death toll "
+               b"from the landslide rose to 64 on Wednesday, and 37 people remain missing, "
+               b"officials said after a day of searching the hillside villages.</p></article>"
+               b"</body></html>")
+    write_warc(tmp_path / "crawl.warc.gz", [
+        ("https://example.org/a", "text/html; charset=utf-8", article),
+        ("https://example.org/logo.png", "image/png", b"\x89PNG...."),
+        ("https://example.org/b", "text/html", article.replace(b"64", b"71")),
+    ])
+    data = (tmp_path / "crawl.warc.gz").read_bytes()
+    (tmp_path / "cut.warc.gz").write_bytes(data[: int(len(data) * 0.6)])
+    batch = ingest([str(tmp_path / "crawl.warc.gz")])
+    assert [d.id for d in batch.documents] == ["crawl.warc.gz#1", "crawl.warc.gz#3"]
+    first = batch.documents[0]
+    assert first.url == "https://example.org/a" and first.published == "2024-07-03"
+    assert "rose to 64" in first.text
+    cut = ingest([str(tmp_path / "cut.warc.gz")])
+    assert [d.id for d in cut.documents] == ["cut.warc.gz#1"]
+    assert cut.skipped and "unreadable WARC record" in cut.skipped[0].reason
+
+
+def test_add_skips_same_replaces_changed_and_keeps_history(tmp_path: Path) -> None:
+    import json as jsonlib
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from accord.cli import cli
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Floods killed 12 people in the valley.", "utf-8")
+    db = tmp_path / "accord.db"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["run", str(corpus), "--db", str(db), "--out",
+                               str(tmp_path / "o")]).exit_code == 0
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "a.txt").write_text("Floods killed 15 people in the valley.", "utf-8")
+    (new / "b.txt").write_text("Floods killed 15 people and 40 were rescued.", "utf-8")
+    out = runner.invoke(cli, ["add", str(db), str(new)])
+    assert out.exit_code == 0, out.output
+    assert "a.txt: replaced" in out.stdout and "b.txt: added" in out.stdout
+    again = runner.invoke(cli, ["add", str(db), str(new)])
+    assert "a.txt: already in the store" in again.stdout
+    with Store(db) as store:
+        values = {(c.doc, c.value) for c in store.claims()}
+        killed = next(f for f in store.facts() if f.category == "killed")
+    assert ("a.txt", 12) not in values and ("a.txt", 15) in values and ("b.txt", 40) in values
+    assert killed.best == 15 and killed.status == "agree"
+    conn = sqlite3.connect(db)
+    history = conn.execute("SELECT id, text FROM document_history").fetchall()
+    conn.close()
+    assert history == [("a.txt", "Floods killed 12 people in the valley.")]
+    listing = runner.invoke(cli, ["events", str(db), "--format", "json"])
+    rows = jsonlib.loads(listing.stdout)
+    assert rows[0]["documents"] == 2 and rows[0]["claims"] == len(values)
