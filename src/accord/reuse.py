@@ -255,6 +255,14 @@ def _link(a: Words, b: Words, p: Passage, n: int) -> ReuseLink:
 
 
 DIGITS = re.compile(r"\d+")
+REPEAT_PROBE = 8
+
+
+def _has_repeated_run(plain: str) -> bool:
+    """A quick look before aligning a text with itself: does any run of 8 words occur twice?"""
+    words = WORD.findall(plain.lower())
+    runs = list(zip(*(words[k:] for k in range(REPEAT_PROBE)), strict=False))
+    return len(set(runs)) < len(runs)
 REPRINT_SIMILARITY = 0.8
 
 
@@ -266,11 +274,15 @@ def self_repeats(doc: Document, settings: ReuseSettings | None = None,
     text with other numbers ("6313 children" then "63 children") is not set aside.
     """
     settings = settings or ReuseSettings()
+    if not _has_repeated_run(view(doc.text)):
+        return []
     original = doc.marked
     doc.marked = list(skip or [])
     words = words_of(doc, settings, ("boilerplate",))
     doc.marked = original
-    spans = []
+    spans: list[Span] = []
+    if len(np.unique(words.hashes)) == len(words.hashes):
+        return spans  # no n-gram occurs twice: nothing can be printed twice
     for p in align(words.hashes, words.hashes, settings, same=True):
         if p.b_start < p.a_end:  # overlapping copies ("ha ha ha"): not a reprint
             continue

@@ -8,7 +8,8 @@ into the original text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 _VIEW_TABLE = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
@@ -20,8 +21,10 @@ _VIEW_TABLE = str.maketrans({
 })
 
 
+@lru_cache(maxsize=16)
 def view(text: str) -> str:
-    """The text with typographic characters replaced one-for-one (same length)."""
+    """The text with typographic characters replaced one-for-one (same length). Cached: every
+    stage looks at the same few documents in turn."""
     return text.translate(_VIEW_TABLE)
 
 
@@ -38,8 +41,7 @@ _END_GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z]|\d)")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)[.!?]+[\"')\]]*$")
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
+class Sentence(NamedTuple):
     start: int
     end: int
     paragraph: int
@@ -86,8 +88,9 @@ def sentences(text: str, plain: str | None = None) -> list[Sentence]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    """A word, number or mark; a NamedTuple because a document makes thousands of them."""
+
     text: str
     lower: str
     start: int

@@ -7,10 +7,12 @@ needs the whole corpus; :func:`accord.extract.events.assign_events` sets it afte
 
 from __future__ import annotations
 
+import re
+
 from accord.clean import is_marked
 from accord.extract.attribution import Attribution, find_attributions, quotes
 from accord.extract.dates import anniversaries, find_dates, text_metadata
-from accord.extract.events import Context, assign_events, contexts, sentence_years
+from accord.extract.events import Context, assign_events, contexts
 from accord.extract.figures import Figure, figures
 from accord.extract.tables import table_blocks, table_figures
 from accord.model import Claim, Document
@@ -18,6 +20,26 @@ from accord.text import sentences, tokens, view
 from accord.vocab import Vocab
 
 __all__ = ["assign_events", "extract"]
+
+
+_CANDIDATES: dict[int, tuple[Vocab, re.Pattern[str]]] = {}
+
+
+def _could_count(vocab: Vocab) -> re.Pattern[str]:
+    """Words without which a sentence holds no figure, year or event name: a sentence with
+    none of them is not tokenised at all (most sentences of a report)."""
+    cached = _CANDIDATES.get(id(vocab))
+    if cached is None or cached[0] is not vocab:
+        numbers = (set(vocab.units) | set(vocab.tens) | set(vocab.scales)
+                   | {w for k in vocab.vague for w in k}
+                   | {w for k in vocab.number_phrases for w in k}) - {"a", "an", "of", "the"}
+        words = (numbers | set(vocab.event_kinds)
+                 | {w for k in vocab.singular_persons for w in k}
+                 | {w for k in vocab.the_singular_persons for w in k} | set(vocab.kin))
+        alternation = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+        cached = (vocab, re.compile(rf"\d|\b(?:{alternation})\b", re.IGNORECASE))
+        _CANDIDATES[id(vocab)] = cached
+    return cached[1]
 
 
 def _claim(doc: Document, fig: Figure, claim_id: str, start: int, end: int,
@@ -77,15 +99,21 @@ def extract(doc: Document, vocab: Vocab) -> list[Claim]:
             claims.append(_claim(doc, fig, _new_id(doc, fig, used), row_start, row_end))
     sents = [s for s in sentences(doc.text, plain)
              if not is_marked(doc, s.start, s.end) and s.start not in in_tables]
-    toks_of = [tokens(plain, s.start, s.end) for s in sents]
+    maybe = _could_count(vocab)
+    toks_of = [tokens(plain, s.start, s.end) if maybe.search(plain, s.start, s.end) else []
+               for s in sents]
     years: set[int] = set()
     voices = Voices(doc, vocab)
     dateline = [(m["start"], m["end"]) for m in doc.meta.get("metadata", {}).values()
                 if isinstance(m, dict) and "start" in m]
     ctxs = contexts(sents, toks_of, vocab, dateline)
+    for ctx in ctxs:
+        if ctx.own_years:
+            years.update(ctx.own_years)
     for sent, toks, ctx in zip(sents, toks_of, ctxs, strict=True):
-        years.update(sentence_years(toks, vocab, dateline))
-        found = figures([t for t in toks if not is_marked(doc, t.start, t.end)], vocab)
+        if any(m.start < sent.end and sent.start < m.end for m in doc.marked):
+            toks = [t for t in toks if not is_marked(doc, t.start, t.end)]
+        found = figures(toks, vocab) if toks else []
         ids = [_new_id(doc, fig, used) for fig in found]
         source = voices.read(sent.start, sent.end, sent.paragraph)
         for claim_id, fig in zip(ids, found, strict=True):

@@ -82,9 +82,36 @@ def _np_after(sentence: str, start: int) -> str:
     return m.group(1) if m else ""
 
 
+_COMPILED: dict[int, tuple[Vocab, re.Pattern[str], re.Pattern[str], re.Pattern[str],
+                           re.Pattern[str]]] = {}
+
+
+def _patterns(vocab: Vocab) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str],
+                                     re.Pattern[str]]:
+    """The vocabulary's attribution patterns, compiled once per vocabulary."""
+    cached = _COMPILED.get(id(vocab))
+    if cached is None or cached[0] is not vocab:
+        docs = "|".join(sorted((re.escape(d) for d in vocab.source_documents), key=len,
+                               reverse=True))
+        report = re.compile(rf"('s)?\s+({docs})\b(?:\s+on\b.{{0,200}}?)?\s+(?:says|said|notes|"
+                            rf"noted|states|stated|mentions|found|shows|showed)\b", re.IGNORECASE)
+        released = re.compile(rf"\s+(?:released|issued|published)\s+an?\s+({docs})\b",
+                              re.IGNORECASE)
+        verbs = re.compile(rf"\b({'|'.join(sorted(vocab.speech_verbs))})\b")
+        hints = "|".join(sorted(vocab.speech_verbs | {"according", "by"}
+                                | {d.split()[0] for d in vocab.source_documents}))
+        anything = re.compile(rf"\b(?:{hints})\b", re.IGNORECASE)
+        cached = (vocab, report, released, verbs, anything)
+        _COMPILED[id(vocab)] = cached
+    return cached[1], cached[2], cached[3], cached[4]
+
+
 def find_attributions(sentence: str, vocab: Vocab) -> list[Attribution]:
     """Sources named in one sentence (offsets relative to the sentence)."""
     out: list[Attribution] = []
+    report_rx, released_rx, verbs_rx, anything = _patterns(vocab)
+    if not anything.search(sentence):
+        return out  # no word that attributes: most sentences
     low = sentence.lower()
     for m in re.finditer(r"\baccording to\s+", low):
         rest = sentence[m.end():]
@@ -98,10 +125,7 @@ def find_attributions(sentence: str, vocab: Vocab) -> list[Attribution]:
         text, s, e = _trim(text, m.end() + sentence[m.end():].find(text) if text else m.end())
         if text and _is_source(text, vocab):
             out.append(Attribution(text, s, e, low[m.start():m.end()].split()[0] + " by"))
-    docs = "|".join(sorted((re.escape(d) for d in vocab.source_documents), key=len, reverse=True))
-    for m in re.finditer(rf"('s)?\s+({docs})\b(?:\s+on\b.{{0,200}}?)?\s+(?:says|said|notes|noted|"
-                         rf"states|stated|mentions|found|shows|showed)\b", sentence,
-                         re.IGNORECASE):
+    for m in report_rx.finditer(sentence):
         words, cut = _np_before(sentence, m.start())
         text, s, e = _trim(words, cut)
         if text.lower() in ("the", "this", "that", "its", "their", ""):
@@ -114,14 +138,12 @@ def find_attributions(sentence: str, vocab: Vocab) -> list[Attribution]:
         if text and _is_source(text, vocab):
             out.append(Attribution(text, sentence.find(text, s), sentence.find(text, s)
                                    + len(text), f"{m.group(2).lower()} says", "paragraph"))
-    for m in re.finditer(rf"\s+(?:released|issued|published)\s+an?\s+({docs})\b", sentence,
-                         re.IGNORECASE):
+    for m in released_rx.finditer(sentence):
         words, cut = _np_before(sentence, m.start())
         text, s, e = _trim(words, cut)
         if _is_source(text, vocab):
             out.append(Attribution(text, s, e, f"released a {m.group(1).lower()}", "paragraph"))
-    verbs = "|".join(sorted(vocab.speech_verbs))
-    for m in re.finditer(rf"\b({verbs})\b", sentence):
+    for m in verbs_rx.finditer(sentence):
         if any(a.start <= m.start() < a.end for a in out):
             continue
         if m.group(1) in NOUN_LIKE and not re.match(r"\s*(?:that\b|[:\"\u201c])",

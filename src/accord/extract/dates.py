@@ -1,9 +1,10 @@
 """Dates in text, and what a document's own words say about when and by whom it was published.
 
-Dates are found by rules for the forms news text uses ("26 February 2023", "the night of
-25-26 February 1992", "February 25-26, 1992", "July 3", "October 1991", "last year",
-"Tuesday") and normalised with dateparser; relative ones are anchored on the publication date
-and say so. Metadata found in the text (datelines, agency sign-offs, bylines, anniversary
+Dates are found and read by rules for the forms news text uses ("26 February 2023", "the
+night of 25-26 February 1992", "February 25-26, 1992", "July 3", "October 1991"); relative
+ones ("last year", "yesterday", "Tuesday") are resolved from the publication date, with
+dateparser for the phrases the rules do not resolve, and say so. Metadata found in the
+text (datelines, agency sign-offs, bylines, anniversary
 headlines) keeps the span it came from and how it was found; nothing is invented.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import dateparser
@@ -65,18 +67,44 @@ class DateMention:
         return asdict(self)
 
 
-def _parse_day(day: str | None, month: str, year: int | None) -> date | None:
+MONTHS = {name: n for n, names in enumerate(
+    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+     ("oct", "october"), ("nov", "november"), ("dec", "december")], start=1) for name in names}
+
+
+def _parse_day(day: str | None, month: int, year: int | None) -> date | None:
+    """The day the rules read, if it exists ("31 February" does not)."""
     if day is None:
         return None
-    text = f"{re.sub(r'[a-z]+$', '', day)} {month} {year or 2000}"
-    parsed = dateparser.parse(text, languages=["en"],
-                              settings={"STRICT_PARSING": True, "PREFER_DAY_OF_MONTH": "first"})
-    return parsed.date() if parsed else None
+    try:
+        return date(year or 2000, month, int(re.sub(r"[a-z]+$", "", day.lower())))
+    except ValueError:
+        return None
 
 
 def _month_number(month: str) -> int | None:
-    parsed = dateparser.parse(f"1 {month} 2000", languages=["en"])
-    return parsed.month if parsed else None
+    return MONTHS.get(month.lower().rstrip("."))
+
+
+MONTH_WORD = re.compile(r"\b(?:[Jj]an|[Ff]eb|[Mm]ar|[Aa]pr|[Mm]ay|[Jj]u[nl]|[Aa]ug|[Ss]ep|[Oo]ct|"
+                        r"[Nn]ov|[Dd]ec|JAN|FEB|MAR|APR|MAY|JU[NL]|AUG|SEP|OCT|NOV|DEC)")
+YEAR_WORD = re.compile(r"\b(?:1[89]|20)\d\d\b")
+RELATIVE_HINTS = ("day", "year", "month", "week")
+
+
+def _windows(plain: str) -> list[tuple[int, int]]:
+    """Stretches of text around month names and years: the only places a date can be."""
+    spots = sorted([m.start() for m in MONTH_WORD.finditer(plain)]
+                   + [m.start() for m in YEAR_WORD.finditer(plain)])
+    out: list[tuple[int, int]] = []
+    for spot in spots:
+        a, b = max(0, spot - 40), min(len(plain), spot + 40)
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
 
 
 def find_dates(text: str, published: str | None = None) -> list[DateMention]:
@@ -84,15 +112,20 @@ def find_dates(text: str, published: str | None = None) -> list[DateMention]:
     plain = view(text)
     taken: list[tuple[int, int]] = []
     out: list[DateMention] = []
+    windows = _windows(plain)
     for kind, rx in COMPILED:
-        for m in rx.finditer(plain):
-            if any(a < m.end() and m.start() < b for a, b in taken):
-                continue
-            mention = _from_match(kind, m, text)
-            if mention:
-                taken.append((m.start(), m.end()))
-                out.append(mention)
+        for a, b in windows:
+            for m in rx.finditer(plain, a, b):
+                if any(x < m.end() and m.start() < y for x, y in taken):
+                    continue
+                mention = _from_match(kind, m, text)
+                if mention:
+                    taken.append((m.start(), m.end()))
+                    out.append(mention)
     base = _base_date(published)
+    lowered = plain.lower()
+    if not any(hint in lowered for hint in RELATIVE_HINTS):
+        return sorted(out, key=lambda d: d.start)
     for m in RELATIVE.finditer(plain):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
@@ -109,8 +142,8 @@ def _from_match(kind: str, m: re.Match[str], text: str) -> DateMention | None:
     month = _month_number(groups["m"])
     if month is None:
         return None
-    first = _parse_day(groups.get("d1"), groups["m"], year)
-    last = _parse_day(groups.get("d2"), groups["m"], year)
+    first = _parse_day(groups.get("d1"), month, year)
+    last = _parse_day(groups.get("d2"), month, year)
     if groups.get("d1") and first is None:
         return None  # "31 February": not a date
     if year is None:
@@ -142,8 +175,7 @@ def _relative(m: re.Match[str], text: str, base: date | None) -> DateMention:
         day = base - timedelta(days=(base.weekday() - WEEKDAYS.index(phrase)) % 7)
         value, year = day.isoformat(), day.year
     else:
-        parsed = dateparser.parse(phrase, settings={"RELATIVE_BASE": _dt(base),
-                                                    "PREFER_DATES_FROM": "past"})
+        parsed = _dateparser(phrase, base)
         if parsed is None:
             return DateMention(*span, "", None, "relative", "relative, unreadable", relative=True)
         value = str(parsed.year) if "year" in phrase else parsed.date().isoformat()
@@ -153,10 +185,14 @@ def _relative(m: re.Match[str], text: str, base: date | None) -> DateMention:
                        f"relative, anchored on publication date {base.isoformat()}", relative=True)
 
 
-def _dt(day: date) -> Any:
+@lru_cache(maxsize=4096)
+def _dateparser(phrase: str, base: date) -> Any:
+    """dateparser for what rules do not resolve ("last year" from a publication date)."""
     from datetime import datetime
 
-    return datetime(day.year, day.month, day.day)
+    return dateparser.parse(phrase, settings={
+        "RELATIVE_BASE": datetime(base.year, base.month, base.day),
+        "PREFER_DATES_FROM": "past"})
 
 
 # -- metadata from the text ---------------------------------------------------------------------
@@ -249,4 +285,6 @@ def _anniversary_headline(text: str, plain: str, head_end: int) -> dict[str, Any
 
 def anniversaries(text: str) -> list[tuple[int, int, int]]:
     """(start, end, years) of each "Nth anniversary" in the text."""
+    if "nniversar" not in text and "NNIVERSAR" not in text:
+        return []
     return [(m.start(), m.end(), int(m.group(1))) for m in ANNIVERSARY.finditer(view(text))]

@@ -27,6 +27,7 @@ class Context:
 
     year: int | None = None
     kind: str | None = None
+    own_years: tuple[int, ...] = ()  # the years the sentence itself names
 
 
 def sentence_years(toks: list[Token], vocab: Vocab,
@@ -70,7 +71,7 @@ def contexts(sents: list[Sentence], toks_of: list[list[Token]], vocab: Vocab,
             current = Context(years[0], kind)
         elif kind and current.year is not None and current.kind is None:
             current = Context(current.year, kind)
-        out.append(Context(current.year, current.kind or kind))
+        out.append(Context(current.year, current.kind or kind, tuple(years)))
     return out
 
 
