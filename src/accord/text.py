@@ -66,9 +66,14 @@ def _ends(line: str) -> list[int]:
 
 def sentences(text: str, plain: str | None = None) -> list[Sentence]:
     """Sentences of ``text`` as offsets; a line break always ends one (a news line is a
-    paragraph)."""
+    paragraph). Cached per text: clean and extract both need them."""
+    return list(_sentences(text))
+
+
+@lru_cache(maxsize=16)
+def _sentences(text: str) -> tuple[Sentence, ...]:
     out: list[Sentence] = []
-    plain = view(text) if plain is None else plain
+    plain = view(text)
     paragraph = 0
     pos = 0
     for line in plain.split("\n"):
@@ -85,7 +90,7 @@ def sentences(text: str, plain: str | None = None) -> list[Sentence]:
                 out.append(Sentence(s, e, paragraph))
             start = end
         paragraph += 1
-    return out
+    return tuple(out)
 
 
 class Token(NamedTuple):
