@@ -299,20 +299,13 @@ def self_repeats(doc: Document, settings: ReuseSettings | None = None,
 
 
 def _components(nodes: list[str], edges: list[tuple[str, str]]) -> list[list[str]]:
-    parent = {n: n for n in nodes}
+    """Reuse groups: documents connected by shared passages, directly or through others."""
+    import networkx as nx
 
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in edges:
-        parent[find(a)] = find(b)
-    groups: dict[str, list[str]] = defaultdict(list)
-    for n in nodes:
-        groups[find(n)].append(n)
-    return sorted((sorted(g) for g in groups.values()), key=lambda g: g[0])
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from(edges)
+    return sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda g: g[0])
 
 
 def find_reuse(docs: list[Document], settings: ReuseSettings | None = None) -> ReuseReport:
