@@ -202,21 +202,18 @@ def order_facts(facts: list[Fact], claims: list[Claim], docs: list[Document]) ->
     by_key: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
     for c in claims:
         by_key[c.key].append(c)
+    stated_date = {d.id: d.published for d in docs}
     for fact in facts:
         members = by_key[(fact.event, fact.category, fact.group)]
         dated = [(published[c.doc], c) for c in members if c.doc in published]
         fact.undated = sorted({c.doc for c in members if c.doc not in published})
-        fact.timeline = [{"published": docs_date(c.doc, docs), "doc": c.doc, "value": c.value,
+        fact.timeline = [{"published": stated_date[c.doc], "doc": c.doc, "value": c.value,
                           "low": c.low, "high": c.high, "qualifier": c.qualifier, "claim": c.id}
                          for _, c in sorted(dated, key=lambda pc: (pc[0].first, pc[0].last))]
         if fact.status != "conflict" or not dated:
             continue
         if _rises(dated) and _undated_fit(fact, members, dated):
             fact.status = "grows_over_time"
-
-
-def docs_date(doc_id: str, docs: list[Document]) -> str | None:
-    return next((d.published for d in docs if d.id == doc_id), None)
 
 
 def _point(c: Claim) -> float:

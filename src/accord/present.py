@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from accord.charts import lineage_svg, timeline_svg
-from accord.model import Claim, Result
+from accord.model import Claim, Document, Result
 
 CLAIM_KEYS = ("id", "doc", "event", "category", "group", "value", "low", "high", "qualifier",
               "start", "end", "text", "stated", "figure_start", "figure_end", "cue", "parent",
@@ -113,31 +113,46 @@ def _env() -> Environment:
     return env
 
 
-def _context(result: Result) -> dict[str, Any]:
+def table_context(result: Result) -> dict[str, Any]:
+    """What the evidence table needs: cells by fact and document, columns by reuse group."""
     docs = {d.id: d for d in result.documents}
-    by_id = {c.id: c for c in result.claims}
     cells: dict[tuple[str, str, str], dict[str, list[Claim]]] = defaultdict(
         lambda: defaultdict(list))
     for c in result.claims:
         cells[c.key][c.doc].append(c)
-    doc_parts = {}
-    for d in result.documents:
-        doc_parts[d.id] = _segments(d.text, d.marked,
-                                    [c for c in result.claims if c.doc == d.id])
     grouped = [g for g in result.groups if len(g) > 1] + [g for g in result.groups if len(g) == 1]
     ordered = [d for g in grouped for d in g if d in docs]
     ordered += [d.id for d in result.documents if d.id not in ordered]
     column_groups = [(f"reuse group {n + 1}" if len(g) > 1 else "", g)
                      for n, g in enumerate(grouped)] if result.groups else [("", ordered)]
-    shared_by_doc: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    return {"result": result, "docs": docs, "claims_by_id": {c.id: c for c in result.claims},
+            "cells": cells, "doc_ids": ordered, "column_groups": column_groups}
+
+
+def shared_passages(result: Result) -> dict[str, list[dict[str, Any]]]:
+    """For each document, the passages it shares with others (its own offsets)."""
+    shared: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in result.reuse:
-        shared_by_doc[r.a].append({"other": r.b, "start": r.a_start, "end": r.a_end,
-                                   "similarity": r.similarity})
-        shared_by_doc[r.b].append({"other": r.a, "start": r.b_start, "end": r.b_end,
-                                   "similarity": r.similarity})
-    return {"result": result, "docs": docs, "claims_by_id": by_id, "cells": cells,
-            "doc_parts": doc_parts, "doc_ids": ordered, "column_groups": column_groups,
-            "shared_by_doc": shared_by_doc,
+        shared[r.a].append({"other": r.b, "start": r.a_start, "end": r.a_end,
+                            "similarity": r.similarity})
+        shared[r.b].append({"other": r.a, "start": r.b_start, "end": r.b_end,
+                            "similarity": r.similarity})
+    return shared
+
+
+def document_parts(doc: Document, claims: list[Claim]) -> list[dict[str, Any]]:
+    """A document's text cut into plain, set-aside and figure pieces."""
+    return _segments(doc.text, doc.marked, claims)
+
+
+def _context(result: Result) -> dict[str, Any]:
+    """Everything the full report shows."""
+    by_doc: dict[str, list[Claim]] = defaultdict(list)
+    for c in result.claims:
+        by_doc[c.doc].append(c)
+    return {**table_context(result),
+            "doc_parts": {d.id: document_parts(d, by_doc[d.id]) for d in result.documents},
+            "shared_by_doc": shared_passages(result),
             # charts are built from escaped text in charts.py
             "lineage_svg": Markup(lineage_svg(result.documents, result.pairs,
                                               result.fingerprints)),

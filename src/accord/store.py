@@ -179,7 +179,7 @@ class Store:
             self.conn.executemany(
                 "INSERT INTO anomalies VALUES (?,?,?,?)",
                 [(a.kind, a.doc, a.detail, json.dumps(a.claims)) for a in result.anomalies])
-            self.save_skipped(result.skipped)
+            self._replace_skipped(result.skipped)
             self.conn.executemany(
                 "INSERT INTO reuse VALUES (?,?,?,?,?,?,?)",
                 [(r.a, r.b, r.a_start, r.a_end, r.b_start, r.b_end, r.similarity)
@@ -198,9 +198,13 @@ class Store:
     def save_skipped(self, skipped: list[Skipped]) -> None:
         """Record the inputs a run could not read (replacing the previous list)."""
         with self.conn:
-            self.conn.execute("DELETE FROM skipped")
-            self.conn.executemany("INSERT OR REPLACE INTO skipped VALUES (?,?)",
-                                  [(s.path, s.reason) for s in skipped])
+            self._replace_skipped(skipped)
+
+    def _replace_skipped(self, skipped: list[Skipped]) -> None:
+        # no transaction of its own: save_results calls it inside its one transaction
+        self.conn.execute("DELETE FROM skipped")
+        self.conn.executemany("INSERT OR REPLACE INTO skipped VALUES (?,?)",
+                              [(s.path, s.reason) for s in skipped])
 
     def add_review(self, kind: str, target: str, value: str | None = None,
                    note: str | None = None) -> int:

@@ -23,7 +23,14 @@ from accord.errors import AccordError, InputError
 from accord.ingest import HTML_SUFFIXES, decode_bytes, html_document, text_document
 from accord.model import Claim, Document, Result
 from accord.pipeline import add_documents
-from accord.present import _context, anchor, facts_record, stated
+from accord.present import (
+    anchor,
+    document_parts,
+    facts_record,
+    shared_passages,
+    stated,
+    table_context,
+)
 from accord.review import fact_key, reviewed_csv, reviewed_json
 from accord.store import REVIEW_KINDS, Store
 from accord.vocab import load_vocab
@@ -138,7 +145,7 @@ def create_app(db: str | Path, *, host: str = "127.0.0.1", port: int = 8765,
         res = result()
         with Store(db) as store:
             reviews = store.reviews()
-        return page("facts", reviews=reviews, **_context(res))
+        return page("facts", reviews=reviews, **table_context(res))
 
     @app.get("/facts/{event}/{category}/{group}", response_class=HTMLResponse,
              include_in_schema=False)
@@ -159,17 +166,17 @@ def create_app(db: str | Path, *, host: str = "127.0.0.1", port: int = 8765,
     @app.get("/documents/{doc_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def document_page(doc_id: str, claim: str | None = None) -> HTMLResponse:
         res = result()
-        ctx = _context(res)
-        doc = ctx["docs"].get(doc_id)
+        doc = next((d for d in res.documents if d.id == doc_id), None)
         if doc is None:
             raise HTTPException(404, "no such document")
+        claims = [c for c in res.claims if c.doc == doc_id]
         with Store(db) as store:
             wrong = {r["target"]: r for r in store.reviews() if r["kind"] == "claim_wrong"}
-        cited = next((c for c in res.claims if c.id == claim and c.doc == doc_id), None)
-        return page("document", doc=doc, parts=ctx["doc_parts"][doc_id], cited=cited,
-                    claims=[c for c in res.claims if c.doc == doc_id], wrong=wrong,
+        cited = next((c for c in claims if c.id == claim), None)
+        return page("document", doc=doc, parts=document_parts(doc, claims), cited=cited,
+                    claims=claims, wrong=wrong,
                     paragraph=_paragraph(doc, cited) if cited else None,
-                    shared=ctx["shared_by_doc"].get(doc_id, []))
+                    shared=shared_passages(res).get(doc_id, []))
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request) -> HTMLResponse:
