@@ -54,13 +54,18 @@ def _report_skips(batch: Batch) -> None:
 
 
 def _analyse(paths: tuple[str, ...], vocab_files: tuple[str, ...], db: str | None) -> Result:
-    """Run the pipeline into ``db`` (or a temporary store) and return what it holds."""
-    batch = ingest(paths)
-    _report_skips(batch)
-    if db:
-        return run_pipeline(paths, db, vocab_files=vocab_files, batch=batch)
-    with tempfile.TemporaryDirectory() as tmp:
-        return run_pipeline(paths, Path(tmp) / "accord.db", vocab_files=vocab_files, batch=batch)
+    """Run the pipeline into ``db`` (or a temporary store) and return what it holds; an
+    AccordError becomes the one-line message click prints."""
+    try:
+        batch = ingest(paths)
+        _report_skips(batch)
+        if db:
+            return run_pipeline(paths, db, vocab_files=vocab_files, batch=batch)
+        with tempfile.TemporaryDirectory() as tmp:
+            return run_pipeline(paths, Path(tmp) / "accord.db", vocab_files=vocab_files,
+                                batch=batch)
+    except AccordError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.group()
@@ -157,10 +162,7 @@ def claims(paths: tuple[str, ...], fmt: str, db: str | None, vocab_files: tuple[
 
         accord claims examples/khojaly --format jsonl
     """
-    try:
-        result = _analyse(paths, vocab_files, db)
-    except AccordError as exc:
-        raise click.ClickException(str(exc)) from exc
+    result = _analyse(paths, vocab_files, db)
     if fmt == "table":
         Console().print(_claims_table(result))
     elif fmt == "json":
@@ -184,10 +186,7 @@ def facts(paths: tuple[str, ...], fmt: str, db: str | None, vocab_files: tuple[s
 
         accord facts examples/khojaly --format json
     """
-    try:
-        result = _analyse(paths, vocab_files, db)
-    except AccordError as exc:
-        raise click.ClickException(str(exc)) from exc
+    result = _analyse(paths, vocab_files, db)
     if fmt == "table":
         Console().print(_facts_table(result))
     else:
@@ -209,8 +208,8 @@ def eval_(paths: tuple[str, ...], gold: str, as_json: bool, show_errors: bool,
 
         accord eval examples/khojaly --gold examples/khojaly/gold.jsonl
     """
+    result = _analyse(paths, vocab_files, None)
     try:
-        result = _analyse(paths, vocab_files, None)
         score = evaluate(result.claims, load_gold(gold))
     except AccordError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -245,10 +244,7 @@ def reuse(paths: tuple[str, ...], fmt: str, vocab_files: tuple[str, ...]) -> Non
 
         accord reuse examples/khojaly --format table
     """
-    try:
-        result = _analyse(paths, vocab_files, None)
-    except AccordError as exc:
-        raise click.ClickException(str(exc)) from exc
+    result = _analyse(paths, vocab_files, None)
     if fmt == "json":
         click.echo(json.dumps({"pairs": result.pairs, "groups": result.groups,
                                "reuse": [r.to_dict() for r in result.reuse],
