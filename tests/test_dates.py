@@ -43,6 +43,13 @@ def test_relative_dates_are_anchored_on_publication() -> None:
     assert all(d.value == "" for d in unanchored if d.relative)
 
 
+def test_counted_relative_dates_go_through_dateparser() -> None:
+    text = "The dam broke three weeks ago; yesterday the toll rose, 29 years ago a flood hit."
+    got = {d.text: d.value for d in find_dates(text, "2024-03-04")}
+    assert got == {"three weeks ago": "2024-02-12", "yesterday": "2024-03-03",
+                   "29 years ago": "1995"}
+
+
 def test_metadata_from_the_text(vocab: Vocab) -> None:
     text = ("Kyiv, 12 March 2024 (Ukrinform): At least 11 people were killed overnight.\n"
             "By: Olena Petrenko, Correspondent\n"
@@ -146,3 +153,11 @@ def test_manifest_supplies_recorded_dates(hathras: Path) -> None:
     assert docs["000_zeenews.txt"].published == "2024-07-02"
     assert docs["006_amutv.txt"].published is None  # the manifest records no date: none made up
     assert docs["000_zeenews.txt"].meta["metadata"]["published"]["method"].startswith("manifest")
+
+
+def test_offsets_hold_when_lower_casing_changes_length() -> None:
+    text = "\u0130STANBUL \u0130\u0130: the fire started yesterday and on 3 March 2024."
+    got = {d.text: d for d in find_dates(text, "2024-03-05")}
+    assert got["yesterday"].value == "2024-03-04"
+    assert text[got["yesterday"].start:got["yesterday"].end] == "yesterday"
+    assert got["3 March 2024"].value == "2024-03-03"

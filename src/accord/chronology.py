@@ -137,6 +137,8 @@ def event_dates(docs: list[Document], events: list[Event], vocab: Vocab
 def _month_days(values: list[dict[str, Any]]) -> set[str]:
     out: set[str] = set()
     for v in values:
+        if not re.match(r"\d{4}-\d{2}-\d{2}", v["value"]):
+            continue  # "1992" or "February 1992" names no day and month
         period = Period.parse(v["value"])
         if period and period.first.year == period.last.year:
             day = period.first

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +22,7 @@ from accord.model import Document, ReuseLink, Span
 from accord.text import view
 
 WORD = re.compile(r"[a-z0-9]+")
+CASED_WORD = re.compile(r"[A-Za-z0-9]+")
 MERSENNE = np.uint64((1 << 61) - 1)
 MAX_HASH = np.uint64((1 << 32) - 1)
 
@@ -98,8 +98,8 @@ def shingle_hashes(tokens: list[str], n: int) -> np.ndarray:
     """A 64-bit hash for each run of n words, the same in every process (no hash seed)."""
     if len(tokens) < n:
         return np.zeros(0, dtype=np.uint64)
-    ids = np.fromiter((zlib.crc32(t.encode("utf-8")) for t in tokens), dtype=np.uint64,
-                      count=len(tokens))
+    crc = {t: zlib.crc32(t.encode("utf-8")) for t in set(tokens)}  # each distinct word once
+    ids = np.fromiter(map(crc.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
     out = np.zeros(len(tokens) - n + 1, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for k in range(n):
@@ -112,20 +112,33 @@ def shingle_hashes(tokens: list[str], n: int) -> np.ndarray:
 def words_of(doc: Document, settings: ReuseSettings, skip_kinds: tuple[str, ...] = (
         "boilerplate", "repeat")) -> Words:
     """The words reuse compares, leaving out what clean set aside."""
-    plain = view(doc.text).lower()
+    plain = view(doc.text)  # not lower-cased here: that may change its length and offsets
+    matches = list(CASED_WORD.finditer(plain))
+    starts = np.fromiter(map(_start, matches), dtype=np.int32, count=len(matches))
+    ends = np.fromiter(map(_end, matches), dtype=np.int32, count=len(matches))
+    tokens = " ".join(CASED_WORD.findall(plain)).lower().split()
     skipped = sorted((s.start, s.end) for s in doc.marked if s.kind in skip_kinds)
-    starts, ends, tokens = [], [], []
-    k = 0
-    for m in WORD.finditer(plain):
-        while k < len(skipped) and skipped[k][1] <= m.start():
-            k += 1
-        if k < len(skipped) and skipped[k][0] <= m.start() < skipped[k][1]:
-            continue
-        starts.append(m.start())
-        ends.append(m.end())
-        tokens.append(m.group(0))
-    return Words(doc, np.array(starts, dtype=np.int32), np.array(ends, dtype=np.int32),
-                 shingle_hashes(tokens, settings.shingle))
+    if skipped:
+        keep = ~_inside_any(starts, np.array(skipped, dtype=np.int64))
+        starts, ends = starts[keep], ends[keep]
+        tokens = [t for t, kept in zip(tokens, keep.tolist(), strict=True) if kept]
+    return Words(doc, starts, ends, shingle_hashes(tokens, settings.shingle))
+
+
+def _start(m: re.Match[str]) -> int:
+    return m.start()
+
+
+def _end(m: re.Match[str]) -> int:
+    return m.end()
+
+
+def _inside_any(starts: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """True for each position inside any of the (start, end) spans, sorted by start (spans
+    may nest or overlap)."""
+    reach = np.maximum.accumulate(bounds[:, 1])  # furthest end of any span starting so far
+    k = np.searchsorted(bounds[:, 0], starts, side="right") - 1
+    return (k >= 0) & (starts < reach[np.maximum(k, 0)])
 
 
 class _Permutations:
@@ -172,46 +185,47 @@ def candidate_pairs(corpus: list[Words], settings: ReuseSettings) -> set[tuple[i
 MAX_SEED_REPEATS = 20
 
 
-def _seeds(a: np.ndarray, b: np.ndarray, same: bool) -> list[tuple[int, int]]:
-    """Positions of n-grams found in both. An n-gram repeated more than MAX_SEED_REPEATS
-    times in either text ("nine people died nine" in a spam page) seeds nothing: it would
-    make the work quadratic and says nothing about who copied whom."""
-    positions: dict[int, list[int]] = defaultdict(list)
-    for j, h in enumerate(b.tolist()):
-        positions[h].append(j)
-    in_a: dict[int, int] = defaultdict(int)
-    for h in a.tolist():
-        in_a[h] += 1
-    seeds = []
-    for i, h in enumerate(a.tolist()):
-        found = positions.get(h, ())
-        if len(found) > MAX_SEED_REPEATS or in_a[h] > MAX_SEED_REPEATS:
-            continue
-        for j in found:
-            if not same or j > i:
-                seeds.append((i, j))
-    return seeds
+def _seeds(a: np.ndarray, b: np.ndarray, same: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (i in a, j in b) of n-grams found in both, as two arrays. An n-gram repeated
+    more than MAX_SEED_REPEATS times in either text ("nine people died nine" in a spam page)
+    seeds nothing: it would make the work quadratic and says nothing about who copied whom."""
+    ua, count_a = np.unique(a, return_counts=True)
+    ub, count_b = np.unique(b, return_counts=True)
+    common = np.intersect1d(ua[count_a <= MAX_SEED_REPEATS], ub[count_b <= MAX_SEED_REPEATS],
+                            assume_unique=True)
+    ia = np.nonzero(np.isin(a, common))[0]
+    ib = np.nonzero(np.isin(b, common))[0]
+    ib = ib[np.argsort(b[ib], kind="stable")]
+    hb = b[ib]
+    lo = np.searchsorted(hb, a[ia], side="left")
+    many = np.searchsorted(hb, a[ia], side="right") - lo
+    total = int(many.sum())
+    i = np.repeat(ia, many)
+    first = np.repeat(np.cumsum(many) - many, many)
+    j = ib[np.arange(total) - first + np.repeat(lo, many)]
+    if same:
+        later = j > i
+        i, j = i[later], j[later]
+    return i, j
 
 
 def align(a: np.ndarray, b: np.ndarray, settings: ReuseSettings, *,
           same: bool = False) -> list[Passage]:
     """Passages shared by two shingle-hash sequences (word indexes), longest first."""
     n = settings.shingle
-    by_diagonal: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for i, j in _seeds(a, b, same):
-        by_diagonal[j - i].append((i, j))
+    seeds_i, seeds_j = _seeds(a, b, same)
+    order = np.lexsort((seeds_i, seeds_j - seeds_i))  # by diagonal, then along it
     # join seeds along a diagonal; let a run drift to a nearby diagonal (an inserted word)
     runs: list[Passage] = []
-    for diagonal in sorted(by_diagonal):
-        for i, j in sorted(by_diagonal[diagonal]):
-            last = runs[-1] if runs else None
-            if (last and abs((j - i) - (last.b_end - last.a_end)) <= settings.max_gap
-                    and 0 <= i - (last.a_end - n) <= settings.max_gap + n
-                    and 0 <= j - (last.b_end - n) <= settings.max_gap + n):
-                last.a_end, last.b_end = max(last.a_end, i + n), max(last.b_end, j + n)
-                last.matched += 1
-            else:
-                runs.append(Passage(i, i + n, j, j + n, 1))
+    for i, j in zip(seeds_i[order].tolist(), seeds_j[order].tolist(), strict=True):
+        last = runs[-1] if runs else None
+        if (last and abs((j - i) - (last.b_end - last.a_end)) <= settings.max_gap
+                and 0 <= i - (last.a_end - n) <= settings.max_gap + n
+                and 0 <= j - (last.b_end - n) <= settings.max_gap + n):
+            last.a_end, last.b_end = max(last.a_end, i + n), max(last.b_end, j + n)
+            last.matched += 1
+        else:
+            runs.append(Passage(i, i + n, j, j + n, 1))
     runs = _merge_runs(runs, settings)
     passages = [p for p in runs if p.a_end - p.a_start >= settings.min_words]
     return _drop_overlaps(passages)

@@ -113,17 +113,22 @@ _TOKEN = re.compile(
 def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """Tokens of ``text[start:end]`` (a view is expected), offsets into the whole text."""
     out: list[Token] = []
+    append = out.append
     for m in _TOKEN.finditer(text, start, len(text) if end is None else end):
-        if m.group("num") is not None:
-            if m.group("suffix"):
-                out.append(Token(m.group(0), m.group(0).lower(), m.start(), m.end(), "ordnum"))
-            else:
-                out.append(Token(m.group("num"), m.group("num"), m.start(), m.end(), "num"))
-        elif m.group("word") is not None:
+        kind = m.lastgroup
+        s, e = m.span()
+        if kind == "word":
             word = m.group("word")
-            out.append(Token(word, word.lower(), m.start(), m.end(), "word"))
+            append(Token(word, word.lower(), s, e, "word"))
+        elif kind == "punct":
+            mark = m.group(0)
+            append(Token(mark, mark, s, e, "punct"))
+        elif kind == "suffix":
+            whole = m.group(0)
+            append(Token(whole, whole.lower(), s, e, "ordnum"))
         else:
-            out.append(Token(m.group(0), m.group(0), m.start(), m.end(), "punct"))
+            num = m.group(0)
+            append(Token(num, num, s, e, "num"))
     return out
 
 

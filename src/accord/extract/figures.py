@@ -212,18 +212,20 @@ def _cue_occurrences(toks: list[Token], vocab: Vocab,
                      blocked: set[int]) -> list[tuple[int, int, list[Cue]]]:
     """Every cue phrase in the sentence: (start, end, cues for that phrase), longest first."""
     out = []
+    lowers = [t.lower for t in toks]
     k = 0
-    while k < len(toks):
-        bucket = vocab.cues.get(toks[k].lower) if k not in blocked else None
-        found = None
-        for cue in bucket or []:
+    while k < len(lowers):
+        bucket = vocab.cues.get(lowers[k]) if k not in blocked else None
+        found = 0
+        cues: list[Cue] = []
+        for cue in bucket or ():  # longest phrases first
             n = len(cue.words)
-            if tuple(t.lower for t in toks[k:k + n]) == cue.words:
-                found = n
+            if n < found:
                 break
+            if n == 1 or tuple(lowers[k:k + n]) == cue.words:
+                found = n
+                cues.append(cue)
         if found:
-            cues = [c for c in bucket or [] if len(c.words) == found
-                    and tuple(t.lower for t in toks[k:k + found]) == c.words]
             out.append((k, k + found, cues))
             k += found
         else:
@@ -393,7 +395,8 @@ def _inherit(toks: list[Token], items: list[Item]) -> None:
 
 def _facility(toks: list[Token], vocab: Vocab) -> str | None:
     """"in Etah hospital": the place a toll was counted at, as a group name."""
-    for k in range(len(toks)):
+    firsts = vocab.facilities.firsts
+    for k in [k for k, t in enumerate(toks) if t.lower in firsts]:
         kind, used = _phrase(toks, k, vocab.facilities, 3)
         if not kind:
             continue
