@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from accord.extract.attribution import find_attributions
-from accord.extract.entities import cluster, skeleton
+from accord.extract.entities import cluster, entity_variants, skeleton
 from accord.ingest import text_document
+from accord.model import Document
 from accord.pipeline import analyse, run
 from accord.vocab import Vocab
 
@@ -53,6 +54,25 @@ def test_claim_sources_and_paragraph_scope(vocab: Vocab) -> None:
     assert text[quote["start"]:quote["end"]] == "We buried 45 people in two days,"
 
 
+def test_a_report_carries_through_the_account_that_follows_it(vocab: Vocab) -> None:
+    text = ("The Valley Rights Group report on the raid says that 300 people lived there.\n"
+            "The report notes that soldiers arrived at dawn.\n"
+            "Advertisement: subscribe now\n"
+            "By noon about 40 residents had fled to the hills.\n"
+            "The army has declined to comment on the 12 missing.\n"
+            "Another 9 people were injured in a later raid.\n")
+    result = analyse([text_document("a.txt", text)], vocab)
+    sources = {c.stated: c.source for c in result.claims}
+    assert sources["300"] == sources["about 40"] == "Valley Rights Group"
+    assert sources["12"] is None and sources["9"] is None  # present tense ends the account
+    other = ("The Valley Rights Group report says that 300 people lived there.\n"
+             "By noon 40 residents had fled, police said.\n"
+             "Later 9 people were injured.\n")
+    result = analyse([text_document("b.txt", other)], vocab)
+    sources = {c.stated: c.source for c in result.claims}
+    assert sources["40"] == "police" and sources["9"] is None  # a new voice ends it
+
+
 def test_skeleton_and_clusters() -> None:
     assert skeleton("Khojaly") == skeleton("Khojali") == skeleton("Khojlay")
     assert skeleton("Aghdam") == skeleton("Agdam")
@@ -74,9 +94,40 @@ def test_seed_corpus_attributions_and_entities(khojaly: Path, tmp_path: Path) ->
     assert ("002", "the British journalist Thomas de Waal") in by_doc
     assert any(d == "002" and "Ministry of Foreign Affairs" in (s or "") for d, s in by_doc)
     memorial = [c for c in result.claims if c.source == "Memorial Human Rights Center"]
-    assert [(c.low, c.high) for c in memorial] == [(2000, 4000)]
+    assert [(c.low, c.high) for c in memorial] == [(2000, 4000), (200, 300)]
+    carried = next(a for s in result.statements if s["kind"] == "attribution"
+                   and s["doc"].startswith("004") and s.get("scope") == "carried"
+                   for a in [s])
+    assert "carried into the paragraphs" in carried["method"]
     clusters = [{f["form"] for f in c["forms"]} for c in result.entities]
     for want in ({"Khojaly", "Khojali", "Khojlay"}, {"Agdam", "Aghdam"}, {"Ganja", "Janja"},
                  {"Terter", "Tartar"}, {"Thomas de Waal", "Thomas Diwal"},
-                 {"Garadagli", "Garadaghli"}, {"Armenia", "Armina"}):
+                 {"Garadagli", "Garadaghli"}, {"Armenia", "Armina"},
+                 {"Serzh Sargsyan", "Shearer Sergean"}):
         assert want in clusters, want
+
+
+def _docs(*texts: str) -> list[Document]:
+    return [text_document(f"d{n}.txt", t) for n, t in enumerate(texts)]
+
+
+def test_garbled_names_join_on_context_and_say_why(vocab: Vocab) -> None:
+    docs = _docs(
+        "The former defence minister Radovan Karadzic said the siege of the city was over.",
+        "Yevgeny Prigozhin, the founder of the mercenary group, spoke on Friday.",
+        "Once defence minister, President Rodovan Karadich told the city its siege was over.",
+        "Evgeni Prigojin, founder of a mercenary group, was reported dead.")
+    got = {frozenset(f["form"] for f in c["forms"]): c["method"]
+           for c in entity_variants(docs, vocab)}
+    karadzic = got[frozenset({"Radovan Karadzic", "Rodovan Karadich"})]
+    assert "shared context" in karadzic and "defence" in karadzic and "siege" in karadzic
+    assert frozenset({"Yevgeny Prigozhin", "Evgeni Prigojin"}) in got
+
+
+def test_similar_names_stay_apart_without_shared_context_or_in_one_text(vocab: Vocab) -> None:
+    same_text = _docs("Jane Smith, a nurse, and John Smith, her husband, were injured.")
+    apart = _docs("Jane Smith, a teacher from the north, won the award.",
+                  "John Smith was arrested after the march in the capital.")
+    for docs in (same_text, apart):
+        assert not any({"Jane Smith", "John Smith"} <= {f["form"] for f in c["forms"]}
+                       for c in entity_variants(docs, vocab))

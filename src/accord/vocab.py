@@ -95,6 +95,8 @@ class Vocab:
     source_nouns: frozenset[str] = frozenset()
     source_documents: frozenset[str] = frozenset()
     pronouns: frozenset[str] = frozenset()
+    context_stopwords: frozenset[str] = frozenset()
+    titles: frozenset[str] = frozenset()
 
     @property
     def categories(self) -> list[str]:
@@ -239,6 +241,9 @@ def compile_vocab(raw: dict[str, Any]) -> Vocab:
         vocab.source_documents = frozenset(" ".join(_words(w, "documents"))
                                            for w in raw["documents"])
         vocab.pronouns = frozenset(_words(w, "pronouns")[0] for w in raw["pronouns"])
+        vocab.context_stopwords = frozenset(str(w).lower()
+                                            for w in raw.get("context_stopwords") or [])
+        vocab.titles = frozenset(str(w).lower() for w in raw.get("titles") or [])
         masthead = raw.get("masthead") or {}
         vocab.masthead_words = frozenset(str(w).lower() for w in masthead.get("words", []))
         vocab.masthead_max_words = int(masthead.get("max_words", 8))

@@ -137,6 +137,13 @@ def extract(doc: Document, vocab: Vocab) -> list[Claim]:
     return claims
 
 
+MAX_CARRIED_PARAGRAPHS = 6
+# a sentence in the present or future, or in the writer's own first person: the text has
+# left the report's past account
+NOT_NARRATIVE = re.compile(r"\b(?:[Ii]s|[Aa]re|am|[Hh]as|[Hh]ave|[Ww]ill|shall|remains|continues|"
+                           r"[Tt]oday|[Nn]ow|[Oo]ur|[Ww]e|us|I)\b")
+
+
 class Voices:
     """Who speaks in each sentence of a document: attributions carried through paragraphs."""
 
@@ -148,20 +155,51 @@ class Voices:
         self.statements: list[dict[str, object]] = []
         self._carry: tuple[int, dict[str, object]] | None = None  # (paragraph, attribution)
         self._last_document_source: dict[str, object] | None = None
+        self._narrative: tuple[int, dict[str, object]] | None = None  # (from paragraph, report)
+        self._carried_records: dict[int, dict[str, object]] = {}
+        self._report_methods = tuple(f"{d} says" for d in vocab.source_documents)
 
     def read(self, start: int, end: int, paragraph: int) -> dict[str, object] | None:
-        """The attribution that covers this sentence (its own, or its paragraph's)."""
+        """The attribution that covers this sentence: its own, its paragraph's, or a report's
+        whose account the paragraphs after it carry on (see :meth:`_carried`)."""
         sentence = self.plain[start:end]
         own = [r for a in find_attributions(sentence, self.vocab)
                if (r := self._record(a, start)) is not None]
         if self._carry and self._carry[0] != paragraph:
+            if str(self._carry[1]["method"]).startswith(self._report_methods) and not own:
+                self._narrative = (paragraph, self._carry[1])
             self._carry = None
+        if own:
+            self._narrative = None
         current = own[0] if own else (self._carry[1] if self._carry else None)
         for found in own:
             if found is not None and found["scope"] == "paragraph":
                 self._carry = (paragraph, found)
                 self._last_document_source = found
+        if current is None and self._narrative is not None:
+            current = self._carried(sentence, paragraph)
         return current
+
+    def _carried(self, sentence: str, paragraph: int) -> dict[str, object] | None:
+        """A report's account often runs on past its paragraph ("The report notes ...", then
+        what happened that night, paragraph by paragraph) with no marker. The report stays
+        the source while the text keeps telling that past account: up to a sentence in the
+        present or future ("has declined", "are still", "will") or in the writer's own first
+        person ("our correspondent"), another attribution, or
+        MAX_CARRIED_PARAGRAPHS. Such claims say they were carried, and from where."""
+        assert self._narrative is not None
+        first, report = self._narrative
+        if NOT_NARRATIVE.search(sentence) or paragraph - first >= MAX_CARRIED_PARAGRAPHS:
+            self._narrative = None
+            return None
+        key = id(report)
+        if key not in self._carried_records:
+            record = dict(report, scope="carried", claims=[],
+                          method=f"{report['method']}, carried into the paragraphs that "
+                                 "continue its account (no attribution marker there)")
+            self._carried_records[key] = record
+            self.attributions.append(record)
+        return self._carried_records[key]
 
     def read_quotes(self) -> None:
         """Quoted statements, each with the attribution nearest to it on its line."""

@@ -5,6 +5,11 @@ transliteration skeletons match (vowels dropped, h after a consonant dropped, j/
 w/v folded, doubled letters single) and rapidfuzz finds them close, unless one is the other
 with a grammatical ending (Armenia / Armenian). A cluster keeps every form as written, with
 where each appears: accord never rewrites a source's spelling.
+
+Names of two or more words garbled beyond one skeleton (a transcribed "Shearer Sergean" for
+"Serzh Sargsyan") are joined on weaker evidence, and say so: every word's skeleton close, the
+two forms never used in one document (a text that writes both means two people), and the
+words around them sharing descriptors ("former president", "minister of defence").
 """
 
 from __future__ import annotations
@@ -24,6 +29,10 @@ NAME = re.compile(r"\b[A-Z][a-z\u00e0-\u024f'\u2019-]+(?:\s+(?:de|van|von|al|el|
 SUFFIXES = ("s", "n", "i", "an", "ian", "ese", "is", "ans", "'s", "\u2019s")
 MIN_SIMILARITY = 65
 MIN_SKELETON = 3
+MIN_WORD_SKELETON = 75  # each word of a garbled multi-word name, as skeletons
+MIN_SHARED_CONTEXT = 2  # descriptors shared by the words around the two forms
+CONTEXT_WORDS = 12
+CONTEXT_WORD = re.compile(r"[a-z]{4,}")
 
 
 def skeleton(name: str) -> str:
@@ -40,7 +49,10 @@ def skeleton(name: str) -> str:
 
 def _derived(a: str, b: str) -> bool:
     """One form is the other with an ending (Armenia/Armenian, Azerbaijan/Azerbaijani)."""
-    short, long = sorted((a.lower(), b.lower()), key=len)
+    a, b = (re.sub(r"['\u2019]s$", "", w.lower()) for w in (a, b))
+    short, long = sorted((a, b), key=len)
+    if short == long:
+        return False
     return long.startswith(short) and long[len(short):] in SUFFIXES
 
 
@@ -57,6 +69,7 @@ def gather(docs: list[Document], vocab: Vocab) -> dict[str, list[dict[str, Any]]
                 start += lead.end()  # "The Khojaly tragedy": the name is what follows
             elif lead:
                 start += lead.end()
+            start = _after_titles(plain, start, end, vocab)
             tail = re.search(r"['\u2019]s$", plain[start:end])
             if tail:
                 end -= 2  # "Armenia's": the name without the possessive
@@ -73,6 +86,37 @@ def gather(docs: list[Document], vocab: Vocab) -> dict[str, list[dict[str, Any]]
                 continue  # a capital starting a sentence is not a name by itself
             forms[form].append({"doc": doc.id, "start": start, "end": end})
     return forms
+
+
+def _after_titles(plain: str, start: int, end: int, vocab: Vocab) -> int:
+    """Where a name starts once the titles before it ("President", "Prime Minister") are
+    left out; a run of titles only ("Prime Minister") is kept whole."""
+    pos = start
+    for m in re.finditer(r"\S+", plain[start:end]):
+        if m.group(0).lower().rstrip(".") not in vocab.titles:
+            return pos if m.start() + start < end else start
+        pos = start + m.end()
+        while pos < end and plain[pos].isspace():
+            pos += 1
+    return start
+
+
+def _context(docs: list[Document], occurrences: list[dict[str, Any]],
+             vocab: Vocab) -> dict[str, str]:
+    """Descriptor words around a form's occurrences ("former", "president", "defence")."""
+    texts = {d.id: view(d.text) for d in docs}
+    words: set[str] = set()
+    for o in occurrences:
+        text = texts.get(o["doc"], "")
+        before = CONTEXT_WORD.findall(text[max(0, o["start"] - 120):o["start"]].lower())
+        after = CONTEXT_WORD.findall(text[o["end"]:o["end"] + 120].lower())
+        words.update(before[-CONTEXT_WORDS:] + after[:CONTEXT_WORDS])
+    return {_stem(w): w for w in sorted(words - vocab.context_stopwords)}
+
+
+def _stem(word: str) -> str:
+    """"defence"/"defense", "armenian"/"armenia": a crude key, for context overlap only."""
+    return skeleton(word)[:4]
 
 
 def cluster(forms: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -103,17 +147,80 @@ def cluster(forms: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
                 parent[ra] = rb
                 members[rb].extend(members.pop(ra))
     clusters = {root: forms_ for root, forms_ in members.items() if find(root) == root}
+    return _clusters_out(forms, list(clusters.values()), {})
+
+
+def _clusters_out(forms: dict[str, list[dict[str, Any]]], groups: list[list[str]],
+                  why: dict[str, str]) -> list[dict[str, Any]]:
     out = []
-    for group_forms in clusters.values():
+    for group_forms in groups:
         if len({view(m) for m in group_forms}) < 2:
             continue
+        reasons = sorted({why[m] for m in group_forms if m in why})
         out.append({"forms": [{"form": m, "count": len(forms[m]), "occurrences": forms[m]}
                               for m in sorted(group_forms, key=lambda m: -len(forms[m]))],
-                    "documents": sorted({o["doc"] for m in group_forms for o in forms[m]})})
+                    "documents": sorted({o["doc"] for m in group_forms for o in forms[m]}),
+                    "method": "; ".join(reasons) or "same transliteration skeleton"})
     out.sort(key=lambda c: -sum(f["count"] for f in c["forms"]))
     return out
 
 
+def _word_skeletons(form: str) -> list[str]:
+    return [skeleton(w) for w in form.split() if w[:1].isupper()]
+
+
+def join_by_context(docs: list[Document], forms: dict[str, list[dict[str, Any]]],
+                    clusters: list[dict[str, Any]], vocab: Vocab) -> list[dict[str, Any]]:
+    """Join clusters of multi-word names whose spelling differs beyond one skeleton, on the
+    weaker evidence the module docstring lists; each join names the shared words."""
+    groups = [[f["form"] for f in c["forms"]] for c in clusters]
+    grouped = {f for g in groups for f in g}
+    groups += [[f] for f in forms if f not in grouped]
+    multi = [g for g in groups if any(len(_word_skeletons(f)) >= 2 for f in g)]
+    blocks: dict[tuple[int, str], list[list[str]]] = defaultdict(list)
+    for g in multi:
+        keys = {(len(ws), ws[-1][:1]) for f in g if len(ws := _word_skeletons(f)) >= 2}
+        for key in keys:
+            blocks[key].append(g)
+    why: dict[str, str] = {}
+    merged: dict[int, list[str]] = {id(g): g for g in groups}
+    for block in blocks.values():
+        for i, a in enumerate(block):
+            for b in block[i + 1:]:
+                if id(a) not in merged or id(b) not in merged or a is b:
+                    continue
+                shared = _joinable(docs, forms, a, b, vocab)
+                if shared:
+                    a.extend(b)
+                    del merged[id(b)]
+                    for f in a:
+                        why[f] = (f"spelled alike word by word, never both in one document, "
+                                  f"and shared context ({', '.join(shared)})")
+    return _clusters_out(forms, list(merged.values()), why)
+
+
+def _joinable(docs: list[Document], forms: dict[str, list[dict[str, Any]]], a: list[str],
+              b: list[str], vocab: Vocab) -> list[str]:
+    """The shared context words when two groups of forms may name one person, else []."""
+    docs_a = {o["doc"] for f in a for o in forms[f]}
+    docs_b = {o["doc"] for f in b for o in forms[f]}
+    if docs_a & docs_b:
+        return []  # one text writes both: it names two people
+    close = any(
+        len(wa) == len(wb) >= 2
+        and all(fuzz.ratio(x, y) >= MIN_WORD_SKELETON for x, y in zip(wa, wb, strict=True))
+        and not any(_derived(x, y) for x, y in zip(fa.split(), fb.split(), strict=False))
+        for fa in a for fb in b
+        if (wa := _word_skeletons(fa)) and (wb := _word_skeletons(fb)))
+    if not close:
+        return []
+    near_a = _context(docs, [o for f in a for o in forms[f]], vocab)
+    near_b = _context(docs, [o for f in b for o in forms[f]], vocab)
+    shared = sorted(near_a[k] for k in near_a.keys() & near_b.keys())
+    return shared if len(shared) >= MIN_SHARED_CONTEXT else []
+
+
 def entity_variants(docs: list[Document], vocab: Vocab) -> list[dict[str, Any]]:
     """The spelling-variant clusters of the names a corpus uses."""
-    return cluster(gather(docs, vocab))
+    forms = gather(docs, vocab)
+    return join_by_context(docs, forms, cluster(forms), vocab)
