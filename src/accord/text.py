@@ -20,12 +20,21 @@ _VIEW_TABLE = str.maketrans({
     "\u2026": ".",
 })
 
+_VIEW_PAIRS = [(chr(k), v) for k, v in _VIEW_TABLE.items()]
+
 
 @lru_cache(maxsize=16)
 def view(text: str) -> str:
     """The text with typographic characters replaced one-for-one (same length). Cached: every
     stage looks at the same few documents in turn."""
-    return text.translate(_VIEW_TABLE)
+    if text.isascii():  # nothing to map but tabs
+        return text.replace("\t", " ")
+    # one replace() per mapped character the text holds: translate() with a table does a
+    # dict lookup for every character, several times slower on a news page
+    for char, plain in _VIEW_PAIRS:
+        if char in text:
+            text = text.replace(char, plain)
+    return text
 
 
 ABBREVIATIONS = frozenset([
