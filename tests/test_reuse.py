@@ -158,3 +158,22 @@ def test_seed_corpus_reuse(runner: CliRunner, khojaly: Path, tmp_path: Path) -> 
     assert "independent groups" in (out / "report.html").read_text("utf-8")
     table = runner.invoke(cli, ["reuse", str(khojaly), "--format", "json"])
     assert json.loads(table.stdout)["groups"] == facts["groups"]
+
+
+def test_weak_candidates_are_aligned_within_budget_and_counted_past_it(
+        vocab: Vocab, khojaly: Path) -> None:
+    # 002 and 003 quote one statement in two translations and spellings: one shared bucket
+    docs = [doc(p.name, p.read_text("utf-8"), vocab) for p in sorted(khojaly.glob("00[23]*.txt"))]
+    found = find_reuse(docs)
+    assert len(found.pairs) == 1 and found.weak_pairs_skipped == 0
+    strict = find_reuse(docs, ReuseSettings(weak_budget=0.0))
+    assert strict.pairs == [] and strict.weak_pairs_skipped == 1
+
+
+def test_a_passage_shared_by_many_documents_links_them_all(vocab: Vocab) -> None:
+    wire = PARAGRAPHS[1]
+    docs = [doc(f"outlet{n}.txt", f"Local desk {n} writes: {PARAGRAPHS[n % 2 * 2]}\n{wire}",
+                vocab) for n in range(8)]
+    report = find_reuse(docs, ReuseSettings(max_bucket=3))
+    assert len(report.groups) == 1 and len(report.groups[0]) == 8
+    assert len(report.pairs) < 8 * 7 // 2  # past max_bucket: paired with the first only

@@ -46,20 +46,30 @@ class ReuseSettings:
         bands: LSH bands; None lets datasketch's optimiser pick bands and rows for threshold.
         max_bucket: documents a window may be shared by before its documents are paired
             with the first of them only (a wire story in 500 outlets is not 125,000 pairs).
+        min_hits: buckets a pair of documents must share (over bands and windows) to be
+            sure to be aligned: a copied window agrees in every band, a chance likeness in
+            one. Pairs with fewer hits are aligned too while they number at most
+            weak_budget times the documents (a short quote retyped with other spellings
+            shares one bucket); past that, they are skipped and the report says how many.
         max_gap: words a passage may skip on either side and still be one passage.
         min_words: words a passage needs to be reported.
+        min_similarity: share of a passage's shingles found in both copies for it to be
+            reported (stock phrases strung together by chance score low).
         near_duplicate: share of a document inside another that makes them near-duplicates.
     """
 
     shingle: int = 4
     window: int = 16
     anchor_every: int = 6
-    threshold: float = 0.5
+    threshold: float = 0.6
     num_perm: int = 16
     bands: int | None = None
     max_bucket: int = 50
+    min_hits: int = 2
+    weak_budget: float = 1.0
     max_gap: int = 8
     min_words: int = 12
+    min_similarity: float = 0.5
     near_duplicate: float = 0.8
 
     def __post_init__(self) -> None:
@@ -111,6 +121,8 @@ class ReuseReport:
     #: one entry per pair sharing text: a, b, a_in_b, b_in_a, near_duplicate, lineage
     pairs: list[dict[str, Any]] = field(default_factory=list)
     candidate_pairs: int = 0
+    #: pairs that shared fewer than min_hits buckets, not aligned (over the weak budget)
+    weak_pairs_skipped: int = 0
 
 
 
@@ -239,9 +251,10 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys
 
 
-def candidate_pairs(hashes: Iterable[np.ndarray], settings: ReuseSettings) -> np.ndarray:
-    """Pairs of documents (by index, i < j) with at least one window in the same bucket of
-    some band, as an (m, 2) array.
+def candidate_pairs(hashes: Iterable[np.ndarray], settings: ReuseSettings
+                    ) -> tuple[np.ndarray, int]:
+    """Pairs of documents (by index, i < j) with windows in the same bucket of some band, as
+    an (m, 2) array, and how many weak pairs were left out (see ReuseSettings.min_hits).
 
     Only the band keys of each document are kept (its words are not), then each band is
     sorted and its runs of equal keys are the buckets: O(n log n) time and 12 bytes per
@@ -256,7 +269,7 @@ def candidate_pairs(hashes: Iterable[np.ndarray], settings: ReuseSettings) -> np
         keys.append(doc_keys)
         owners.append(np.full(len(doc_keys), d, dtype=np.uint32))
     if not keys:
-        return np.zeros((0, 2), dtype=np.int64)
+        return np.zeros((0, 2), dtype=np.int64), 0
     owner = np.concatenate(owners)
     del owners
     found: list[np.ndarray] = []
@@ -265,11 +278,15 @@ def candidate_pairs(hashes: Iterable[np.ndarray], settings: ReuseSettings) -> np
         found.append(_bucket_pairs(column, owner, settings.max_bucket))
     pairs = np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
     if len(pairs) == 0:
-        return pairs
-    code = np.unique((pairs[:, 0].astype(np.uint64) << np.uint64(32))
-                     | pairs[:, 1].astype(np.uint64))
+        return pairs, 0
+    code, hits = np.unique((pairs[:, 0].astype(np.uint64) << np.uint64(32))
+                           | pairs[:, 1].astype(np.uint64), return_counts=True)
+    weak = int((hits < settings.min_hits).sum())
+    skipped = 0
+    if weak > settings.weak_budget * len(keys):
+        code, skipped = code[hits >= settings.min_hits], weak
     return np.stack([(code >> np.uint64(32)).astype(np.int64),
-                     (code & np.uint64(0xFFFFFFFF)).astype(np.int64)], axis=1)
+                     (code & np.uint64(0xFFFFFFFF)).astype(np.int64)], axis=1), skipped
 
 
 def _bucket_pairs(column: np.ndarray, owner: np.ndarray, max_bucket: int) -> np.ndarray:
@@ -346,7 +363,8 @@ def align(a: np.ndarray, b: np.ndarray, settings: ReuseSettings, *,
         else:
             runs.append(Passage(i, i + n, j, j + n, 1))
     runs = _merge_runs(runs, settings)
-    passages = [p for p in runs if p.a_end - p.a_start >= settings.min_words]
+    passages = [p for p in runs if p.a_end - p.a_start >= settings.min_words
+                and _similarity(p, n) >= settings.min_similarity]
     return _drop_overlaps(passages)
 
 
@@ -444,7 +462,8 @@ def find_reuse(docs: list[Document], settings: ReuseSettings | None = None) -> R
     """Shared passages, shares, near-duplicates, lineage and reuse groups of a corpus."""
     settings = settings or ReuseSettings()
     report = ReuseReport()
-    pairs = candidate_pairs((words_of(d, settings).hashes for d in docs), settings)
+    pairs, report.weak_pairs_skipped = candidate_pairs(
+        (words_of(d, settings).hashes for d in docs), settings)
     report.candidate_pairs = len(pairs)
     involved = np.unique(pairs).tolist()
     corpus = {i: words_of(docs[i], settings) for i in involved}  # only these are aligned
