@@ -177,3 +177,16 @@ def test_a_passage_shared_by_many_documents_links_them_all(vocab: Vocab) -> None
     report = find_reuse(docs, ReuseSettings(max_bucket=3))
     assert len(report.groups) == 1 and len(report.groups[0]) == 8
     assert len(report.pairs) < 8 * 7 // 2  # past max_bucket: paired with the first only
+
+
+def test_keys_spilled_to_disk_give_the_same_result(vocab: Vocab) -> None:
+    rng = random.Random(3)
+    docs = []
+    for n in range(12):
+        paragraphs = PARAGRAPHS[:]
+        rng.shuffle(paragraphs)
+        docs.append(doc(f"d{n}.txt", "\n".join(paragraphs[: 2 + n % 3]), vocab))
+    in_memory = find_reuse(docs)
+    spilled = find_reuse(docs, ReuseSettings(memory_entries=40))
+    assert in_memory.links and spilled.links == in_memory.links
+    assert spilled.pairs == in_memory.pairs and spilled.groups == in_memory.groups

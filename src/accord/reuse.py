@@ -17,8 +17,10 @@ passage each. The same alignment of a document with itself finds passages it pri
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -51,6 +53,9 @@ class ReuseSettings:
             one. Pairs with fewer hits are aligned too while they number at most
             weak_budget times the documents (a short quote retyped with other spellings
             shares one bucket); past that, they are skipped and the report says how many.
+        memory_entries: band keys held in memory before they are spilled to temporary
+            files, one per key range, each then joined on its own: memory stays flat
+            however many documents come (12 bytes an entry).
         max_gap: words a passage may skip on either side and still be one passage.
         min_words: words a passage needs to be reported.
         min_similarity: share of a passage's shingles found in both copies for it to be
@@ -67,6 +72,7 @@ class ReuseSettings:
     max_bucket: int = 50
     min_hits: int = 2
     weak_budget: float = 1.0
+    memory_entries: int = 1 << 24
     max_gap: int = 8
     min_words: int = 12
     min_similarity: float = 0.5
@@ -256,37 +262,96 @@ def candidate_pairs(hashes: Iterable[np.ndarray], settings: ReuseSettings
     """Pairs of documents (by index, i < j) with windows in the same bucket of some band, as
     an (m, 2) array, and how many weak pairs were left out (see ReuseSettings.min_hits).
 
-    Only the band keys of each document are kept (its words are not), then each band is
-    sorted and its runs of equal keys are the buckets: O(n log n) time and 12 bytes per
-    window and band.
+    Only the band keys of each document are kept (its words are not); the keys are sorted
+    and runs of equal keys are the buckets: O(n log n) time, 12 bytes per window and band,
+    spilled to disk by key range past ``memory_entries``.
     """
     perms = _Permutations(settings.num_perm)
     bands, rows = settings.bands_and_rows()
-    keys: list[np.ndarray] = []
-    owners: list[np.ndarray] = []
-    for d, doc_hashes in enumerate(hashes):
-        doc_keys = band_keys(perms.window_signatures(doc_hashes, settings), bands, rows)
-        keys.append(doc_keys)
-        owners.append(np.full(len(doc_keys), d, dtype=np.uint32))
-    if not keys:
+    documents = 0
+    codes: list[np.ndarray] = []
+    with _KeyStore(settings.memory_entries) as store:
+        for d, doc_hashes in enumerate(hashes):
+            store.add(d, band_keys(perms.window_signatures(doc_hashes, settings), bands, rows))
+            documents = d + 1
+        for keys, owners in store.parts():
+            pairs = _bucket_pairs(keys, owners, settings.max_bucket)
+            codes.append((pairs[:, 0].astype(np.uint64) << np.uint64(32))
+                         | pairs[:, 1].astype(np.uint64))
+    if not codes or not sum(len(c) for c in codes):
         return np.zeros((0, 2), dtype=np.int64), 0
-    owner = np.concatenate(owners)
-    del owners
-    found: list[np.ndarray] = []
-    for band in range(bands):
-        column = np.concatenate([k[:, band] for k in keys])
-        found.append(_bucket_pairs(column, owner, settings.max_bucket))
-    pairs = np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
-    if len(pairs) == 0:
-        return pairs, 0
-    code, hits = np.unique((pairs[:, 0].astype(np.uint64) << np.uint64(32))
-                           | pairs[:, 1].astype(np.uint64), return_counts=True)
+    code, hits = np.unique(np.concatenate(codes), return_counts=True)
     weak = int((hits < settings.min_hits).sum())
     skipped = 0
-    if weak > settings.weak_budget * len(keys):
+    if weak > settings.weak_budget * documents:
         code, skipped = code[hits >= settings.min_hits], weak
     return np.stack([(code >> np.uint64(32)).astype(np.int64),
                      (code & np.uint64(0xFFFFFFFF)).astype(np.int64)], axis=1), skipped
+
+
+class _KeyStore:
+    """Band keys and the document each came from; in memory up to a limit, then in
+    temporary files, one per range of key values, so each range can be sorted alone."""
+
+    PARTS = 64
+
+    def __init__(self, memory_entries: int) -> None:
+        self.limit = memory_entries
+        self.keys: list[np.ndarray] = []
+        self.owners: list[np.ndarray] = []
+        self.held = 0
+        self.folder: tempfile.TemporaryDirectory[str] | None = None
+
+    def __enter__(self) -> _KeyStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.folder is not None:
+            self.folder.cleanup()
+
+    def add(self, doc: int, keys: np.ndarray) -> None:
+        flat = keys.ravel()
+        self.keys.append(flat)
+        self.owners.append(np.full(len(flat), doc, dtype=np.uint32))
+        self.held += len(flat)
+        if self.held > self.limit:
+            self._spill()
+
+    def _spill(self) -> None:
+        if self.folder is None:
+            self.folder = tempfile.TemporaryDirectory(prefix="accord-reuse-")
+        keys, owners = self._take()
+        part = (keys >> np.uint64(58)).astype(np.int64)  # top 6 bits: PARTS ranges
+        order = np.argsort(part, kind="stable")
+        bounds = np.searchsorted(part[order], np.arange(self.PARTS + 1))
+        for p in range(self.PARTS):
+            chosen = order[bounds[p]:bounds[p + 1]]
+            if len(chosen):
+                with open(self._path(p, "keys"), "ab") as f:
+                    keys[chosen].tofile(f)
+                with open(self._path(p, "owners"), "ab") as f:
+                    owners[chosen].tofile(f)
+
+    def _take(self) -> tuple[np.ndarray, np.ndarray]:
+        keys = np.concatenate(self.keys) if self.keys else np.zeros(0, dtype=np.uint64)
+        owners = np.concatenate(self.owners) if self.owners else np.zeros(0, dtype=np.uint32)
+        self.keys, self.owners, self.held = [], [], 0
+        return keys, owners
+
+    def _path(self, part: int, kind: str) -> str:
+        assert self.folder is not None
+        return os.path.join(self.folder.name, f"{part:02d}.{kind}")
+
+    def parts(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(keys, owners) of each key range; all of them at once if nothing was spilled."""
+        if self.folder is None:
+            yield self._take()
+            return
+        self._spill()
+        for p in range(self.PARTS):
+            if os.path.exists(self._path(p, "keys")):
+                yield (np.fromfile(self._path(p, "keys"), dtype=np.uint64),
+                       np.fromfile(self._path(p, "owners"), dtype=np.uint32))
 
 
 def _bucket_pairs(column: np.ndarray, owner: np.ndarray, max_bucket: int) -> np.ndarray:
@@ -448,28 +513,45 @@ def self_repeats(doc: Document, settings: ReuseSettings | None = None,
     return spans
 
 
-def _components(nodes: list[str], edges: list[tuple[str, str]]) -> list[list[str]]:
-    """Reuse groups: documents connected by shared passages, directly or through others."""
-    import networkx as nx
+def _components(nodes: list[str], edges: list[tuple[int, int]]) -> list[list[str]]:
+    """Reuse groups: documents connected by shared passages, directly or through others.
+    scipy's sparse graph: a million documents are a million integers, not graph nodes."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
 
-    graph = nx.Graph()
-    graph.add_nodes_from(nodes)
-    graph.add_edges_from(edges)
-    return sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda g: g[0])
+    a = np.array([e[0] for e in edges], dtype=np.int64)
+    b = np.array([e[1] for e in edges], dtype=np.int64)
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(len(nodes), len(nodes)))
+    _, label = connected_components(graph, directed=False)
+    groups: dict[int, list[str]] = {}
+    for node, group in zip(nodes, label.tolist(), strict=True):
+        groups.setdefault(group, []).append(node)
+    return sorted((sorted(g) for g in groups.values()), key=lambda g: g[0])
 
 
-def find_reuse(docs: list[Document], settings: ReuseSettings | None = None) -> ReuseReport:
-    """Shared passages, shares, near-duplicates, lineage and reuse groups of a corpus."""
+def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None
+               ) -> ReuseReport:
+    """Shared passages, shares, near-duplicates, lineage and reuse groups of a corpus.
+
+    ``docs`` only needs indexing: a sequence that builds or loads each document when asked
+    keeps memory flat (the store, not RAM, holds the corpus).
+    """
     settings = settings or ReuseSettings()
     report = ReuseReport()
-    pairs, report.weak_pairs_skipped = candidate_pairs(
-        (words_of(d, settings).hashes for d in docs), settings)
+    ids: list[str] = []
+
+    def hashes() -> Iterator[np.ndarray]:
+        for i in range(len(docs)):
+            doc = docs[i]
+            ids.append(doc.id)
+            yield words_of(doc, settings).hashes
+
+    pairs, report.weak_pairs_skipped = candidate_pairs(hashes(), settings)
     report.candidate_pairs = len(pairs)
-    involved = np.unique(pairs).tolist()
-    corpus = {i: words_of(docs[i], settings) for i in involved}  # only these are aligned
-    edges: list[tuple[str, str]] = []
-    for i, j in pairs.tolist():
-        a, b = corpus[i], corpus[j]
+    words = lru_cache(maxsize=4096)(lambda i: words_of(docs[i], settings))
+    edges: list[tuple[int, int]] = []
+    for i, j in pairs.tolist():  # sorted by i: each document's words built about once
+        a, b = words(i), words(j)
         passages = align(a.hashes, b.hashes, settings)
         if not passages:
             continue
@@ -481,8 +563,8 @@ def find_reuse(docs: list[Document], settings: ReuseSettings | None = None) -> R
             "a_in_b": round(share_a, 3), "b_in_a": round(share_b, 3),
             "near_duplicate": max(share_a, share_b) >= settings.near_duplicate,
             **_lineage_edge(a.doc, b.doc)})
-        edges.append((a.doc.id, b.doc.id))
-    report.groups = _components([d.id for d in docs], edges)
+        edges.append((i, j))
+    report.groups = _components(ids, edges)
     return report
 
 
