@@ -12,14 +12,14 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from accord.clean import clean
 from accord.errors import InputError
 from accord.extract import extract
 from accord.ingest import decode_bytes, text_document
-from accord.pipeline import run
+from accord.pipeline import analyse, run
 from accord.vocab import load_vocab
 from bad_inputs import GOOD, build
 
@@ -88,6 +88,28 @@ def test_every_claim_span_is_inside_its_document(text: str) -> None:
         assert 0 <= claim.start <= claim.figure_start < claim.figure_end <= claim.end <= len(text)
         assert text[claim.figure_start:claim.figure_end] == claim.stated
         assert text[claim.start:claim.end] == claim.text
+
+
+FUZZ_WORDS = ["between", "and", "to", "from", "up", "at", "least", "more", "than", "about",
+              "some", "hundreds", "a", "dozen", "one", "two", "twenty-four", "million", "1,200",
+              "2-4,000", "17", "1992", "29th", "anniversary", "killed", "injured", "including",
+              "women", "children", "people", "were", "of", "them", "died", "the", "last",
+              "year", "said", "according", "report", ",", ".", "(", ")", "-", ":", "\n"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(FUZZ_WORDS), max_size=40), min_size=1, max_size=3))
+@example([["between", "17", "and"]])  # a range cut off at the end: once an IndexError
+@example([["up"], ["to"]])  # documents too short for any reuse window: once an IndexError
+def test_word_salad_runs_every_stage(texts: list[list[str]]) -> None:
+    """Sentences cut anywhere ("between 20 and", "up to") through every stage, corpus
+    stages included: no crash, every span inside its document."""
+    vocab = load_vocab()
+    docs = [text_document(f"d{n}.txt", " ".join(words)) for n, words in enumerate(texts)]
+    result = analyse(docs, vocab)
+    by_id = {d.id: d.text for d in docs}
+    for claim in result.claims:
+        assert by_id[claim.doc][claim.figure_start:claim.figure_end] == claim.stated
 
 
 def make_corpus(folder: Path, copies: int) -> None:

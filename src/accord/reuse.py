@@ -361,6 +361,8 @@ def _bucket_pairs(column: np.ndarray, owner: np.ndarray, max_bucket: int) -> np.
     first, so buckets hold distinct documents. Buckets of two, the most common, are paired
     with array operations; larger ones one by one.
     """
+    if len(column) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
     order = np.lexsort((owner, column))
     keys, docs = column[order], owner[order]
     fresh = np.r_[True, (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])]

@@ -100,6 +100,8 @@ def _word_number(toks: list[Token], k: int, vocab: Vocab) -> tuple[int, int]:
 
 def parse_number(toks: list[Token], k: int, vocab: Vocab) -> tuple[int, int, bool, bool] | None:
     """The number starting at token k: (value, end, vague, in_words), or None."""
+    if k >= len(toks):
+        return None  # "between 20 and" at the end of a sentence
     tok = toks[k]
     digits = _digits(tok)
     if digits is not None:
