@@ -1,8 +1,9 @@
 """Benchmark: accord end to end at scale, on generated corpora (not a test).
 
 Builds corpora of --sizes documents as JSONL.gz, streamed to disk: each document is a dateline
-and about 20 real sentences of the bundled reports with a fifth of their plain words replaced
-(figures, cue and group words kept, so claims occur at a realistic rate), "Also Read" and
+and about 20 sentences spliced from halves of real sentences of the bundled reports, half of
+their plain words replaced (figures, cue and group words kept, so claims occur at a realistic
+rate and shared wording mostly where it was planted), "Also Read" and
 share lines between paragraphs, and 5% of documents given a 60-word passage of another one.
 Then, each in its own process (so peak RSS is its own):
 
@@ -63,10 +64,11 @@ def _document(n: int, seed: int, pools: tuple[list[str], list[str], set[str]]) -
              f"{rng.randint(2015, 2025)} (Agency) -"]
     paragraph: list[str] = []
     for _ in range(20):
-        toks = rng.choice(sentences).split()
+        first, second = rng.choice(sentences).split(), rng.choice(sentences).split()
+        toks = first[:len(first) // 2] + second[len(second) // 2:]
         paragraph.append(" ".join(
             rng.choice(words) if (t.isalpha() and t.islower() and len(t) > 3
-                                  and t not in keep and rng.random() < 0.2) else t
+                                  and t not in keep and rng.random() < 0.5) else t
             for t in toks))
         if rng.random() < 0.25:
             lines.append(" ".join(paragraph))

@@ -65,3 +65,29 @@ def test_single_source_and_compatibility(vocab: Vocab) -> None:
     assert fact(result, "population", "all").status == "agree"
     a, b = (c for c in result.claims if c.category == "population")
     assert compatible(a, b)
+
+
+def test_prefix_filter_finds_every_pair_all_pairs_finds() -> None:
+    import itertools
+    import random
+
+    from accord.reconcile import _similar_set_pairs
+
+    rng = random.Random(4)
+    sets = {f"d{n}": {rng.randrange(40) for _ in range(rng.randint(1, 12))} for n in range(80)}
+    for t in (0.3, 0.5, 0.8):
+        brute = {(a, b) for a, b in itertools.combinations(sorted(sets), 2)
+                 if len(sets[a] & sets[b]) / len(sets[a] | sets[b]) >= t}
+        found = _similar_set_pairs(sets, t)
+        assert brute and brute <= found
+        assert len(found) < 80 * 79 // 2  # and it did not compare all pairs
+
+
+def test_many_documents_with_one_figure_set_give_linear_pairs() -> None:
+    from accord.reconcile import MAX_POSTINGS, _similar_set_pairs
+
+    sets = {f"d{n:04d}": {1, 2, 3, 4, n % 3 + 10} for n in range(1500)}
+    found = _similar_set_pairs(sets, 0.3)
+    assert len(found) <= 1500 * MAX_POSTINGS
+    linked = {d for pair in found for d in pair}
+    assert linked == set(sets)  # every document is still paired with others of its cluster

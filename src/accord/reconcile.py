@@ -7,13 +7,16 @@ anomaly names the claims it rests on and says in neutral words why it was flagge
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
+from collections import Counter, defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from accord.model import Anomaly, Claim, Fact, FactValue
 
 FINGERPRINT_MIN_SHARED = 3
 FINGERPRINT_MIN_SIMILARITY = 0.3
+MAX_POSTINGS = 100
 
 #: categories whose figures are counts of what happened to people, compared for swaps
 PEOPLE_CATEGORIES = ("killed", "injured", "missing", "hostage", "arrested", "displaced",
@@ -215,17 +218,38 @@ def fingerprints(claims: list[Claim], pairs_with_reuse: set[frozenset[str]] | No
     sets: dict[str, set[tuple[str, str, str, int | None, int | None]]] = defaultdict(set)
     for c in claims:
         sets[c.doc].add(_figure(c))
-    docs = sorted(sets)
     out: list[dict[str, object]] = []
-    for i, a in enumerate(docs):
-        for b in docs[i + 1:]:
-            shared = len(sets[a] & sets[b])
-            similarity = shared / len(sets[a] | sets[b])
-            if shared >= FINGERPRINT_MIN_SHARED and similarity >= FINGERPRINT_MIN_SIMILARITY:
-                out.append({"a": a, "b": b, "shared": shared,
-                            "similarity": round(similarity, 3),
-                            "shared_wording": frozenset((a, b)) in (pairs_with_reuse or set())})
+    for a, b in sorted(_similar_set_pairs(sets, FINGERPRINT_MIN_SIMILARITY)):
+        shared = len(sets[a] & sets[b])
+        similarity = shared / len(sets[a] | sets[b])
+        if shared >= FINGERPRINT_MIN_SHARED and similarity >= FINGERPRINT_MIN_SIMILARITY:
+            out.append({"a": a, "b": b, "shared": shared, "similarity": round(similarity, 3),
+                        "shared_wording": frozenset((a, b)) in (pairs_with_reuse or set())})
     return out
+
+
+def _similar_set_pairs(sets: dict[str, set[Any]], threshold: float) -> set[tuple[str, str]]:
+    """Pairs of sets that may reach Jaccard ``threshold``, without comparing all pairs.
+
+    Prefix filtering (as in AllPairs / PPJoin): order every set's items rarest first; two
+    sets with Jaccard >= t share an item among the first |s| - ceil(t * |s|) + 1 of each.
+    Where thousands of documents state the same figures, a set is compared with about
+    MAX_POSTINGS of the latest sets that share a prefix item: they still form one connected
+    cluster, and the work and the output stay linear.
+    """
+    frequency: Counter[Any] = Counter(item for items in sets.values() for item in items)
+    seen: dict[Any, list[str]] = defaultdict(list)
+    pairs: set[tuple[str, str]] = set()
+    for doc in sorted(sets):
+        items = sorted(sets[doc], key=lambda item: (frequency[item], repr(item)))
+        prefix = items[:len(items) - math.ceil(threshold * len(items)) + 1]
+        others: set[str] = set()
+        for item in prefix:
+            if len(others) < MAX_POSTINGS:
+                others.update(seen[item][-(MAX_POSTINGS - len(others)):])
+            seen[item].append(doc)
+        pairs.update((other, doc) for other in others)
+    return pairs
 
 
 def reconcile(claims: list[Claim], groups: list[list[str]] | None = None

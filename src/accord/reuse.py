@@ -392,20 +392,21 @@ def _seeds(a: np.ndarray, b: np.ndarray, same: bool) -> tuple[np.ndarray, np.nda
     """Positions (i in a, j in b) of n-grams found in both, as two arrays. An n-gram repeated
     more than MAX_SEED_REPEATS times in either text ("nine people died nine" in a spam page)
     seeds nothing: it would make the work quadratic and says nothing about who copied whom."""
-    ua, count_a = np.unique(a, return_counts=True)
-    ub, count_b = np.unique(b, return_counts=True)
-    common = np.intersect1d(ua[count_a <= MAX_SEED_REPEATS], ub[count_b <= MAX_SEED_REPEATS],
-                            assume_unique=True)
-    ia = np.nonzero(np.isin(a, common))[0]
-    ib = np.nonzero(np.isin(b, common))[0]
-    ib = ib[np.argsort(b[ib], kind="stable")]
-    hb = b[ib]
-    lo = np.searchsorted(hb, a[ia], side="left")
-    many = np.searchsorted(hb, a[ia], side="right") - lo
+    order = np.argsort(b, kind="stable")
+    sorted_b = b[order]
+    lo = np.searchsorted(sorted_b, a, side="left")
+    many = np.searchsorted(sorted_b, a, side="right") - lo
+    ia = np.flatnonzero(many)
+    if len(ia) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    _, where, in_a = np.unique(a[ia], return_inverse=True, return_counts=True)
+    ia = ia[(many[ia] <= MAX_SEED_REPEATS) & (in_a[where] <= MAX_SEED_REPEATS)]
+    many, lo = many[ia], lo[ia]
     total = int(many.sum())
     i = np.repeat(ia, many)
     first = np.repeat(np.cumsum(many) - many, many)
-    j = ib[np.arange(total) - first + np.repeat(lo, many)]
+    j = order[np.arange(total) - first + np.repeat(lo, many)]
     if same:
         later = j > i
         i, j = i[later], j[later]

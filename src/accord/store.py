@@ -101,6 +101,10 @@ class Store:
             self.conn.execute("PRAGMA foreign_keys = ON")
             if self.path != ":memory:":
                 self.conn.execute("PRAGMA journal_mode = WAL")
+                # in WAL mode NORMAL still survives a killed process (each transaction is in
+                # the log before commit returns); only a power cut may lose the last ones,
+                # and a run resumes from what the store holds. FULL syncs every document.
+                self.conn.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: cannot open as an accord store: {exc}") from exc

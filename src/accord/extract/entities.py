@@ -101,15 +101,14 @@ def _after_titles(plain: str, start: int, end: int, vocab: Vocab) -> int:
     return start
 
 
-def _context(docs: list[Document], occurrences: list[dict[str, Any]],
+def _context(texts: dict[str, str], occurrences: list[dict[str, Any]],
              vocab: Vocab) -> dict[str, str]:
     """Descriptor words around a form's occurrences ("former", "president", "defence")."""
-    texts = {d.id: view(d.text) for d in docs}
     words: set[str] = set()
     for o in occurrences:
         text = texts.get(o["doc"], "")
-        before = CONTEXT_WORD.findall(text[max(0, o["start"] - 120):o["start"]].lower())
-        after = CONTEXT_WORD.findall(text[o["end"]:o["end"] + 120].lower())
+        before = CONTEXT_WORD.findall(view(text[max(0, o["start"] - 120):o["start"]]).lower())
+        after = CONTEXT_WORD.findall(view(text[o["end"]:o["end"] + 120]).lower())
         words.update(before[-CONTEXT_WORDS:] + after[:CONTEXT_WORDS])
     return {_stem(w): w for w in sorted(words - vocab.context_stopwords)}
 
@@ -183,13 +182,14 @@ def join_by_context(docs: list[Document], forms: dict[str, list[dict[str, Any]]]
         for key in keys:
             blocks[key].append(g)
     why: dict[str, str] = {}
+    texts = {d.id: d.text for d in docs}
     merged: dict[int, list[str]] = {id(g): g for g in groups}
     for block in blocks.values():
         for i, a in enumerate(block):
             for b in block[i + 1:]:
                 if id(a) not in merged or id(b) not in merged or a is b:
                     continue
-                shared = _joinable(docs, forms, a, b, vocab)
+                shared = _joinable(texts, forms, a, b, vocab)
                 if shared:
                     a.extend(b)
                     del merged[id(b)]
@@ -199,7 +199,7 @@ def join_by_context(docs: list[Document], forms: dict[str, list[dict[str, Any]]]
     return _clusters_out(forms, list(merged.values()), why)
 
 
-def _joinable(docs: list[Document], forms: dict[str, list[dict[str, Any]]], a: list[str],
+def _joinable(texts: dict[str, str], forms: dict[str, list[dict[str, Any]]], a: list[str],
               b: list[str], vocab: Vocab) -> list[str]:
     """The shared context words when two groups of forms may name one person, else []."""
     docs_a = {o["doc"] for f in a for o in forms[f]}
@@ -214,8 +214,8 @@ def _joinable(docs: list[Document], forms: dict[str, list[dict[str, Any]]], a: l
         if (wa := _word_skeletons(fa)) and (wb := _word_skeletons(fb)))
     if not close:
         return []
-    near_a = _context(docs, [o for f in a for o in forms[f]], vocab)
-    near_b = _context(docs, [o for f in b for o in forms[f]], vocab)
+    near_a = _context(texts, [o for f in a for o in forms[f]], vocab)
+    near_b = _context(texts, [o for f in b for o in forms[f]], vocab)
     shared = sorted(near_a[k] for k in near_a.keys() & near_b.keys())
     return shared if len(shared) >= MIN_SHARED_CONTEXT else []
 
