@@ -16,7 +16,7 @@ from typing import Any
 QUALIFIERS = ("exact", "at_least", "more_than", "about", "up_to", "fewer_than", "range")
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a corpus holds millions of spans and claims
 class Span:
     """A stretch of one document's text, with why it was marked.
 
@@ -61,7 +61,7 @@ class Document:
         return data
 
 
-@dataclass
+@dataclass(slots=True)
 class Claim:
     """One figure one document states: what it counts, for which event, with its sentence.
 
