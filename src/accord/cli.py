@@ -24,6 +24,7 @@ from accord.evaluate import evaluate, load_gold
 from accord.ingest import DEFAULT_MAX_BYTES, Batch, ingest
 from accord.model import Result
 from accord.pipeline import run as run_pipeline
+from accord.postgres import is_postgres
 from accord.present import RENDERERS, claim_record, stated
 from accord.store import Store
 from accord.vocab import load_vocab
@@ -32,6 +33,21 @@ EXIT_SKIPPED = 3
 FORMATS = {"claims": ["jsonl", "json", "csv", "table"], "facts": ["json", "table", "markdown"]}
 
 err = Console(stderr=True)
+
+
+class StoreAddress(click.ParamType):
+    """A SQLite file, or a postgresql:// URL (PostgreSQL, for many writers on one store)."""
+
+    name = "store"
+
+    def __init__(self, exists: bool = False) -> None:
+        self.path = click.Path(exists=exists, dir_okay=False)
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        if isinstance(value, str) and is_postgres(value):
+            return value
+        return str(self.path.convert(value, param, ctx))
 
 
 def vocab_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -81,8 +97,8 @@ def cli(verbose: bool) -> None:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="accord-out",
               show_default=True, help="Folder for the store and every output.")
-@click.option("--db", type=click.Path(dir_okay=False), default=None,
-              help="SQLite store to write (default: OUT/accord.db).")
+@click.option("--db", type=StoreAddress(), default=None,
+              help="Store to write: a SQLite file (default: OUT/accord.db) or a postgresql:// URL.")
 @vocab_option
 @click.option("--strict", is_flag=True, help="Stop at the first input that cannot be read.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
@@ -152,7 +168,7 @@ def _facts_table(result: Result) -> Table:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(FORMATS["claims"]), default="jsonl",
               show_default=True)
-@click.option("--db", type=click.Path(dir_okay=False), default=None,
+@click.option("--db", type=StoreAddress(), default=None,
               help="Also keep the store here.")
 @vocab_option
 def claims(paths: tuple[str, ...], fmt: str, db: str | None, vocab_files: tuple[str, ...]) -> None:
@@ -176,7 +192,7 @@ def claims(paths: tuple[str, ...], fmt: str, db: str | None, vocab_files: tuple[
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(FORMATS["facts"]), default="json",
               show_default=True)
-@click.option("--db", type=click.Path(dir_okay=False), default=None,
+@click.option("--db", type=StoreAddress(), default=None,
               help="Also keep the store here.")
 @vocab_option
 def facts(paths: tuple[str, ...], fmt: str, db: str | None, vocab_files: tuple[str, ...]) -> None:
@@ -270,7 +286,7 @@ def reuse(paths: tuple[str, ...], fmt: str, vocab_files: tuple[str, ...]) -> Non
 
 
 @cli.command()
-@click.argument("db", type=click.Path(dir_okay=False))
+@click.argument("db", type=StoreAddress())
 @click.argument("paths", nargs=-1, required=True)
 @vocab_option
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
@@ -302,7 +318,7 @@ def add(db: str, paths: tuple[str, ...], vocab_files: tuple[str, ...], workers: 
 
 
 @cli.command()
-@click.argument("db", type=click.Path(exists=True, dir_okay=False))
+@click.argument("db", type=StoreAddress(exists=True))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 def events(db: str, fmt: str) -> None:
@@ -335,7 +351,7 @@ def events(db: str, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("db", type=click.Path(exists=True, dir_okay=False))
+@click.argument("db", type=StoreAddress(exists=True))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
               help="File to write.")
 @click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="html",
@@ -357,8 +373,7 @@ def report(db: str, output: str, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("db", required=False, default="accord-out/accord.db",
-                type=click.Path(dir_okay=False))
+@click.argument("db", required=False, default="accord-out/accord.db", type=StoreAddress())
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind; keep 127.0.0.1 unless you mean to share the store.")
 @click.option("--port", default=8765, show_default=True, type=int)

@@ -1,4 +1,4 @@
-"""Store: the SQLite file every run writes and every renderer can read back.
+"""Store: the SQLite file (or PostgreSQL database) every run writes and every renderer reads.
 
 Each document is written in its own transaction (its row, its marked spans, its claims), so
 a failure leaves what was stored before intact; facts and anomalies are replaced together in
@@ -26,6 +26,8 @@ from accord.model import (
     Skipped,
     Span,
 )
+from accord.postgres import Connection as PostgresConnection
+from accord.postgres import is_postgres
 
 SCHEMA_VERSION = 4
 
@@ -95,6 +97,14 @@ class Store:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
+        if is_postgres(self.path):
+            self.conn: Any = PostgresConnection(self.path)
+            self.path = self.path.split("@")[-1]  # no password in messages
+            try:
+                self._migrate()
+            except self.conn.errors as exc:
+                raise StoreError(f"{self.path}: cannot use as an accord store: {exc}") from exc
+            return
         try:
             self.conn = sqlite3.connect(self.path, timeout=30)
             self.conn.row_factory = sqlite3.Row
@@ -207,7 +217,8 @@ class Store:
     def _replace_skipped(self, skipped: list[Skipped]) -> None:
         # no transaction of its own: save_results calls it inside its one transaction
         self.conn.execute("DELETE FROM skipped")
-        self.conn.executemany("INSERT OR REPLACE INTO skipped VALUES (?,?)",
+        self.conn.executemany("INSERT INTO skipped VALUES (?,?) ON CONFLICT (path) DO UPDATE "
+                              "SET reason = excluded.reason",
                               [(s.path, s.reason) for s in skipped])
 
     def add_review(self, kind: str, target: str, value: str | None = None,
@@ -218,10 +229,10 @@ class Store:
             raise StoreError(f"unknown review kind {kind!r}; choose one of: "
                              + ", ".join(REVIEW_KINDS))
         with self.conn:
-            cursor = self.conn.execute(
-                "INSERT INTO reviews (kind, target, value, note) VALUES (?,?,?,?)",
-                (kind, target, value, note))
-        return int(cursor.lastrowid or 0)
+            row = self.conn.execute(
+                "INSERT INTO reviews (kind, target, value, note) VALUES (?,?,?,?) RETURNING id",
+                (kind, target, value, note)).fetchone()
+        return int(row[0])
 
     def reviews(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.conn.execute("SELECT * FROM reviews ORDER BY id")]

@@ -1,0 +1,113 @@
+"""The store on a real PostgreSQL server: same results as SQLite, and two writers at once.
+
+`bash .ci/run` starts a server from Debian's packages and sets ACCORD_TEST_POSTGRES; without
+one, these tests are skipped and say why.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from accord.pipeline import run
+from accord.store import Store
+
+SERVER = os.environ.get("ACCORD_TEST_POSTGRES", "")
+pytestmark = pytest.mark.skipif(
+    not SERVER, reason="no PostgreSQL server: set ACCORD_TEST_POSTGRES to a postgresql:// URL "
+                       "(bash .ci/run starts one from Debian's packages)")
+
+
+@pytest.fixture
+def database() -> Iterator[str]:
+    """A fresh database on the test server, dropped afterwards."""
+    psycopg = pytest.importorskip("psycopg")
+    name = f"accord_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(SERVER, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = SERVER.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(SERVER, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _state(result: object) -> dict[str, object]:
+    r = result  # a Result
+    return {
+        "claims": sorted((c.id, c.event, c.category, c.group, c.value, c.low, c.high, c.source)
+                         for c in r.claims),  # type: ignore[attr-defined]
+        "facts": [(f.event, f.category, f.group, f.status, f.best, f.low, f.high,
+                   [v.to_dict() for v in f.values]) for f in r.facts],  # type: ignore[attr-defined]
+        "anomalies": sorted((a.kind, a.doc, a.detail) for a in r.anomalies),  # type: ignore[attr-defined]
+        "reuse": [x.to_dict() for x in r.reuse],  # type: ignore[attr-defined]
+        "entities": r.entities,  # type: ignore[attr-defined]
+    }
+
+
+def test_postgres_store_holds_what_sqlite_holds(database: str, khojaly: Path,
+                                                tmp_path: Path) -> None:
+    on_sqlite = run([str(khojaly)], tmp_path / "accord.db")
+    on_postgres = run([str(khojaly)], database)
+    assert _state(on_postgres) == _state(on_sqlite)
+    with Store(database) as store:  # and read back from the server, as report/serve do
+        assert _state(store.result()) == _state(on_sqlite)
+        review = store.add_review("claim_wrong", on_sqlite.claims[0].id, note="typo")
+        assert store.reviews()[0]["id"] == review
+        assert store.counts()["documents"] == 5
+    again = run([str(khojaly)], database)  # a second run replaces, never duplicates
+    assert _state(again) == _state(on_sqlite)
+
+
+def test_two_writers_add_to_one_postgres_store(database: str, khojaly: Path,
+                                               tmp_path: Path) -> None:
+    halves = [tmp_path / "a", tmp_path / "b"]
+    for n, path in enumerate(sorted(khojaly.glob("0*.txt"))):
+        folder = halves[n % 2]
+        folder.mkdir(exist_ok=True)
+        (folder / path.name).write_text(path.read_text("utf-8"), "utf-8")
+    Store(database).close()  # create the schema once, then two processes write at once
+    procs = [subprocess.Popen([sys.executable, "-m", "accord", "add", database, str(h)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for h in halves]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    with Store(database) as store:
+        assert sorted(d.id for d in store.documents()) == sorted(
+            p.name for p in khojaly.glob("0*.txt"))
+        assert store.facts()
+
+
+def test_a_bad_postgres_address_is_a_clear_error() -> None:
+    from accord.errors import StoreError
+
+    with pytest.raises(StoreError, match="cannot connect") as exc:
+        Store("postgresql://nobody:secret@127.0.0.1:1/none")
+    assert "secret" not in str(exc.value)
+
+
+def test_cli_runs_reports_and_lists_events_on_postgres(database: str, khojaly: Path,
+                                                       tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from accord.cli import cli
+
+    runner = CliRunner()
+    done = runner.invoke(cli, ["run", str(khojaly), "--out", str(tmp_path / "out"),
+                               "--db", database])
+    assert done.exit_code == 0, done.output
+    assert not (tmp_path / "out" / "accord.db").exists()  # the store is on the server
+    events = runner.invoke(cli, ["events", database, "--format", "json"])
+    assert events.exit_code == 0, events.output
+    assert "khojaly-1992" in events.output
+    report = runner.invoke(cli, ["report", database, "-o", str(tmp_path / "r.html")])
+    assert report.exit_code == 0, report.output
+    assert "Khojaly" in (tmp_path / "r.html").read_text("utf-8")
