@@ -90,28 +90,32 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                   reuse_settings: ReuseSettings | None = None) -> Result:
     """What needs the whole corpus: event ids, reuse groups, facts, anomalies, fingerprints."""
     events = assign_events(docs, claims, vocab)
-    infer_publication_years(docs, events)
+    by_id = {d.id: d for d in docs}
+    routed = [(e, [by_id[i] for i in e.docs]) for e in events if e.main]
+    for event, event_docs in routed:
+        infer_publication_years(event_docs, [event])
     report = find_reuse(docs, reuse_settings)
     facts, anomalies = reconcile(claims, report.groups)
     order_facts(facts, claims, docs)
-    dates, date_anomalies = event_dates(docs, events, vocab)
-    anomalies += date_anomalies + anniversary_anomalies(docs, events)
+    dates: dict[str, list[dict[str, Any]]] = {}
+    for event, event_docs in routed:
+        dates[event.id], date_anomalies = event_dates(event_docs, [event], vocab)
+        anomalies += date_anomalies + anniversary_anomalies(event_docs, [event])
     sharing = {frozenset((p["a"], p["b"])) for p in report.pairs}
     return Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
                   pairs=report.pairs, fingerprints=fingerprints(claims, sharing),
-                  events=[_event_record(e, dates) for e in events],
+                  events=[_event_record(e, dates.get(e.id, [])) for e in events],
                   statements=[{"kind": "attribution", "doc": d.id, **a}
                               for d in docs for a in d.meta.get("attributions", [])]
                   + [{"kind": "quote", **q} for d in docs for q in d.meta.get("statements", [])],
                   entities=entity_variants(docs, vocab))
 
 
-def _event_record(event: Event, dates: list[dict[str, Any]]) -> dict[str, Any]:
-    stated = dates if event.main else []
+def _event_record(event: Event, stated: list[dict[str, Any]]) -> dict[str, Any]:
     status = "undated" if not stated else "agree" if len(stated) == 1 or all(
         _overlap(a["value"], b["value"]) for a in stated for b in stated) else "conflict"
     return {"id": event.id, "year": event.year, "place": event.place, "main": event.main,
-            "dates": stated, "date_status": status}
+            "documents": event.docs, "dates": stated, "date_status": status}
 
 
 def _overlap(a: str, b: str) -> bool:

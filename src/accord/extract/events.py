@@ -1,18 +1,23 @@
 """Events: which event a figure belongs to, and stable ids for events.
 
 Per document, each sentence gets a *context*: the year it speaks of (its own, or one set by an
-earlier sentence of the same paragraph) and the kind of event named near it ("war"). Across
-the corpus, the main event is the year most documents speak of and the place they name most;
-figures whose context is another year belong to another event. Ids are built from words of
-the texts ("khojaly-1992", "war-2020"): stable across runs, never numbers.
+earlier sentence of the same paragraph) and the kind of event named near it ("war").
+
+Across the corpus, documents are routed to events, so a crawl that mixes many events is not
+read as one: the place most documents name (most often, most as "X tragedy") is an event,
+dated by the year the documents naming it speak of most (else their publication year); a
+document that does not name it joins it when it speaks of that year or most of its figures
+are the event's; the documents left are routed again the same way. A corpus about one event
+is one event. Figures whose context is another year belong to another event. Ids are built
+from words of the texts ("khojaly-1992", "war-2020"): stable across runs, never numbers.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 from accord.model import Claim, Document
 from accord.text import Sentence, Token, slug, view
@@ -87,73 +92,147 @@ def skeleton(word: str) -> str:
     return w
 
 
-def main_place(docs: list[Document], vocab: Vocab) -> str | None:
+@dataclass
+class PlaceMentions:
+    """The capitalised words one document names: where (seen), how saliently (tf), how spelt."""
+
+    seen: set[str] = field(default_factory=set)
+    tf: Counter[str] = field(default_factory=Counter)
+    forms: dict[str, Counter[str]] = field(default_factory=dict)
+
+
+def place_mentions(doc: Document, vocab: Vocab) -> PlaceMentions:
+    """Names in one document, by spelling-blind key; a name followed by an event word
+    ("Khojaly tragedy") counts three times, one starting a sentence not at all."""
+    found = PlaceMentions()
+    text = view(doc.text)
+    for m in _CAPITAL.finditer(text):
+        word = m.group(0)
+        if word.lower() in vocab.not_places or word.lower() in vocab.months:
+            continue
+        after = text[m.end():m.end() + 30].lower().split()
+        named_event = bool(after) and after[0].strip(".,:;") in vocab.event_kinds
+        key = skeleton(word)
+        found.seen.add(key)  # named in this document, wherever
+        before = text[:m.start()].rstrip()
+        if not named_event and (not before or before[-1] in ".!?:\"'\n|"):
+            continue  # for salience, a capital starting a sentence says nothing
+        found.tf[key] += 3 if named_event else 1
+        found.forms.setdefault(key, Counter())[word] += 1
+    return found
+
+
+def main_place(docs: list[Document], vocab: Vocab,
+               mentions: dict[str, PlaceMentions] | None = None) -> str | None:
     """The place most documents name most often, weighted up when an event word follows it."""
+    key = _main_place_key(docs, vocab, mentions)
+    if key is None:
+        return None
+    forms: Counter[str] = Counter()
+    for doc in docs:
+        found = (mentions or {}).get(doc.id) or place_mentions(doc, vocab)
+        forms.update(found.forms.get(key, Counter()))
+    return forms.most_common(1)[0][0] if forms else None
+
+
+def _main_place_key(docs: list[Document], vocab: Vocab,
+                    mentions: dict[str, PlaceMentions] | None) -> str | None:
     df: Counter[str] = Counter()
     tf: Counter[str] = Counter()
-    forms: dict[str, Counter[str]] = {}
     for doc in docs:
-        text = view(doc.text)
-        seen = set()
-        for m in _CAPITAL.finditer(text):
-            word = m.group(0)
-            if word.lower() in vocab.not_places or word.lower() in vocab.months:
-                continue
-            after = text[m.end():m.end() + 30].lower().split()
-            named_event = bool(after) and after[0].strip(".,:;") in vocab.event_kinds
-            key = skeleton(word)
-            seen.add(key)  # named in this document, wherever
-            before = text[:m.start()].rstrip()
-            if not named_event and (not before or before[-1] in ".!?:\"'\n|"):
-                continue  # for salience, a capital starting a sentence says nothing
-            tf[key] += 3 if named_event else 1
-            forms.setdefault(key, Counter())[word] += 1
-        df.update(seen)
-    if not df:
-        return None
-    best = max((k for k in df if tf[k]), key=lambda k: (df[k] * math.log1p(tf[k]), k),
+        found = (mentions or {}).get(doc.id) or place_mentions(doc, vocab)
+        df.update(found.seen)
+        tf.update(found.tf)
+    return max((k for k in df if tf[k]), key=lambda k: (df[k] * math.log1p(tf[k]), k),
                default=None)
-    if best is None:
-        return None
-    return forms[best].most_common(1)[0][0]
-
-
-def main_year(year_docs: dict[int, set[str]], docs: list[Document]) -> int | None:
-    """The year most documents speak of; else the year most documents were published in."""
-    if year_docs:
-        return max(year_docs, key=lambda y: (len(year_docs[y]), -y))
-    published = Counter(d.published[:4] for d in docs if d.published and d.published[:4].isdigit())
-    if published:
-        return int(published.most_common(1)[0][0])
-    return None
 
 
 @dataclass
 class Event:
-    """An event the corpus speaks of: its id, its year and place when known."""
+    """An event the corpus speaks of: its id, its year and place when known, and the
+    documents routed to it (empty for an event only mentioned inside others)."""
 
     id: str
     year: int | None
     place: str | None
     main: bool
+    docs: list[str] = field(default_factory=list)
+
+
+MIN_SHARED_FIGURES = 2
+
+
+def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab
+                    ) -> list[tuple[list[Document], int | None, str | None]]:
+    """Documents grouped by the event they report: (documents, year, place), largest first.
+    See the module docstring for the rule."""
+    year_df: Counter[int] = Counter(y for d in docs for y in _years(d))
+    figures: dict[str, set[tuple[str, int | None, int | None]]] = defaultdict(set)
+    for c in claims:
+        figures[c.doc].add((c.category, c.low, c.high))
+    mentions = {d.id: place_mentions(d, vocab) for d in docs}
+    routed: list[tuple[list[Document], int | None, str | None]] = []
+    remaining = list(docs)
+    while remaining:
+        key = _main_place_key(remaining, vocab, mentions)
+        naming = [d for d in remaining if key in mentions[d.id].seen] if key else []
+        core = naming or remaining
+        year = _event_year(core, year_df)
+        stated: set[tuple[str, int | None, int | None]] = set().union(
+            *(figures[d.id] for d in core))
+        mine = [d for d in remaining if d in core or (year is not None and year in _years(d))
+                or _states_its_figures(figures[d.id], stated)]
+        routed.append((mine, year, main_place(mine, vocab, mentions) if key else None))
+        taken = {d.id for d in mine}
+        remaining = [d for d in remaining if d.id not in taken]
+    return sorted(routed, key=lambda r: -len(r[0]))
+
+
+def _states_its_figures(own: set[tuple[str, int | None, int | None]],
+                        event: set[tuple[str, int | None, int | None]]) -> bool:
+    """At least two of the document's figures, and half of them, are the event's: a relay
+    that names no place. Two figures in common by chance ("27 killed") are not enough."""
+    shared = len(own & event)
+    return shared >= MIN_SHARED_FIGURES and shared >= len(own) / 2
+
+
+def _years(doc: Document) -> set[int]:
+    return {int(y) for y in doc.meta.get("years", [])}
+
+
+def _event_year(docs: list[Document], year_df: Counter[int]) -> int | None:
+    """The year most of these documents speak of (the whole corpus breaks ties); else the
+    year most of them were published in."""
+    here: Counter[int] = Counter(y for d in docs for y in _years(d))
+    if here:
+        return max(here, key=lambda y: (here[y], year_df[y], -y))
+    published = Counter(d.published[:4] for d in docs if d.published and d.published[:4].isdigit())
+    return int(published.most_common(1)[0][0]) if published else None
 
 
 def assign_events(docs: list[Document], claims: list[Claim], vocab: Vocab) -> list[Event]:
-    """Set each claim's ``event`` from its context and the corpus's main event."""
-    year_docs: dict[int, set[str]] = {}
-    for doc in docs:
-        for year in doc.meta.get("years", []):
-            year_docs.setdefault(int(year), set()).add(doc.id)
-    year = main_year(year_docs, docs)
-    place = main_place(docs, vocab)
-    main_id = "-".join(p for p in (slug(place) if place else "", str(year) if year else "") if p)
-    main_id = main_id or "event"
-    events = {main_id: Event(main_id, year, place, True)}
+    """Route documents to events and set each claim's ``event``: its document's event, or
+    another one when its context is another year."""
+    events: dict[str, Event] = {}
+    event_of: dict[str, Event] = {}
+    for group, year, place in route_documents(docs, claims, vocab):
+        event_id = "-".join(p for p in (slug(place) if place else "", str(year) if year else "")
+                            if p) or "event"
+        event = events.setdefault(event_id, Event(event_id, year, place, True))
+        event.main = True
+        for doc in group:
+            event.docs.append(doc.id)
+            event_of[doc.id] = event
     for claim in claims:
+        found = event_of.get(claim.doc)
+        if found is None:
+            continue
+        event = found
         ctx_year = claim.context_year
-        if ctx_year is None or year is None or ctx_year == year:
-            claim.event = main_id
+        if ctx_year is None or event.year is None or ctx_year == event.year:
+            claim.event = event.id
         else:
             claim.event = f"{slug(claim.context_kind or 'event')}-{ctx_year}"
-            events.setdefault(claim.event, Event(claim.event, ctx_year, None, False))
-    return list(events.values())
+            if claim.event not in events:
+                events[claim.event] = Event(claim.event, ctx_year, None, False)
+    return sorted(events.values(), key=lambda e: (not e.main, -len(e.docs), e.id))

@@ -1,0 +1,59 @@
+"""Event routing: a crawl that mixes events is split by event, a corpus of one event is one."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from accord.ingest import text_document
+from accord.pipeline import analyse, run
+from accord.vocab import Vocab
+
+CRAWL = {
+    "valencia-1.txt": ("Valencia, 31 October 2024 (Wire): Flash floods in Valencia killed at least "
+                       "95 people, and 1,200 residents were evacuated, officials said."),
+    "valencia-2.txt": ("The Valencia floods of October 2024 left 158 people dead, according to "
+                       "the regional government; 1,200 residents remain displaced."),
+    "herat-1.txt": ("Herat, 8 October 2023 (Agency): The earthquake in Herat killed more than "
+                    "2,000 people and injured 9,240, the UN said."),
+    "herat-2.txt": ("Rescuers in Herat said the October 2023 earthquake destroyed 1,300 homes; "
+                    "more than 2,000 people were killed."),
+    # names no place and no year, but states the Herat figures: a relay
+    "relay.txt": "More than 2,000 people were killed and 9,240 injured, the UN said.",
+    # names Valencia but no year
+    "undated.txt": "In Valencia the floods killed 158 people, officials said.",
+}
+
+
+def _routed(result: object) -> dict[str, set[str]]:
+    return {e["id"]: set(e["documents"]) for e in result.events  # type: ignore[attr-defined]
+            if e["main"]}
+
+
+def test_a_mixed_crawl_is_split_by_event(vocab: Vocab) -> None:
+    docs = [text_document(name, text) for name, text in CRAWL.items()]
+    result = analyse(docs, vocab)
+    routed = _routed(result)
+    assert routed == {"valencia-2024": {"valencia-1.txt", "valencia-2.txt", "undated.txt"},
+                      "herat-2023": {"herat-1.txt", "herat-2.txt", "relay.txt"}}
+    killed = {(f.event, f.best) for f in result.facts if f.category == "killed"}
+    assert ("valencia-2024", 158) in killed and ("herat-2023", 2000) in killed
+    assert all(f.event in routed for f in result.facts)  # no fact mixes the two
+
+
+def test_two_seed_corpora_in_one_run_are_two_events(khojaly: Path, hathras: Path,
+                                                    tmp_path: Path) -> None:
+    mixed = tmp_path / "mixed"
+    for corpus in (khojaly, hathras):
+        shutil.copytree(corpus, mixed / corpus.name,
+                        ignore=shutil.ignore_patterns("*.jsonl", "*.json", "*.md"))
+    result = run([str(mixed)], tmp_path / "accord.db")
+    routed = _routed(result)
+    assert len(routed) == 2
+    for corpus in (khojaly, hathras):
+        names = {f"{corpus.name}/{p.name}" for p in corpus.glob("0*.txt")}
+        assert names in routed.values(), corpus.name
+    by_doc = {c.doc: c.event for c in result.claims}
+    for doc, event in by_doc.items():  # figures of one corpus never land in the other's event
+        own = next(e for e, docs in routed.items() if doc in docs)
+        assert event == own or event not in routed
