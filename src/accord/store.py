@@ -239,16 +239,18 @@ class Store:
 
     # -- reading ---------------------------------------------------------------------------
     def documents(self) -> list[Document]:
+        spans: dict[str, list[Span]] = {}
+        for r in self.conn.execute('SELECT * FROM spans ORDER BY doc, start'):  # one query
+            spans.setdefault(r["doc"], []).append(
+                Span(r["doc"], r["start"], r["end"], r["kind"], r["reason"] or "",
+                     r["source_start"]))
         docs = []
         for row in self.conn.execute("SELECT * FROM documents ORDER BY id"):
             doc = Document(id=row["id"], text=row["text"], path=row["path"] or "",
                            format=row["format"] or "txt", title=row["title"], url=row["url"],
                            published=row["published"], publisher=row["publisher"],
                            encoding=row["encoding"], meta=json.loads(row["meta"] or "{}"))
-            doc.marked = [Span(r["doc"], r["start"], r["end"], r["kind"], r["reason"] or "",
-                               r["source_start"])
-                          for r in self.conn.execute(
-                              'SELECT * FROM spans WHERE doc = ? ORDER BY start', (doc.id,))]
+            doc.marked = spans.get(doc.id, [])
             docs.append(doc)
         return docs
 
