@@ -211,5 +211,9 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
             if progress:
                 progress(doc)
         store.save_skipped(batch.skipped)
+        # the store holds them now: not twice in memory during finish (the caller's batch
+        # is emptied too)
+        batch.documents = []
+        del todo
         result = finish(store, vocab)
     return result
