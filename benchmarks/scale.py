@@ -161,6 +161,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="processes for the main run of each size")
     parser.add_argument("--no-compare", action="store_true",
                         help="skip --workers 2, --dask local and quantulum3 on the first size")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -185,14 +187,17 @@ def main() -> None:
             print(f"n={n}: {size / 1e6:.0f} MB of text, built in "
                   f"{time.perf_counter() - started:.0f} s", flush=True)
             db = str(Path(tmp) / f"accord{n}.db")
-            one = _child(["run", corpus, db, "1"])
-            print(f"  run, 1 process: {one['seconds']:.1f} s, {n / one['seconds']:.0f} docs/s, "
+            one = _child(["run", corpus, db, str(args.workers)])
+            print(f"  run, --workers {args.workers}: {one['seconds']:.1f} s, "
+                  f"{n / one['seconds']:.0f} docs/s, "
                   f"{size / 1e6 / one['seconds']:.2f} MB/s, peak RSS {one['peak_mb']:.0f} MB, "
                   f"store {one['store_mb']:.0f} MB, {one['claims']:.0f} claims, "
                   f"{one['facts']:.0f} facts", flush=True)
             last = (db, one["seconds"])
             if k == 0 and not args.no_compare:
                 for label, extra in (("--workers 2", ["2"]), ("--dask local", ["2", "local"])):
+                    if label == f"--workers {args.workers}":
+                        continue
                     other = str(Path(tmp) / f"accord{n}-{label[2:6]}.db")
                     got = _child(["run", corpus, other, *extra])
                     print(f"  run, {label}: {got['seconds']:.1f} s, "
