@@ -96,6 +96,7 @@ class Vocab:
     source_documents: frozenset[str] = frozenset()
     pronouns: frozenset[str] = frozenset()
     context_stopwords: frozenset[str] = frozenset()
+    zero_words: frozenset[str] = frozenset()
     titles: frozenset[str] = frozenset()
 
     @property
@@ -234,7 +235,8 @@ def compile_vocab(raw: dict[str, Any]) -> Vocab:
                                         for w in raw["commemoration"])
         vocab.time_bounds = frozenset(_words(w, "time_bounds")[0] for w in raw["time_bounds"])
         vocab.not_places = frozenset(_words(w, "not_places")[0] for w in raw["not_places"])
-        vocab.number_firsts = frozenset(vocab.units) | frozenset(vocab.tens) | (
+        vocab.zero_words = frozenset(str(w).lower() for w in raw.get("zero_words") or [])
+        vocab.number_firsts = frozenset(vocab.units) | frozenset(vocab.tens) | vocab.zero_words | (
             vocab.number_phrases.firsts | vocab.vague.firsts | {"between", "from"})
         vocab.speech_verbs = frozenset(_words(w, "speech_verbs")[0] for w in raw["speech_verbs"])
         vocab.source_nouns = frozenset(_words(w, "source_nouns")[0] for w in raw["source_nouns"])

@@ -35,7 +35,8 @@ def _could_count(vocab: Vocab) -> frozenset[str]:
     if cached is None or cached[0] is not vocab:
         numbers = (set(vocab.units) | set(vocab.tens) | set(vocab.scales)
                    | {w for k in vocab.vague for w in k}
-                   | {w for k in vocab.number_phrases for w in k}) - {"a", "an", "of", "the"}
+                   | {w for k in vocab.number_phrases for w in k}
+                   | vocab.zero_words) - {"a", "an", "of", "the"}
         words = (numbers | set(vocab.event_kinds)
                  | {w for k in vocab.singular_persons for w in k}
                  | {w for k in vocab.the_singular_persons for w in k} | set(vocab.kin))

@@ -98,6 +98,31 @@ def _word_number(toks: list[Token], k: int, vocab: Vocab) -> tuple[int, int]:
     return total + current, end
 
 
+RELATIVE_WORDS = frozenset(["which", "whom", "where", "whose"])
+
+
+def _zero_end(toks: list[Token], k: int, vocab: Vocab) -> int:
+    """Where a zero count starting at token k ends, or 0 when it is none.
+
+    "no one", "nobody", and "no" right before a word that counts people or names a category
+    by itself ("no injured people", "no deaths") count zero; never "no figure for the dead",
+    "no doubt", "no longer", nor inside a clause about others ("eight families in which no
+    one survived": the figure is the families).
+    """
+    if k > 0 and toks[k - 1].lower in RELATIVE_WORDS:
+        return 0
+    word = toks[k].lower
+    if word != "no":
+        return k + 1  # "nobody", "none"
+    if k + 1 >= len(toks) or toks[k + 1].kind != "word":
+        return 0
+    after = toks[k + 1].lower
+    if after == "one":
+        return k + 2
+    single_cue = any(len(c.words) == 1 for c in vocab.cues.get(after, ()))
+    return k + 1 if single_cue or vocab.noun_kinds.get((after,)) == "person" else 0
+
+
 def parse_number(toks: list[Token], k: int, vocab: Vocab) -> tuple[int, int, bool, bool] | None:
     """The number starting at token k: (value, end, vague, in_words), or None."""
     if k >= len(toks):
@@ -113,6 +138,10 @@ def parse_number(toks: list[Token], k: int, vocab: Vocab) -> tuple[int, int, boo
         return int(digits), k + 1, False, False
     if tok.kind != "word":
         return None
+    if tok.lower in vocab.zero_words:
+        zero = _zero_end(toks, k, vocab)
+        if zero:
+            return 0, zero, False, True
     value, used = _phrase_at(toks, k, vocab.vague)
     if used:
         return value * 2, k + used, True, True
