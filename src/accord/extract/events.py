@@ -98,13 +98,13 @@ class PlaceMentions:
 
     seen: set[str] = field(default_factory=set)
     tf: Counter[str] = field(default_factory=Counter)
-    forms: dict[str, Counter[str]] = field(default_factory=dict)
+    forms: dict[str, Counter[str]] | None = None  # kept only when asked: a corpus holds many
 
 
-def place_mentions(doc: Document, vocab: Vocab) -> PlaceMentions:
+def place_mentions(doc: Document, vocab: Vocab, *, forms: bool = True) -> PlaceMentions:
     """Names in one document, by spelling-blind key; a name followed by an event word
     ("Khojaly tragedy") counts three times, one starting a sentence not at all."""
-    found = PlaceMentions()
+    found = PlaceMentions(forms={} if forms else None)
     text = view(doc.text)
     for m in _CAPITAL.finditer(text):
         word = m.group(0)
@@ -118,8 +118,12 @@ def place_mentions(doc: Document, vocab: Vocab) -> PlaceMentions:
         if not named_event and (not before or before[-1] in ".!?:\"'\n|"):
             continue  # for salience, a capital starting a sentence says nothing
         found.tf[key] += 3 if named_event else 1
-        found.forms.setdefault(key, Counter())[word] += 1
+        if found.forms is not None:
+            found.forms.setdefault(key, Counter())[word] += 1
     return found
+
+
+SPELLING_SAMPLE = 200  # documents read to choose how an event's place is spelt
 
 
 def main_place(docs: list[Document], vocab: Vocab,
@@ -129,9 +133,12 @@ def main_place(docs: list[Document], vocab: Vocab,
     if key is None:
         return None
     forms: Counter[str] = Counter()
-    for doc in docs:
-        found = (mentions or {}).get(doc.id) or place_mentions(doc, vocab)
-        forms.update(found.forms.get(key, Counter()))
+    naming = [d for d in docs if mentions is None or key in mentions[d.id].seen]
+    for doc in naming[:SPELLING_SAMPLE]:
+        found = (mentions or {}).get(doc.id)
+        if found is None or found.forms is None:
+            found = place_mentions(doc, vocab)
+        forms.update((found.forms or {}).get(key, Counter()))
     return forms.most_common(1)[0][0] if forms else None
 
 
@@ -170,7 +177,7 @@ def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab
     figures: dict[str, set[tuple[str, int | None, int | None]]] = defaultdict(set)
     for c in claims:
         figures[c.doc].add((c.category, c.low, c.high))
-    mentions = {d.id: place_mentions(d, vocab) for d in docs}
+    mentions = {d.id: place_mentions(d, vocab, forms=False) for d in docs}
     routed: list[tuple[list[Document], int | None, str | None]] = []
     remaining = list(docs)
     while remaining:
