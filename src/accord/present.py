@@ -122,7 +122,8 @@ def table_context(result: Result) -> dict[str, Any]:
         cells[c.key][c.doc].append(c)
     grouped = [g for g in result.groups if len(g) > 1] + [g for g in result.groups if len(g) == 1]
     ordered = [d for g in grouped for d in g if d in docs]
-    ordered += [d.id for d in result.documents if d.id not in ordered]
+    placed = set(ordered)
+    ordered += [d.id for d in result.documents if d.id not in placed]
     column_groups = [(f"reuse group {n + 1}" if len(g) > 1 else "", g)
                      for n, g in enumerate(grouped)] if result.groups else [("", ordered)]
     return {"result": result, "docs": docs, "claims_by_id": {c.id: c for c in result.claims},

@@ -187,7 +187,9 @@ def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab
         year = _event_year(core, year_df)
         stated: set[tuple[str, int | None, int | None]] = set().union(
             *(figures[d.id] for d in core))
-        mine = [d for d in remaining if d in core or (year is not None and year in _years(d))
+        in_core = {d.id for d in core}  # ids: comparing Documents is slow, and quadratic
+        mine = [d for d in remaining if d.id in in_core
+                or (year is not None and year in _years(d))
                 or _states_its_figures(figures[d.id], stated)]
         routed.append((mine, year, main_place(mine, vocab, mentions) if key else None))
         taken = {d.id for d in mine}
