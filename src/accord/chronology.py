@@ -122,7 +122,7 @@ def event_dates(docs: list[Document], events: list[Event], vocab: Vocab
             if d["year"] == main.year:
                 entry = stated.setdefault(d["value"], {"value": d["value"], "docs": [],
                                                        "stated": []})
-                if doc.id not in entry["docs"]:
+                if not entry["docs"] or entry["docs"][-1] != doc.id:  # docs come in turn
                     entry["docs"].append(doc.id)
                 entry["stated"].append({"doc": doc.id, "text": d["text"], "start": d["start"],
                                         "end": d["end"]})

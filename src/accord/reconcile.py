@@ -42,6 +42,7 @@ def compatible(a: Claim | FactValue, b: Claim | FactValue) -> bool:
 
 def _values(claims: list[Claim]) -> list[FactValue]:
     by_value: dict[tuple[int | None, int | None, int | None], FactValue] = {}
+    stating: dict[tuple[int | None, int | None, int | None], set[str]] = defaultdict(set)
     for c in claims:
         key = (c.value, c.low, c.high)
         fv = by_value.get(key)
@@ -49,7 +50,8 @@ def _values(claims: list[Claim]) -> list[FactValue]:
             fv = by_value[key] = FactValue(c.value, c.low, c.high, [], [], [])
         if c.qualifier not in fv.qualifiers:
             fv.qualifiers.append(c.qualifier)
-        if c.doc not in fv.docs:
+        if c.doc not in stating[key]:  # a set: a value may be stated by 10,000 documents
+            stating[key].add(c.doc)
             fv.docs.append(c.doc)
         fv.claims.append(c.id)
     values = list(by_value.values())
@@ -163,6 +165,7 @@ def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
             by_doc_value[(o.doc, o.event, o.category, o.group, o.value)].append(o)
     out = []
     seen: set[tuple[str, str, str, str, int]] = set()
+    stating: dict[int, int] = {}  # documents per fact, counted once (a fact may have 10,000)
     for c in claims:
         if c.category not in PEOPLE_CATEGORIES or c.value is None:
             continue
@@ -182,12 +185,18 @@ def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
                 out.append(Anomaly(
                     "category_swap", c.doc,
                     f"{c.doc} states {c.value} {c.category}; {c.value} is the {sibling} figure "
-                    f"stated by {len(other.docs) if other else 1} document(s)"
+                    f"stated by {_count_docs(other, stating) if other else 1} document(s)"
                     + (", this one included" if same_doc else "")
                     + f"; the {c.category} figure most stated is {own.best}",
                     [c.id, *[o.id for o in same_doc[:3]]]))
                 break
     return out
+
+
+def _count_docs(fact: Fact, cache: dict[int, int]) -> int:
+    if id(fact) not in cache:
+        cache[id(fact)] = len(fact.docs)
+    return cache[id(fact)]
 
 
 def independence(facts: list[Fact], groups: list[list[str]]) -> None:
