@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -35,6 +36,7 @@ CONTEXT_WORDS = 12
 CONTEXT_WORD = re.compile(r"[a-z]{4,}")
 
 
+@lru_cache(maxsize=65536)  # names repeat across a corpus: each is keyed once
 def skeleton(name: str) -> str:
     """A spelling-blind key: Khojaly, Khojali and Khojlay share one; so do
     Srebrenica and Srebrenitsa (ts/tz as c), Tuzla and Tusla (z as s)."""
@@ -91,6 +93,9 @@ def gather(docs: list[Document], vocab: Vocab) -> dict[str, list[dict[str, Any]]
 def _after_titles(plain: str, start: int, end: int, vocab: Vocab) -> int:
     """Where a name starts once the titles before it ("President", "Prime Minister") are
     left out; a run of titles only ("Prime Minister") is kept whole."""
+    first = plain[start:end].split(None, 1)
+    if not first or first[0].lower().rstrip(".") not in vocab.titles:
+        return start  # most names: no title before them
     pos = start
     for m in re.finditer(r"\S+", plain[start:end]):
         if m.group(0).lower().rstrip(".") not in vocab.titles:

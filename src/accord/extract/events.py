@@ -18,6 +18,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from accord.model import Claim, Document
 from accord.text import Sentence, Token, slug, view
@@ -83,6 +84,7 @@ def contexts(sents: list[Sentence], toks_of: list[list[Token]], vocab: Vocab,
 _CAPITAL = re.compile(r"\b[A-Z][a-z\u00e0-\u024f]{2,}(?:[-'][A-Z]?[a-z]+)?\b")
 
 
+@lru_cache(maxsize=65536)  # names repeat across a corpus: each is keyed once
 def skeleton(word: str) -> str:
     """A spelling-tolerant key: Khojaly/Khojali, Aghdam/Agdam share one."""
     w = word.lower()
