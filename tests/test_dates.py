@@ -161,3 +161,27 @@ def test_offsets_hold_when_lower_casing_changes_length() -> None:
     assert got["yesterday"].value == "2024-03-04"
     assert text[got["yesterday"].start:got["yesterday"].end] == "yesterday"
     assert got["3 March 2024"].value == "2024-03-03"
+
+
+def test_rising_counts_sweep_matches_all_pairs() -> None:
+    import random
+
+    from accord.chronology import Period, _point, _rises
+    from accord.model import Claim
+
+    rng = random.Random(9)
+    for _ in range(300):
+        dated = []
+        for n in range(rng.randint(1, 7)):
+            day = f"2024-07-{rng.randint(1, 6):02d}"
+            period = Period.parse(day if rng.random() < 0.8 else day[:7])
+            assert period is not None
+            value = rng.choice([100, 116, 121, 121, 130])
+            dated.append((period, Claim(id=f"c{n}", doc=f"d{n}", event="e", category="killed",
+                                        group="all", value=value, low=value, high=value,
+                                        qualifier="exact", start=0, end=1, text="",
+                                        figure_start=0, figure_end=1, stated="")))
+        pairs = [(a, b) for a in dated for b in dated if a[0].before(b[0])]
+        brute = (all(_point(a[1]) <= _point(b[1]) for a, b in pairs)
+                 and any(_point(a[1]) < _point(b[1]) for a, b in pairs))
+        assert _rises(dated) == brute

@@ -223,23 +223,34 @@ def _point(c: Claim) -> float:
 
 
 def _rises(dated: list[tuple[Period, Claim]]) -> bool:
+    """No statement is above one dated after it, and some is below one: a rising count.
+    One sweep in date order (a fact may hold thousands of statements)."""
+    by_last = sorted(dated, key=lambda pc: pc[0].last)
+    before = 0
+    highest, lowest = float("-inf"), float("inf")
     increase = False
-    for pa, a in dated:
-        for pb, b in dated:
-            if pa.before(pb):
-                if _point(a) > _point(b):
-                    return False
-                increase = increase or _point(a) < _point(b)
+    for period, claim in sorted(dated, key=lambda pc: pc[0].first):
+        while before < len(by_last) and by_last[before][0].last < period.first:
+            point = _point(by_last[before][1])
+            highest, lowest = max(highest, point), min(lowest, point)
+            before += 1
+        if highest > _point(claim):
+            return False
+        increase = increase or lowest < _point(claim)
     return increase
 
 
 def _undated_fit(fact: Fact, members: list[Claim], dated: list[tuple[Period, Claim]]) -> bool:
-    """Undated statements are not placed; they must not contradict the latest dated ones."""
-    from accord.reconcile import compatible
+    """Undated statements are not placed; they must not contradict the latest dated ones.
+    Statements are intervals, so they all fit one another when the highest low is under the
+    lowest high: no need to compare every pair."""
+    from accord.reconcile import _interval
 
     latest_start = max(p.first for p, _ in dated)
-    latest = [c for p, c in dated if p.first >= latest_start]  # a month-precise date is not latest
-    if not all(compatible(a, b) for a in latest for b in latest):
+    latest = [_interval(c) for p, c in dated if p.first >= latest_start]  # not month-precise
+    low, high = max(lo for lo, _ in latest), min(hi for _, hi in latest)
+    if low > high:
         return False  # the latest sources disagree among themselves: a conflict, not growth
-    undated = [c for c in members if c.doc in fact.undated]
-    return all(compatible(u, c) for u in undated for c in latest)
+    undated = set(fact.undated)
+    return all(u_low <= high and low <= u_high
+               for u_low, u_high in (_interval(c) for c in members if c.doc in undated))
