@@ -16,6 +16,7 @@ shape of news sentences, not about any text:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from accord.extract.numbers import Mention, find_mentions
 from accord.text import Token, slug
@@ -64,6 +65,7 @@ class Item:
     after_of: bool = False  # "a crowd of thousands": a description, not a count
     partitive: bool = False  # "Of the 80 passengers, 12 ...": the part says nothing of the whole
     np_of: bool = False  # "five of the injured": the noun is after "of"
+    whole: bool = False  # "12 of the 200 passengers": 200 is what the 12 are counted from
 
 
 @dataclass
@@ -280,15 +282,15 @@ def _attach_cues(toks: list[Token], items: list[Item], vocab: Vocab) -> None:
     blocked = {k for it in items if not it.m.implicit for k in range(it.m.i, it.m.j)}
     transparent = _part_brackets(toks, items)
     for start, end, cues in _cue_occurrences(toks, vocab, blocked):
-        inside = [it for it in items if it.m.j <= start < it.np_end]
+        inside = [it for it in items if it.m.j <= start < it.np_end and not it.whole]
         if inside:
             for cue in cues:
                 if _compatible(inside[0], cue, vocab):
                     # "five of the injured later died": the verb says more than the noun
                     inside[0].cues.append((cue, 3 if inside[0].np_of else 0, True))
             continue
-        right = [it for it in items if it.m.qi >= end]
-        left = [it for it in items if it.np_end <= start]
+        right = [it for it in items if it.m.qi >= end and not it.whole]
+        left = [it for it in items if it.np_end <= start and not it.whole]
         candidates: list[tuple[Item, int, bool]] = []
         if right and _immediately_before(toks, end, right[0]):
             candidates.append((right[0], 0, False))
@@ -320,12 +322,15 @@ def _link(toks: list[Token], items: list[Item]) -> None:
     for n, item in enumerate(items):
         item.chain = n
     for n in range(1, len(items)):
-        prev, cur = items[n - 1], items[n]
+        p = n - 1
+        if items[p].whole and p > 0:  # "4 of the 9 suspects ..., including 2 women": the 4
+            p -= 1
+        prev, cur = items[p], items[n]
         between = toks[prev.np_end:cur.m.qi]
         same_kind = (prev.head in ("body", "family", "building", "polity")) == (
             cur.head in ("body", "family", "building", "polity"))
         if _partitive(toks, prev, cur):
-            cur.parent = n - 1
+            cur.parent = p
             cur.partitive = True
             continue
         if between and all(t.lower in GLUE for t in between) and not prev.verb_after and same_kind:
@@ -333,7 +338,7 @@ def _link(toks: list[Token], items: list[Item]) -> None:
             cur.parent = prev.parent
             continue
         if _marker_before(toks, cur.m.qi) or _marker_after_words(toks, prev, cur):
-            cur.parent = n - 1
+            cur.parent = p
 
 
 def _marker_after_words(toks: list[Token], prev: Item, cur: Item) -> bool:
@@ -458,6 +463,7 @@ def figures(toks: list[Token], vocab: Vocab) -> list[Figure]:
     for item in items:
         _noun_phrase(toks, item, vocab)
     items = [it for it in items if it.head != "not_count"]
+    _part_of_whole(toks, items)
     taken = {k for it in items for k in range(it.m.qi, it.np_end)}
     items += _implicit_items(toks, taken, vocab)
     items.sort(key=lambda it: it.m.i)
@@ -474,6 +480,19 @@ def figures(toks: list[Token], vocab: Vocab) -> list[Figure]:
     _inherit(toks, items)
     _sum_parts(toks, items)
     return _to_figures(toks, items, facility, vocab)
+
+
+def _part_of_whole(toks: list[Token], items: list[Item]) -> None:
+    """"12 of the 200 passengers were injured": the first figure counts the noun after the
+    second and takes what is said of them; the second is the whole they are counted from,
+    not a count of the injured (as in "Of the 200 passengers, 12 were injured")."""
+    for part, whole in pairwise(items):
+        j = part.m.j
+        if (part.head == "none" and whole.m.qi == j + 2 and j + 1 < len(toks)
+                and toks[j].lower == "of" and toks[j + 1].lower == "the"):
+            part.head, part.group, part.np_words = whole.head, whole.group, list(whole.np_words)
+            part.np_end, part.verb_after = whole.np_end, whole.verb_after
+            whole.whole = True
 
 
 def _said_after(item: Item) -> bool:
