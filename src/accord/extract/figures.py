@@ -349,9 +349,10 @@ def _marker_after_words(toks: list[Token], prev: Item, cur: Item) -> bool:
 
 
 def _partitive(toks: list[Token], prev: Item, cur: Item) -> bool:
-    """"Of the 121 victims, 72 ...": the second figure is a part of the first."""
+    """"Of the 121 victims, 72 ...", "Among the 200 passengers, 12 ...": the second figure is
+    a part of the first."""
     q = prev.m.qi
-    return (q >= 2 and toks[q - 1].lower == "the" and toks[q - 2].lower == "of"
+    return (q >= 2 and toks[q - 1].lower == "the" and toks[q - 2].lower in ("of", "among")
             and [t.text for t in toks[prev.np_end:cur.m.qi]] == [","])
 
 
