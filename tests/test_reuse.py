@@ -6,6 +6,7 @@ import json
 import random
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from accord.clean import clean
@@ -190,3 +191,35 @@ def test_keys_spilled_to_disk_give_the_same_result(vocab: Vocab) -> None:
     spilled = find_reuse(docs, ReuseSettings(memory_entries=40))
     assert in_memory.links and spilled.links == in_memory.links
     assert spilled.pairs == in_memory.pairs and spilled.groups == in_memory.groups
+
+
+def test_adding_documents_realigns_only_pairs_with_new_ones(
+        khojaly: Path, hathras: Path, tmp_path: Path, vocab: Vocab,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import accord.reuse
+    from accord.ingest import ingest
+    from accord.pipeline import add_documents, finish, run
+    from accord.store import Store
+
+    files = sorted(khojaly.glob("0*.txt")) + sorted(hathras.glob("0*.txt"))
+    for n, path in enumerate(files):  # the same names in both layouts: the same ids
+        for folder in ("all", "first" if n % 2 else "second"):
+            (tmp_path / folder).mkdir(exist_ok=True)
+            (tmp_path / folder / f"{n:02d}-{path.name}").write_text(path.read_text("utf-8"))
+    whole = run([str(tmp_path / "all")], tmp_path / "whole.db")
+    run([str(tmp_path / "first")], tmp_path / "grown.db")
+    with Store(tmp_path / "grown.db") as store:
+        add_documents(store, ingest([str(tmp_path / "second")]).documents)
+        grown = store.result()
+
+    def key(r: object) -> object:
+        return (sorted((x.a, x.b, x.a_start, x.b_start) for x in r.reuse),  # type: ignore[attr-defined]
+                sorted((p["a"], p["b"], p["a_in_b"]) for p in r.pairs),  # type: ignore[attr-defined]
+                r.groups)  # type: ignore[attr-defined]
+    assert whole.reuse and key(grown) == key(whole)
+
+    def no_alignment(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a pair of unchanged documents was aligned again")
+    monkeypatch.setattr(accord.reuse, "align", no_alignment)
+    with Store(tmp_path / "grown.db") as store:  # nothing changed: nothing is realigned
+        assert key(finish(store, vocab)) == key(whole)

@@ -27,7 +27,7 @@ from accord.extract.events import Event
 from accord.ingest import DEFAULT_MAX_BYTES, Batch, ingest
 from accord.model import Claim, Document, Result
 from accord.reconcile import fingerprints, reconcile
-from accord.reuse import ReuseSettings, find_reuse
+from accord.reuse import KnownReuse, ReuseSettings, find_reuse
 from accord.store import Store
 from accord.vocab import Vocab, load_vocab
 
@@ -87,14 +87,15 @@ def _on_dask(docs: list[Document], vocab_files: tuple[str, ...], address: str,
             cluster.close()
 
 def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
-                  reuse_settings: ReuseSettings | None = None) -> Result:
+                  reuse_settings: ReuseSettings | None = None,
+                  known_reuse: KnownReuse | None = None) -> Result:
     """What needs the whole corpus: event ids, reuse groups, facts, anomalies, fingerprints."""
     events = assign_events(docs, claims, vocab)
     by_id = {d.id: d for d in docs}
     routed = [(e, [by_id[i] for i in e.docs]) for e in events if e.main]
     for event, event_docs in routed:
         infer_publication_years(event_docs, [event])
-    report = find_reuse(docs, reuse_settings)
+    report = find_reuse(docs, reuse_settings, known_reuse)
     facts, anomalies = reconcile(claims, report.groups)
     order_facts(facts, claims, docs)
     dates: dict[str, list[dict[str, Any]]] = {}
@@ -135,8 +136,17 @@ def analyse(docs: list[Document], vocab: Vocab, *, progress: Progress | None = N
 
 
 def finish(store: Store, vocab: Vocab) -> Result:
-    """Run the corpus stages over everything the store holds; save and return the result."""
-    result = corpus_stages(store.documents(), store.claims(), vocab)
+    """Run the corpus stages over everything the store holds; save and return the result.
+
+    Pairs of documents that the last finished results already covered, with the same text,
+    keep the reuse the store holds for them instead of being aligned again."""
+    docs = store.documents()
+    covered = store.finished_documents()
+    known = None
+    if covered is not None:
+        changed = {d.id for d in docs if covered.get(d.id) != d.sha256}
+        known = KnownReuse(changed, store.reuse(), store.reuse_pairs())
+    result = corpus_stages(docs, store.claims(), vocab, known_reuse=known)
     result.skipped = store.skipped()
     store.save_results(result)
     return result

@@ -532,16 +532,37 @@ def _components(nodes: list[str], edges: list[tuple[int, int]]) -> list[list[str
     return sorted((sorted(g) for g in groups.values()), key=lambda g: g[0])
 
 
-def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None
-               ) -> ReuseReport:
+@dataclass
+class KnownReuse:
+    """What an earlier run found, so that pairs of unchanged documents are not aligned again:
+    their links and pair records, and which documents changed since."""
+
+    changed: set[str]
+    links: list[ReuseLink] = field(default_factory=list)
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+
+    def lookup(self) -> dict[frozenset[str], tuple[list[ReuseLink], dict[str, Any]]]:
+        links: dict[frozenset[str], list[ReuseLink]] = {}
+        for link in self.links:
+            links.setdefault(frozenset((link.a, link.b)), []).append(link)
+        return {frozenset((p["a"], p["b"])): (links.get(frozenset((p["a"], p["b"])), []), p)
+                for p in self.pairs}
+
+
+def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None,
+               known: KnownReuse | None = None) -> ReuseReport:
     """Shared passages, shares, near-duplicates, lineage and reuse groups of a corpus.
 
     ``docs`` only needs indexing: a sequence that builds or loads each document when asked
-    keeps memory flat (the store, not RAM, holds the corpus).
+    keeps memory flat (the store, not RAM, holds the corpus). With ``known``, a candidate
+    pair of two unchanged documents keeps what the earlier run found for it (a pair's
+    passages depend on its two texts only) and only pairs touching a changed document are
+    aligned: adding a few documents to a large store does not realign it.
     """
     settings = settings or ReuseSettings()
     report = ReuseReport()
     ids: list[str] = []
+    stored = known.lookup() if known else {}
 
     def hashes() -> Iterator[np.ndarray]:
         for i in range(len(docs)):
@@ -554,6 +575,13 @@ def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None
     words = lru_cache(maxsize=4096)(lambda i: words_of(docs[i], settings))
     edges: list[tuple[int, int]] = []
     for i, j in pairs.tolist():  # sorted by i: each document's words built about once
+        if known is not None and ids[i] not in known.changed and ids[j] not in known.changed:
+            found = stored.get(frozenset((ids[i], ids[j])))
+            if found is not None:  # the same two texts: the same passages; dates may move
+                report.links.extend(found[0])
+                report.pairs.append({**found[1], **_lineage_edge(docs[i], docs[j])})
+                edges.append((i, j))
+            continue  # aligned before and nothing found
         a, b = words(i), words(j)
         passages = align(a.hashes, b.hashes, settings)
         if not passages:

@@ -207,7 +207,9 @@ class Store:
             self.conn.executemany("INSERT INTO corpus VALUES (?,?)", [
                 ("events", json.dumps(result.events)),
                 ("statements", json.dumps(result.statements)),
-                ("entities", json.dumps(result.entities))])
+                ("entities", json.dumps(result.entities)),
+                # which texts these results cover: the next finish realigns only the others
+                ("finished", json.dumps({d.id: d.sha256 for d in result.documents}))])
 
     def save_skipped(self, skipped: list[Skipped]) -> None:
         """Record the inputs a run could not read (replacing the previous list)."""
@@ -292,6 +294,14 @@ class Store:
         for doc, grp in self.conn.execute("SELECT doc, grp FROM reuse_groups ORDER BY grp, doc"):
             grouped.setdefault(grp, []).append(doc)
         return list(grouped.values())
+
+    def finished_documents(self) -> dict[str, str] | None:
+        """The documents (id -> text hash) the stored corpus results cover; None if none."""
+        row = self.conn.execute("SELECT data FROM corpus WHERE key = 'finished'").fetchone()
+        return json.loads(row[0]) if row else None
+
+    def reuse_pairs(self) -> list[dict[str, Any]]:
+        return self._json_rows("reuse_pairs")
 
     def _json_rows(self, table: str) -> list[dict[str, Any]]:
         return [json.loads(r[0]) for r in self.conn.execute(
