@@ -223,3 +223,25 @@ def test_adding_documents_realigns_only_pairs_with_new_ones(
     monkeypatch.setattr(accord.reuse, "align", no_alignment)
     with Store(tmp_path / "grown.db") as store:  # nothing changed: nothing is realigned
         assert key(finish(store, vocab)) == key(whole)
+
+
+def test_a_new_vocabulary_looks_at_reuse_again(khojaly: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import accord.reuse
+    from accord.pipeline import run
+
+    run([str(khojaly)], tmp_path / "a.db")
+    calls = []
+    real = accord.reuse.align
+
+    def counting(*args: object, **kwargs: object) -> object:
+        if not kwargs.get("same"):  # a pair of documents, not a text with itself (clean)
+            calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+    monkeypatch.setattr(accord.reuse, "align", counting)
+    run([str(khojaly)], tmp_path / "a.db")  # same texts, same vocabulary: nothing realigned
+    assert calls == []
+    extra = tmp_path / "more.yaml"  # boilerplate patterns may change what reuse compares
+    extra.write_text("line_patterns:\n  house note: '^editor note:'\n", "utf-8")
+    run([str(khojaly)], tmp_path / "a.db", vocab_files=[str(extra)])
+    assert calls

@@ -28,7 +28,7 @@ from accord.ingest import DEFAULT_MAX_BYTES, Batch, ingest
 from accord.model import Claim, Document, Result
 from accord.reconcile import fingerprints, reconcile
 from accord.reuse import KnownReuse, ReuseSettings, find_reuse
-from accord.store import Store
+from accord.store import Store, finished_key
 from accord.vocab import Vocab, load_vocab
 
 LOGGER = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ def finish(store: Store, vocab: Vocab) -> Result:
     covered = store.finished_documents()
     known = None
     if covered is not None:
-        changed = {d.id for d in docs if covered.get(d.id) != d.sha256}
+        changed = {d.id for d in docs if covered.get(d.id) != finished_key(d)}
         known = KnownReuse(changed, store.reuse(), store.reuse_pairs())
     result = corpus_stages(docs, store.claims(), vocab, known_reuse=known)
     result.skipped = store.skipped()

@@ -82,6 +82,12 @@ CLAIM_COLUMNS = ("id", "doc", "event", "category", "group", "value", "low", "hig
                  "source", "context_year", "context_kind")
 
 
+def finished_key(doc: Document) -> str:
+    """A document as corpus results saw it: its text, and what cleaned and extracted it (a new
+    vocabulary may set other passages aside, so its reuse is looked at again)."""
+    return f"{doc.sha256}/{doc.meta.get('extracted_with', '')}"
+
+
 def _q(name: str) -> str:
     return f'"{name}"'
 
@@ -209,7 +215,7 @@ class Store:
                 ("statements", json.dumps(result.statements)),
                 ("entities", json.dumps(result.entities)),
                 # which texts these results cover: the next finish realigns only the others
-                ("finished", json.dumps({d.id: d.sha256 for d in result.documents}))])
+                ("finished", json.dumps({d.id: finished_key(d) for d in result.documents}))])
 
     def save_skipped(self, skipped: list[Skipped]) -> None:
         """Record the inputs a run could not read (replacing the previous list)."""
@@ -296,7 +302,7 @@ class Store:
         return list(grouped.values())
 
     def finished_documents(self) -> dict[str, str] | None:
-        """The documents (id -> text hash) the stored corpus results cover; None if none."""
+        """The documents the stored corpus results cover (id -> finished_key); None if none."""
         row = self.conn.execute("SELECT data FROM corpus WHERE key = 'finished'").fetchone()
         return json.loads(row[0]) if row else None
 
