@@ -8,11 +8,12 @@ is compiled into a :class:`Vocab` of lookup tables, so the hot path never touche
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, wraps
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -278,3 +279,20 @@ def load_vocab(*user_files: str | Path) -> Vocab:
         True
     """
     return _load(tuple(str(p) for p in user_files))
+
+
+Built = TypeVar("Built")
+
+
+def per_vocab(build: Callable[[Vocab], Built]) -> Callable[[Vocab], Built]:
+    """``build(vocab)`` once per vocabulary object. A Vocab is a mutable dataclass (not
+    hashable), so the cache holds it by id, and the object itself to be sure the id is its."""
+    cache: dict[int, tuple[Vocab, Built]] = {}
+
+    @wraps(build)
+    def cached(vocab: Vocab) -> Built:
+        hit = cache.get(id(vocab))
+        if hit is None or hit[0] is not vocab:
+            hit = cache[id(vocab)] = (vocab, build(vocab))
+        return hit[1]
+    return cached

@@ -17,33 +17,29 @@ from accord.extract.figures import Figure, figures
 from accord.extract.tables import table_blocks, table_figures
 from accord.model import Claim, Document
 from accord.text import sentences, tokens, view
-from accord.vocab import Vocab
+from accord.vocab import Vocab, per_vocab
 
 __all__ = ["assign_events", "extract"]
 
 
-_CANDIDATES: dict[int, tuple[Vocab, frozenset[str]]] = {}
 _WORD_OR_DIGIT = re.compile(r"[a-z]+|\d")
 
 
+@per_vocab
 def _could_count(vocab: Vocab) -> frozenset[str]:
     """Words without which a sentence holds no figure, year or event name: a sentence with
     none of them (and no digit) is not tokenised at all (most sentences of a report). A set,
     not one regex alternation: a set lookup per word is many times faster than trying
     hundreds of alternatives at every character."""
-    cached = _CANDIDATES.get(id(vocab))
-    if cached is None or cached[0] is not vocab:
-        numbers = (set(vocab.units) | set(vocab.tens) | set(vocab.scales)
-                   | {w for k in vocab.vague for w in k}
-                   | {w for k in vocab.number_phrases for w in k}
-                   | vocab.zero_words) - {"a", "an", "of", "the"}
-        words = (numbers | set(vocab.event_kinds)
-                 | {w for k in vocab.singular_persons for w in k}
-                 | {w for k in vocab.the_singular_persons for w in k} | set(vocab.kin))
-        parts = {part for w in words for part in _WORD_OR_DIGIT.findall(w.lower())}
-        cached = (vocab, frozenset(parts | set("0123456789")))
-        _CANDIDATES[id(vocab)] = cached
-    return cached[1]
+    numbers = (set(vocab.units) | set(vocab.tens) | set(vocab.scales)
+               | {w for k in vocab.vague for w in k}
+               | {w for k in vocab.number_phrases for w in k}
+               | vocab.zero_words) - {"a", "an", "of", "the"}
+    words = (numbers | set(vocab.event_kinds)
+             | {w for k in vocab.singular_persons for w in k}
+             | {w for k in vocab.the_singular_persons for w in k} | set(vocab.kin))
+    parts = {part for w in words for part in _WORD_OR_DIGIT.findall(w.lower())}
+    return frozenset(parts | set("0123456789"))
 
 
 def _worth_tokenising(sentence: str, wanted: frozenset[str]) -> bool:

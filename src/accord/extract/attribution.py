@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from accord.vocab import Vocab
+from accord.vocab import Vocab, per_vocab
 
 NAME = r"[A-Z][\w'\u2019().-]*"
 BOUNDARY = re.compile(r"[,;:\"\u201c\u201d]|\b(?:and|but|while|as|that|which|who|when|what)\b")
@@ -82,30 +82,25 @@ def _np_after(sentence: str, start: int) -> str:
     return m.group(1) if m else ""
 
 
-_COMPILED: dict[int, tuple[Vocab, re.Pattern[str], re.Pattern[str], re.Pattern[str],
-                           frozenset[str]]] = {}
 _WORDS = re.compile(r"[a-z]+")
 
 
+@per_vocab
 def _patterns(vocab: Vocab) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str],
                                      frozenset[str]]:
     """The vocabulary's attribution patterns, compiled once per vocabulary."""
-    cached = _COMPILED.get(id(vocab))
-    if cached is None or cached[0] is not vocab:
-        docs = "|".join(sorted((re.escape(d) for d in vocab.source_documents), key=len,
-                               reverse=True))
-        report = re.compile(rf"('s)?\s+({docs})\b(?:\s+on\b.{{0,200}}?)?\s+(?:says|said|notes|"
-                            rf"noted|states|stated|mentions|found|shows|showed)\b", re.IGNORECASE)
-        released = re.compile(rf"\s+(?:released|issued|published)\s+an?\s+({docs})\b",
-                              re.IGNORECASE)
-        verbs = re.compile(rf"\b({'|'.join(sorted(vocab.speech_verbs))})\b")
-        # words one of which every attribution contains; a set lookup per word rather than
-        # a many-way regex alternation tried at every character
-        hints = vocab.speech_verbs | {"according", "by"} | set(vocab.source_documents)
-        anything = frozenset(part for h in hints for part in _WORDS.findall(h.lower()))
-        cached = (vocab, report, released, verbs, anything)
-        _COMPILED[id(vocab)] = cached
-    return cached[1], cached[2], cached[3], cached[4]
+    docs = "|".join(sorted((re.escape(d) for d in vocab.source_documents), key=len,
+                           reverse=True))
+    report = re.compile(rf"('s)?\s+({docs})\b(?:\s+on\b.{{0,200}}?)?\s+(?:says|said|notes|"
+                        rf"noted|states|stated|mentions|found|shows|showed)\b", re.IGNORECASE)
+    released = re.compile(rf"\s+(?:released|issued|published)\s+an?\s+({docs})\b",
+                          re.IGNORECASE)
+    verbs = re.compile(rf"\b({'|'.join(sorted(vocab.speech_verbs))})\b")
+    # words one of which every attribution contains; a set lookup per word rather than
+    # a many-way regex alternation tried at every character
+    hints = vocab.speech_verbs | {"according", "by"} | set(vocab.source_documents)
+    anything = frozenset(part for h in hints for part in _WORDS.findall(h.lower()))
+    return report, released, verbs, anything
 
 
 def find_attributions(sentence: str, vocab: Vocab) -> list[Attribution]:
