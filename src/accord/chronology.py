@@ -64,10 +64,10 @@ class Period:
         return self.last < other.first
 
 
-def infer_publication_years(docs: list[Document], events: list[Event]) -> None:
-    """"29th anniversary" with no date: the publication year is the event year plus 29."""
-    main = next((e for e in events if e.main and e.year), None)
-    if main is None or main.year is None:
+def infer_publication_years(docs: list[Document], main: Event) -> None:
+    """"29th anniversary" with no date: the publication year is the event year plus 29.
+    ``docs`` are the documents routed to the event ``main``."""
+    if main.year is None:
         return
     for doc in docs:
         marks = doc.meta.get("anniversaries") or []
@@ -99,11 +99,11 @@ def _publication_spans(doc: Document) -> list[tuple[int, int]]:
             if isinstance(m, dict) and "start" in m]
 
 
-def event_dates(docs: list[Document], events: list[Event], vocab: Vocab
+def event_dates(docs: list[Document], main: Event, vocab: Vocab
                 ) -> tuple[list[dict[str, Any]], list[Anomaly]]:
-    """The dates documents state for the main event, and dates that contradict their text."""
-    main = next((e for e in events if e.main), None)
-    if main is None or main.year is None:
+    """The dates the documents routed to ``main`` state for it, and dates that contradict
+    their text."""
+    if main.year is None:
         return [], []
     words = set(vocab.event_kinds) | {"incident", "tragedy"}
     place = main.place.lower() if main.place else None
@@ -129,8 +129,9 @@ def event_dates(docs: list[Document], events: list[Event], vocab: Vocab
             elif not d.get("relative"):  # "today" is anchored on publication: no contradiction
                 suspects.append((doc, d))
     values = sorted(stated.values(), key=lambda v: (-len(v["docs"]), v["value"]))
+    month_days = _month_days(values)
     anomalies = [a for doc, d in suspects
-                 if (a := _contradiction(doc, d, main, values)) is not None]
+                 if (a := _contradiction(doc, d, main, values, month_days)) is not None]
     return values, anomalies
 
 
@@ -149,11 +150,11 @@ def _month_days(values: list[dict[str, Any]]) -> set[str]:
 
 
 def _contradiction(doc: Document, d: dict[str, Any], main: Event,
-                   values: list[dict[str, Any]]) -> Anomaly | None:
+                   values: list[dict[str, Any]], month_days: set[str]) -> Anomaly | None:
     """A date with the event's day and month but another year, in a text that elsewhere
     (its own dates, or "Nth anniversary" from its publication year) gives the event's year."""
     period = Period.parse(d["value"])
-    if period is None or period.first.strftime("%m-%d") not in _month_days(values):
+    if period is None or period.first.strftime("%m-%d") not in month_days:
         return None
     own = [v for v in values if doc.id in v["docs"]]
     reasons = [s["text"] for v in own for s in v["stated"] if s["doc"] == doc.id][:1]
@@ -174,11 +175,10 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def anniversary_anomalies(docs: list[Document], events: list[Event]) -> list[Anomaly]:
+def anniversary_anomalies(docs: list[Document], main: Event) -> list[Anomaly]:
     """"The 31st anniversary" in a text published in a year that makes the event not its year."""
-    main = next((e for e in events if e.main and e.year), None)
     out: list[Anomaly] = []
-    if main is None or main.year is None:
+    if main.year is None:
         return out
     for doc in docs:
         meta = (doc.meta.get("metadata") or {}).get("published") or {}

@@ -86,6 +86,7 @@ def _on_dask(docs: list[Document], vocab_files: tuple[str, ...], address: str,
         if cluster is not None:
             cluster.close()
 
+
 def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                   reuse_settings: ReuseSettings | None = None,
                   known_reuse: KnownReuse | None = None) -> Result:
@@ -94,14 +95,14 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     by_id = {d.id: d for d in docs}
     routed = [(e, [by_id[i] for i in e.docs]) for e in events if e.main]
     for event, event_docs in routed:
-        infer_publication_years(event_docs, [event])
+        infer_publication_years(event_docs, event)
     report = find_reuse(docs, reuse_settings, known_reuse)
     facts, anomalies = reconcile(claims, report.groups)
     order_facts(facts, claims, docs)
     dates: dict[str, list[dict[str, Any]]] = {}
     for event, event_docs in routed:
-        dates[event.id], date_anomalies = event_dates(event_docs, [event], vocab)
-        anomalies += date_anomalies + anniversary_anomalies(event_docs, [event])
+        dates[event.id], date_anomalies = event_dates(event_docs, event, vocab)
+        anomalies += date_anomalies + anniversary_anomalies(event_docs, event)
     sharing = {frozenset((p["a"], p["b"])) for p in report.pairs}
     return Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
                   pairs=report.pairs, fingerprints=fingerprints(claims, sharing),
