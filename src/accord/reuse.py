@@ -8,11 +8,11 @@ overlap (common phrases) rarely makes a candidate. Bands and rows follow from th
 threshold through datasketch's own optimiser. The banding itself is a sort over numpy arrays
 rather than datasketch's MinHashLSH index: that index keeps a Python set per bucket, measured
 at 10.6 GB for 100,000 documents, where sorted arrays take 12 bytes an entry. Each candidate
-pair is
-then aligned at passage level: shared word n-grams are seeds, seeds on one diagonal joined
-across small gaps become a passage (as passim does for newspaper reprints), so a changed word,
-re-punctuation or a misspelling does not break a passage, and reordered sentences give one
-passage each. The same alignment of a document with itself finds passages it prints twice.
+pair is then aligned at passage level: shared word n-grams are seeds, seeds on one diagonal
+joined across small gaps become a passage (as passim does for newspaper reprints), so a
+changed word, re-punctuation or a misspelling does not break a passage, and reordered
+sentences give one passage each. The same alignment of a document with itself finds passages
+it prints twice.
 """
 
 from __future__ import annotations
@@ -131,7 +131,6 @@ class ReuseReport:
     weak_pairs_skipped: int = 0
 
 
-
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
                  0x27D4EB2F165667C5, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9,
                  0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD], dtype=np.uint64)
@@ -192,11 +191,21 @@ def shingle_hashes(ids: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def words_of(doc: Document, settings: ReuseSettings, skip_kinds: tuple[str, ...] = (
-        "boilerplate", "repeat")) -> Words:
-    """The words reuse compares, leaving out what clean set aside."""
-    starts, ends, ids = word_ids(view(doc.text))
-    skipped = sorted((s.start, s.end) for s in doc.marked if s.kind in skip_kinds)
+SET_ASIDE = ("boilerplate", "repeat")
+
+
+def words_of(doc: Document, settings: ReuseSettings,
+             skip: Iterable[Span] | None = None) -> Words:
+    """The words reuse compares, leaving out ``skip`` (by default, what clean set aside)."""
+    if skip is None:
+        skip = [s for s in doc.marked if s.kind in SET_ASIDE]
+    return _kept(doc, word_ids(view(doc.text)), skip, settings)
+
+
+def _kept(doc: Document, found: tuple[np.ndarray, np.ndarray, np.ndarray],
+          skip: Iterable[Span], settings: ReuseSettings) -> Words:
+    starts, ends, ids = found
+    skipped = sorted((s.start, s.end) for s in skip)
     if skipped:
         keep = ~_inside_any(starts, np.array(skipped, dtype=np.int64))
         starts, ends, ids = starts[keep], ends[keep], ids[keep]
@@ -355,7 +364,7 @@ class _KeyStore:
 
 
 def _bucket_pairs(column: np.ndarray, owner: np.ndarray, max_bucket: int) -> np.ndarray:
-    """Document pairs that share a key in one band's column of keys.
+    """Document pairs that share a band key (keys of every band, or of one key range).
 
     A document's own overlapping windows often share a key: (key, document) is made unique
     first, so buckets hold distinct documents. Buckets of two, the most common, are paired
@@ -477,10 +486,12 @@ DIGITS = re.compile(r"\d+")
 REPEAT_PROBE = 8
 
 
-def _has_repeated_run(plain: str) -> bool:
+def _has_repeated_run(ids: np.ndarray) -> bool:
     """A quick look before aligning a text with itself: does any run of 8 words occur twice?"""
-    runs = shingle_hashes(word_ids(plain)[2], REPEAT_PROBE)
+    runs = shingle_hashes(ids, REPEAT_PROBE)
     return len(np.unique(runs)) < len(runs)
+
+
 REPRINT_SIMILARITY = 0.8
 
 
@@ -492,12 +503,10 @@ def self_repeats(doc: Document, settings: ReuseSettings | None = None,
     text with other numbers ("6313 children" then "63 children") is not set aside.
     """
     settings = settings or ReuseSettings()
-    if not _has_repeated_run(view(doc.text)):
+    found = word_ids(view(doc.text))  # one pass over the words, for the look and the copy
+    if not _has_repeated_run(found[2]):
         return []
-    original = doc.marked
-    doc.marked = list(skip or [])
-    words = words_of(doc, settings, ("boilerplate",))
-    doc.marked = original
+    words = _kept(doc, found, [s for s in skip or [] if s.kind == "boilerplate"], settings)
     spans: list[Span] = []
     if len(np.unique(words.hashes)) == len(words.hashes):
         return spans  # no n-gram occurs twice: nothing can be printed twice
