@@ -67,10 +67,8 @@ def gather(docs: list[Document], vocab: Vocab) -> dict[str, list[dict[str, Any]]
         for m in NAME.finditer(plain):
             start, end = m.start(), m.end()
             lead = re.match(r"The\s+", plain[start:end])
-            if lead and " " in plain[start:end][lead.end():]:
+            if lead:
                 start += lead.end()  # "The Khojaly tragedy": the name is what follows
-            elif lead:
-                start += lead.end()
             start = _after_titles(plain, start, end, vocab)
             tail = re.search(r"['\u2019]s$", plain[start:end])
             if tail:

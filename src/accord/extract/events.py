@@ -129,29 +129,25 @@ SPELLING_SAMPLE = 200  # documents read to choose how an event's place is spelt
 
 
 def main_place(docs: list[Document], vocab: Vocab,
-               mentions: dict[str, PlaceMentions] | None = None) -> str | None:
-    """The place most documents name most often, weighted up when an event word follows it."""
-    key = _main_place_key(docs, vocab, mentions)
+               mentions: dict[str, PlaceMentions]) -> str | None:
+    """The place most documents name most often, spelt as most of them spell it."""
+    key = _main_place_key(docs, mentions)
     if key is None:
         return None
     forms: Counter[str] = Counter()
-    naming = [d for d in docs if mentions is None or key in mentions[d.id].seen]
-    for doc in naming[:SPELLING_SAMPLE]:
-        found = (mentions or {}).get(doc.id)
-        if found is None or found.forms is None:
-            found = place_mentions(doc, vocab)
-        forms.update((found.forms or {}).get(key, Counter()))
+    naming = [d for d in docs if key in mentions[d.id].seen]
+    for doc in naming[:SPELLING_SAMPLE]:  # routing keeps no spellings: read them again
+        forms.update((place_mentions(doc, vocab).forms or {}).get(key, Counter()))
     return forms.most_common(1)[0][0] if forms else None
 
 
-def _main_place_key(docs: list[Document], vocab: Vocab,
-                    mentions: dict[str, PlaceMentions] | None) -> str | None:
+def _main_place_key(docs: list[Document], mentions: dict[str, PlaceMentions]) -> str | None:
+    """The key of the place most documents name, weighted up when an event word follows."""
     df: Counter[str] = Counter()
     tf: Counter[str] = Counter()
     for doc in docs:
-        found = (mentions or {}).get(doc.id) or place_mentions(doc, vocab)
-        df.update(found.seen)
-        tf.update(found.tf)
+        df.update(mentions[doc.id].seen)
+        tf.update(mentions[doc.id].tf)
     return max((k for k in df if tf[k]), key=lambda k: (df[k] * math.log1p(tf[k]), k),
                default=None)
 
@@ -183,7 +179,7 @@ def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab
     routed: list[tuple[list[Document], int | None, str | None]] = []
     remaining = list(docs)
     while remaining:
-        key = _main_place_key(remaining, vocab, mentions)
+        key = _main_place_key(remaining, mentions)
         naming = [d for d in remaining if key in mentions[d.id].seen] if key else []
         core = naming or remaining
         year = _event_year(core, year_df)
@@ -230,18 +226,16 @@ def assign_events(docs: list[Document], claims: list[Claim], vocab: Vocab) -> li
         event_id = "-".join(p for p in (slug(place) if place else "", str(year) if year else "")
                             if p) or "event"
         event = events.setdefault(event_id, Event(event_id, year, place, True))
-        event.main = True
         for doc in group:
             event.docs.append(doc.id)
             event_of[doc.id] = event
     for claim in claims:
-        found = event_of.get(claim.doc)
-        if found is None:
+        home = event_of.get(claim.doc)
+        if home is None:
             continue
-        event = found
         ctx_year = claim.context_year
-        if ctx_year is None or event.year is None or ctx_year == event.year:
-            claim.event = event.id
+        if ctx_year is None or home.year is None or ctx_year == home.year:
+            claim.event = home.id
         else:
             claim.event = f"{slug(claim.context_kind or 'event')}-{ctx_year}"
             if claim.event not in events:
