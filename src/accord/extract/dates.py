@@ -11,6 +11,7 @@ headlines) keeps the span it came from and how it was found; nothing is invented
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -101,20 +102,21 @@ YEAR_WORD = re.compile(r"\b(?:1[89]|20)\d\d\b")
 RELATIVE_HINTS = ("day", "year", "month", "week")
 
 
-def _caseless(lower_rx: re.Pattern[str], ignorecase_rx: re.Pattern[str],
-              plain: str) -> tuple[re.Pattern[str], str]:
-    """A lower-case pattern over the lower-cased text: twice as fast as IGNORECASE, and the
-    same offsets whenever lower-casing keeps the length (a dotted capital I does not)."""
+def _lowered(plain: str) -> str | None:
+    """The text lower-cased, for lower-case patterns (twice as fast as IGNORECASE), when that
+    keeps every offset; None when it does not (a dotted capital I grows)."""
     lowered = plain.lower()
-    if len(lowered) == len(plain):
-        return lower_rx, lowered
-    return ignorecase_rx, plain
+    return lowered if len(lowered) == len(plain) else None
 
 
-def _windows(plain: str) -> list[tuple[int, int]]:
+def _find(lower_rx: re.Pattern[str], ignorecase_rx: re.Pattern[str], plain: str,
+          lowered: str | None) -> Iterator[re.Match[str]]:
+    return lower_rx.finditer(lowered) if lowered is not None else ignorecase_rx.finditer(plain)
+
+
+def _windows(plain: str, lowered: str | None) -> list[tuple[int, int]]:
     """Stretches of text around month names and years: the only places a date can be."""
-    months, haystack = _caseless(MONTH_WORD_LOWER, MONTH_WORD, plain)
-    spots = sorted([m.start() for m in months.finditer(haystack)]
+    spots = sorted([m.start() for m in _find(MONTH_WORD_LOWER, MONTH_WORD, plain, lowered)]
                    + [m.start() for m in YEAR_WORD.finditer(plain)])
     out: list[tuple[int, int]] = []
     for spot in spots:
@@ -129,9 +131,10 @@ def _windows(plain: str) -> list[tuple[int, int]]:
 def find_dates(text: str, published: str | None = None) -> list[DateMention]:
     """Every date in ``text``, longest forms first, with relative ones anchored if possible."""
     plain = view(text)
+    lowered = _lowered(plain)
     taken: list[tuple[int, int]] = []
     out: list[DateMention] = []
-    windows = _windows(plain)
+    windows = _windows(plain, lowered)
     for kind, rx in COMPILED:
         for a, b in windows:
             for m in rx.finditer(plain, a, b):
@@ -142,10 +145,9 @@ def find_dates(text: str, published: str | None = None) -> list[DateMention]:
                     taken.append((m.start(), m.end()))
                     out.append(mention)
     base = _base_date(published)
-    if not any(hint in plain.lower() for hint in RELATIVE_HINTS):
+    if not any(hint in (lowered or plain.lower()) for hint in RELATIVE_HINTS):
         return sorted(out, key=lambda d: d.start)
-    relative, haystack = _caseless(RELATIVE_LOWER, RELATIVE, plain)
-    for m in relative.finditer(haystack):
+    for m in _find(RELATIVE_LOWER, RELATIVE, plain, lowered):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
         out.append(_relative(m, text, base))
