@@ -102,7 +102,7 @@ def _repeated_sentences(doc: Document, skip: list[Span], plain: str | None) -> l
     plain = view(doc.text) if plain is None else plain
     seen: dict[str, int] = {}
     spans: list[Span] = []
-    for sent in sentences(doc.text, plain):
+    for sent in sentences(doc.text):
         if any(s.start <= sent.start and sent.end <= s.end for s in skip):
             continue
         key = _key(plain[sent.start:sent.end])

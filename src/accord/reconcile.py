@@ -159,13 +159,13 @@ def within_document_conflicts(claims: list[Claim]) -> list[Anomaly]:
 def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
     """A value for one category that is a sibling category's value ("487 killed", 487 injured)."""
     best = {(f.event, f.category, f.group): f for f in facts}
+    stating = {key: len(f.docs) for key, f in best.items()}  # once: a fact may have 10,000
     by_doc_value: dict[tuple[str, str, str, str, int], list[Claim]] = defaultdict(list)
     for o in claims:
         if o.value is not None:
             by_doc_value[(o.doc, o.event, o.category, o.group, o.value)].append(o)
     out = []
     seen: set[tuple[str, str, str, str, int]] = set()
-    stating: dict[int, int] = {}  # documents per fact, counted once (a fact may have 10,000)
     for c in claims:
         if c.category not in PEOPLE_CATEGORIES or c.value is None:
             continue
@@ -185,18 +185,13 @@ def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
                 out.append(Anomaly(
                     "category_swap", c.doc,
                     f"{c.doc} states {c.value} {c.category}; {c.value} is the {sibling} figure "
-                    f"stated by {_count_docs(other, stating) if other else 1} document(s)"
+                    f"stated by {stating[(c.event, sibling, c.group)] if other else 1} "
+                    "document(s)"
                     + (", this one included" if same_doc else "")
                     + f"; the {c.category} figure most stated is {own.best}",
                     [c.id, *[o.id for o in same_doc[:3]]]))
                 break
     return out
-
-
-def _count_docs(fact: Fact, cache: dict[int, int]) -> int:
-    if id(fact) not in cache:
-        cache[id(fact)] = len(fact.docs)
-    return cache[id(fact)]
 
 
 def independence(facts: list[Fact], groups: list[list[str]]) -> None:

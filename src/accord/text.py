@@ -73,7 +73,7 @@ def _ends(line: str) -> list[int]:
     return sorted(set(ends))
 
 
-def sentences(text: str, plain: str | None = None) -> list[Sentence]:
+def sentences(text: str) -> list[Sentence]:
     """Sentences of ``text`` as offsets; a line break always ends one (a news line is a
     paragraph). Cached per text: clean and extract both need them."""
     return list(_sentences(text))

@@ -101,7 +101,7 @@ def extract(doc: Document, vocab: Vocab) -> list[Claim]:
             continue
         for (row_start, row_end), fig in table_figures(plain, block, vocab):
             claims.append(_claim(doc, fig, _new_id(doc, fig, used), row_start, row_end))
-    sents = [s for s in sentences(doc.text, plain)
+    sents = [s for s in sentences(doc.text)
              if not is_marked(doc, s.start, s.end) and s.start not in in_tables]
     wanted = _could_count(vocab)
     toks_of = [tokens(plain, s.start, s.end)
@@ -170,7 +170,7 @@ class Voices:
             self._narrative = None
         current = own[0] if own else (self._carry[1] if self._carry else None)
         for found in own:
-            if found is not None and found["scope"] == "paragraph":
+            if found["scope"] == "paragraph":
                 self._carry = (paragraph, found)
                 self._last_document_source = found
         if current is None and self._narrative is not None:
@@ -182,8 +182,8 @@ class Voices:
         what happened that night, paragraph by paragraph) with no marker. The report stays
         the source while the text keeps telling that past account: up to a sentence in the
         present or future ("has declined", "are still", "will") or in the writer's own first
-        person ("our correspondent"), another attribution, or
-        MAX_CARRIED_PARAGRAPHS. Such claims say they were carried, and from where."""
+        person ("our correspondent"), another attribution, or MAX_CARRIED_PARAGRAPHS. Such
+        claims say they were carried, and from where."""
         assert self._narrative is not None
         first, report = self._narrative
         if NOT_NARRATIVE.search(sentence) or paragraph - first >= MAX_CARRIED_PARAGRAPHS:
