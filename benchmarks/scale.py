@@ -57,6 +57,18 @@ def _pools(seed: int = 5) -> tuple[list[str], list[str], set[str]]:
     return sentences, words, keep
 
 
+def _mutate(token: str, rng: random.Random, words: list[str], keep: set[str]) -> str:
+    """Half of a sentence's longer words replaced, names too (not figures, cue or group words,
+    nor months): otherwise every report that drew the same list of names would share a
+    passage with every other, far above any real crawl's rate of reuse."""
+    core = token.strip(".,;:!?\"'()“”‘’")
+    if (len(core) <= 3 or not core.isalpha() or core.lower() in keep or core in MONTHS
+            or rng.random() >= 0.5):
+        return token
+    new = rng.choice(words)
+    return token.replace(core, new.capitalize() if core[0].isupper() else new, 1)
+
+
 def _document(n: int, seed: int, pools: tuple[list[str], list[str], set[str]]) -> str:
     sentences, words, keep = pools
     rng = random.Random(seed * 1_000_003 + n)
@@ -66,10 +78,7 @@ def _document(n: int, seed: int, pools: tuple[list[str], list[str], set[str]]) -
     for _ in range(20):
         first, second = rng.choice(sentences).split(), rng.choice(sentences).split()
         toks = first[:len(first) // 2] + second[len(second) // 2:]
-        paragraph.append(" ".join(
-            rng.choice(words) if (t.isalpha() and t.islower() and len(t) > 3
-                                  and t not in keep and rng.random() < 0.5) else t
-            for t in toks))
+        paragraph.append(" ".join(_mutate(t, rng, words, keep) for t in toks))
         if rng.random() < 0.25:
             lines.append(" ".join(paragraph))
             paragraph = []

@@ -131,3 +131,19 @@ def test_similar_names_stay_apart_without_shared_context_or_in_one_text(vocab: V
     for docs in (same_text, apart):
         assert not any({"Jane Smith", "John Smith"} <= {f["form"] for f in c["forms"]}
                        for c in entity_variants(docs, vocab))
+
+
+def test_close_words_by_index_equal_every_pair_compared() -> None:
+    """The deletion index must find every pair a full comparison finds, and no other."""
+    import random
+
+    from rapidfuzz import fuzz
+
+    from accord.extract.entities import MIN_WORD_SKELETON, close_words
+
+    rng = random.Random(3)
+    words = {rng.choice("ksv") + "".join(rng.choices("krmtlsnd", k=rng.randint(1, 9)))
+             for _ in range(400)}
+    found = close_words(words)
+    for a in words:
+        assert found[a] == {b for b in words if fuzz.ratio(a, b) >= MIN_WORD_SKELETON}

@@ -9,7 +9,10 @@ with itself, however many runs wrote to it.
 from __future__ import annotations
 
 import logging
+import resource
+import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +37,16 @@ from accord.vocab import Vocab, load_vocab
 LOGGER = logging.getLogger(__name__)
 
 Progress = Callable[[Document], None]
+
+
+@contextmanager
+def stage(name: str) -> Iterator[None]:
+    """Log a corpus stage's time and the process's peak memory (``accord -v``): at scale the
+    corpus stages, not extraction, decide whether a run fits the machine."""
+    start = time.perf_counter()
+    yield
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    LOGGER.info("%s: %.1f s, peak RSS %.0f MB", name, time.perf_counter() - start, peak)
 
 
 def process_document(doc: Document, vocab: Vocab) -> tuple[Document, list[Claim]]:
@@ -91,26 +104,34 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                   reuse_settings: ReuseSettings | None = None,
                   known_reuse: KnownReuse | None = None) -> Result:
     """What needs the whole corpus: event ids, reuse groups, facts, anomalies, fingerprints."""
-    events = assign_events(docs, claims, vocab)
-    by_id = {d.id: d for d in docs}
-    routed = [(e, [by_id[i] for i in e.docs]) for e in events if e.main]
-    for event, event_docs in routed:
-        infer_publication_years(event_docs, event)
-    report = find_reuse(docs, reuse_settings, known_reuse)
-    facts, anomalies = reconcile(claims, report.groups)
-    order_facts(facts, claims, docs)
-    dates: dict[str, list[dict[str, Any]]] = {}
-    for event, event_docs in routed:
-        dates[event.id], date_anomalies = event_dates(event_docs, event, vocab)
-        anomalies += date_anomalies + anniversary_anomalies(event_docs, event)
-    sharing = {frozenset((p["a"], p["b"])) for p in report.pairs}
+    with stage("events"):
+        events = assign_events(docs, claims, vocab)
+        by_id = {d.id: d for d in docs}
+        routed = [(e, [by_id[i] for i in e.docs]) for e in events if e.main]
+        for event, event_docs in routed:
+            infer_publication_years(event_docs, event)
+    with stage("reuse"):
+        report = find_reuse(docs, reuse_settings, known_reuse)
+    with stage("facts"):
+        facts, anomalies = reconcile(claims, report.groups)
+        order_facts(facts, claims, docs)
+    with stage("dates"):
+        dates: dict[str, list[dict[str, Any]]] = {}
+        for event, event_docs in routed:
+            dates[event.id], date_anomalies = event_dates(event_docs, event, vocab)
+            anomalies += date_anomalies + anniversary_anomalies(event_docs, event)
+    with stage("fingerprints"):
+        sharing = {frozenset((p["a"], p["b"])) for p in report.pairs}
+        shared_figures = fingerprints(claims, sharing)
+    with stage("entities"):
+        entities = entity_variants(docs, vocab)
     return Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
-                  pairs=report.pairs, fingerprints=fingerprints(claims, sharing),
+                  pairs=report.pairs, fingerprints=shared_figures,
                   events=[_event_record(e, dates.get(e.id, [])) for e in events],
                   statements=[{"kind": "attribution", "doc": d.id, **a}
                               for d in docs for a in d.meta.get("attributions", [])]
                   + [{"kind": "quote", **q} for d in docs for q in d.meta.get("statements", [])],
-                  entities=entity_variants(docs, vocab))
+                  entities=entities)
 
 
 def _event_record(event: Event, stated: list[dict[str, Any]]) -> dict[str, Any]:
@@ -141,15 +162,18 @@ def finish(store: Store, vocab: Vocab) -> Result:
 
     Pairs of documents that the last finished results already covered, with the same text,
     keep the reuse the store holds for them instead of being aligned again."""
-    docs = store.documents()
-    covered = store.finished_documents()
-    known = None
-    if covered is not None:
-        changed = {d.id for d in docs if covered.get(d.id) != finished_key(d)}
-        known = KnownReuse(changed, store.reuse(), store.reuse_pairs())
-    result = corpus_stages(docs, store.claims(), vocab, known_reuse=known)
+    with stage("load"):
+        docs = store.documents()
+        covered = store.finished_documents()
+        known = None
+        if covered is not None:
+            changed = {d.id for d in docs if covered.get(d.id) != finished_key(d)}
+            known = KnownReuse(changed, store.reuse(), store.reuse_pairs())
+        claims = store.claims()
+    result = corpus_stages(docs, claims, vocab, known_reuse=known)
     result.skipped = store.skipped()
-    store.save_results(result)
+    with stage("save"):
+        store.save_results(result)
     return result
 
 

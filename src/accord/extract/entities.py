@@ -32,6 +32,7 @@ MIN_SIMILARITY = 65
 MIN_SKELETON = 3
 MIN_WORD_SKELETON = 75  # each word of a garbled multi-word name, as skeletons
 MIN_SHARED_CONTEXT = 2  # descriptors shared by the words around the two forms
+MAX_LOOKALIKES = 50  # names spelled like more than this many others are not joined on context
 CONTEXT_WORDS = 12
 CONTEXT_WORD = re.compile(r"[a-z]{4,}")
 
@@ -171,56 +172,132 @@ def _word_skeletons(form: str) -> list[str]:
     return [skeleton(w) for w in form.split() if w[:1].isupper()]
 
 
+def _deletions(word: str) -> set[str]:
+    """The word and what is left of it after deleting up to 40% of its letters: two skeletons
+    with a ratio of at least MIN_WORD_SKELETON always share one, so close words are found by
+    lookup instead of by comparing every pair."""
+    out, frontier = {word}, {word}
+    for _ in range(int(len(word) * 0.4)):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
+
+
+def close_words(words: set[str]) -> dict[str, set[str]]:
+    """Each word skeleton's close ones (itself included): rapidfuzz ratio at least
+    MIN_WORD_SKELETON."""
+    index: dict[str, list[str]] = defaultdict(list)
+    for w in sorted(words):
+        for d in _deletions(w):
+            index[d].append(w)
+    close: dict[str, set[str]] = {w: {w} for w in words}
+    for bucket in index.values():
+        for i, a in enumerate(bucket):
+            for b in bucket[i + 1:]:
+                if b not in close[a] and fuzz.ratio(a, b) >= MIN_WORD_SKELETON:
+                    close[a].add(b)
+                    close[b].add(a)
+    return close
+
+
+def _spelled_alike(forms: list[str]) -> list[tuple[str, str]]:
+    """Pairs of multi-word forms with as many words, each word's skeleton close to the other's,
+    the last (the family name, mostly) beginning alike, and no word the other's with an
+    ending (Armenia / Armenian)."""
+    shapes: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for f in forms:
+        shapes[tuple(_word_skeletons(f))].append(f)
+    close = close_words({w for shape in shapes for w in shape})
+    holding: dict[tuple[int, int, str], set[tuple[str, ...]]] = defaultdict(set)
+    for shape in shapes:
+        for i, w in enumerate(shape):
+            holding[len(shape), i, w].add(shape)
+    pairs: list[tuple[str, str]] = []
+    memo: dict[tuple[int, int, str], int] = {}
+    for shape in sorted(shapes):
+        # the position whose close words hold the fewest shapes gives the candidates; a name
+        # with very many look-alikes is not joined on context at all (the evidence is weak)
+        counts = [_lookalikes(holding, close, (len(shape), i, w), memo)
+                  for i, w in enumerate(shape)]
+        best = min(range(len(shape)), key=counts.__getitem__)
+        if counts[best] > MAX_LOOKALIKES:
+            continue
+        found = set().union(*(holding[len(shape), best, c] for c in close[shape[best]]))
+        for other in sorted(found):
+            if (other < shape or other[-1][:1] != shape[-1][:1]
+                    or not all(b in close[a] for a, b in zip(shape, other, strict=True))):
+                continue
+            pairs += [(fa, fb) for fa in shapes[shape] for fb in shapes[other]
+                      if fa != fb and not any(_derived(x, y) for x, y in
+                                              zip(fa.split(), fb.split(), strict=False))]
+    return pairs
+
+
+def _lookalikes(holding: dict[tuple[int, int, str], set[tuple[str, ...]]],
+                close: dict[str, set[str]], key: tuple[int, int, str],
+                memo: dict[tuple[int, int, str], int]) -> int:
+    """How many names have, at this position, a word close to this one (counted once per
+    word: common words recur in many names)."""
+    if key not in memo:
+        n, i, w = key
+        total = 0
+        for c in close[w]:
+            total += len(holding.get((n, i, c), ()))
+            if total > MAX_LOOKALIKES:
+                break  # too many already: the exact number does not matter
+        memo[key] = total
+    return memo[key]
+
+
 def join_by_context(docs: list[Document], forms: dict[str, list[dict[str, Any]]],
                     clusters: list[dict[str, Any]], vocab: Vocab) -> list[dict[str, Any]]:
     """Join clusters of multi-word names whose spelling differs beyond one skeleton, on the
     weaker evidence the module docstring lists; each join names the shared words."""
     groups = [[f["form"] for f in c["forms"]] for c in clusters]
     grouped = {f for g in groups for f in g}
-    groups += [[f] for f in forms if f not in grouped]
-    multi = [g for g in groups if any(len(_word_skeletons(f)) >= 2 for f in g)]
-    blocks: dict[tuple[int, str], list[list[str]]] = defaultdict(list)
-    for g in multi:
-        keys = {(len(ws), ws[-1][:1]) for f in g if len(ws := _word_skeletons(f)) >= 2}
-        for key in keys:
-            blocks[key].append(g)
-    why: dict[str, str] = {}
+    groups += [[f] for f in sorted(forms) if f not in grouped]
+    group_of = {f: n for n, g in enumerate(groups) for f in g}
+    multi = [f for f in forms if len(_word_skeletons(f)) >= 2]
+    candidates = sorted({tuple(sorted((group_of[a], group_of[b])))
+                         for a, b in _spelled_alike(multi) if group_of[a] != group_of[b]})
+    parent = list(range(len(groups)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
     texts = {d.id: d.text for d in docs}
-    merged: dict[int, list[str]] = {id(g): g for g in groups}
-    for block in blocks.values():
-        for i, a in enumerate(block):
-            for b in block[i + 1:]:
-                if id(a) not in merged or id(b) not in merged or a is b:
-                    continue
-                shared = _joinable(texts, forms, a, b, vocab)
-                if shared:
-                    a.extend(b)
-                    del merged[id(b)]
-                    for f in a:
-                        why[f] = (f"spelled alike word by word, never both in one document, "
-                                  f"and shared context ({', '.join(shared)})")
-    return _clusters_out(forms, list(merged.values()), why)
-
-
-def _joinable(texts: dict[str, str], forms: dict[str, list[dict[str, Any]]], a: list[str],
-              b: list[str], vocab: Vocab) -> list[str]:
-    """The shared context words when two groups of forms may name one person, else []."""
-    docs_a = {o["doc"] for f in a for o in forms[f]}
-    docs_b = {o["doc"] for f in b for o in forms[f]}
-    if docs_a & docs_b:
-        return []  # one text writes both: it names two people
-    close = any(
-        len(wa) == len(wb) >= 2
-        and all(fuzz.ratio(x, y) >= MIN_WORD_SKELETON for x, y in zip(wa, wb, strict=True))
-        and not any(_derived(x, y) for x, y in zip(fa.split(), fb.split(), strict=False))
-        for fa in a for fb in b
-        if (wa := _word_skeletons(fa)) and (wb := _word_skeletons(fb)))
-    if not close:
-        return []
-    near_a = _context(texts, [o for f in a for o in forms[f]], vocab)
-    near_b = _context(texts, [o for f in b for o in forms[f]], vocab)
-    shared = sorted(near_a[k] for k in near_a.keys() & near_b.keys())
-    return shared if len(shared) >= MIN_SHARED_CONTEXT else []
+    seen: dict[int, set[str]] = {}
+    near: dict[int, dict[str, str]] = {}
+    why: dict[int, set[str]] = {}
+    for a, b in candidates:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        for g in (a, b):  # each form's own context: joins do not pool it (no snowball)
+            if g not in near:
+                near[g] = _context(texts, [o for f in groups[g] for o in forms[f]], vocab)
+        for r in (ra, rb):
+            if r not in seen:
+                seen[r] = {o["doc"] for f in groups[r] for o in forms[f]}
+        if seen[ra] & seen[rb]:
+            continue  # one text writes both: it names two people
+        shared = {near[a][k] for k in near[a].keys() & near[b].keys()}
+        if len(shared) < MIN_SHARED_CONTEXT:
+            continue
+        parent[rb] = ra
+        groups[ra] += groups[rb]
+        seen[ra] |= seen.pop(rb)
+        why[ra] = why.pop(ra, set()) | why.pop(rb, set()) | shared
+    reasons = {}
+    for r, words in why.items():
+        said = (f"spelled alike word by word, never both in one document, and shared context "
+                f"({', '.join(sorted(words))})")
+        reasons.update(dict.fromkeys(groups[r], said))
+    return _clusters_out(forms, [groups[r] for r in range(len(groups)) if find(r) == r],
+                         reasons)
 
 
 def entity_variants(docs: list[Document], vocab: Vocab) -> list[dict[str, Any]]:
