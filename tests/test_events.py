@@ -57,3 +57,25 @@ def test_two_seed_corpora_in_one_run_are_two_events(khojaly: Path, hathras: Path
     for doc, event in by_doc.items():  # figures of one corpus never land in the other's event
         own = next(e for e, docs in routed.items() if doc in docs)
         assert event == own or event not in routed
+
+
+def test_routing_reads_what_extraction_recorded_not_the_text(vocab: Vocab) -> None:
+    from accord.extract import assign_events
+    from accord.extract.entities import gather
+    from accord.pipeline import process_document
+
+    processed = [process_document(text_document(n, t), vocab) for n, t in CRAWL.items()]
+    docs = [d for d, _ in processed]
+    claims = [c for _, found in processed for c in found]
+    assert all("places" in d.meta and "names" in d.meta for d in docs)
+    from_meta = [(e.id, e.place, e.docs) for e in assign_events(docs, claims, vocab)]
+    names = gather(docs, vocab)
+    for doc in docs:
+        doc.text = doc.text.replace("Valencia", "Xxxxxxxx").replace("Herat", "Yyyyy")
+    # the stored records, not the (now changed) text, decide
+    assert [(e.id, e.place, e.docs) for e in assign_events(docs, claims, vocab)] == from_meta
+    assert gather(docs, vocab) == names
+    assert ("valencia-2024", "Valencia") in [(i, p) for i, p, _ in from_meta]
+    for doc in docs:  # a store written before these records existed: read from the text
+        del doc.meta["places"], doc.meta["names"]
+    assert "Xxxxxxxx" in {e.place for e in assign_events(docs, claims, vocab)}

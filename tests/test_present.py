@@ -102,3 +102,37 @@ def test_json_outputs_keep_the_contract_keys(vocab: Vocab) -> None:
         record = json.loads(line)
         assert {"doc", "event", "category", "group", "value", "low", "high", "qualifier", "start",
                 "end", "text", "id"} <= set(record)
+
+
+def test_a_large_corpus_lists_who_states_each_value_instead_of_a_column_each(
+        vocab: Vocab) -> None:
+    from accord.present import MAX_DOCUMENT_COLUMNS
+
+    n = MAX_DOCUMENT_COLUMNS + 5
+    docs = [text_document(f"r{k}.txt", f"Report {k}. In all {40 + k % 2} people were killed "
+                          f"in the flood in Dorvale, officials said on Monday.") for k in range(n)]
+    result = analyse(docs, vocab)
+    page = RENDERERS["html"](result)
+    parser = Collector()
+    parser.feed(page)
+    headers = [t for t, _ in parser.tags if t == "th"]
+    assert len(headers) < n  # no column per document
+    links = {a["href"] for t, a in parser.tags if t == "a" and a.get("href", "").startswith("#")}
+    assert all(f"#{anchor(c.id)}" in links for c in result.claims)  # every claim still linked
+    killed = next(f for f in result.facts if f.category == "killed" and f.group == "all")
+    assert killed.status == "conflict" and {len(v.docs) for v in killed.values} == {22, 23}
+
+
+def test_lineage_graph_is_left_out_above_its_limit_and_the_report_says_so(
+        vocab: Vocab) -> None:
+    from accord.charts import MAX_LINEAGE_DOCUMENTS, lineage_svg
+    from accord.present import render_html
+
+    docs = [text_document(f"d{k}.txt", "x") for k in range(MAX_LINEAGE_DOCUMENTS + 1)]
+    pairs = [{"a": "d0.txt", "b": "d1.txt", "directed": False}]
+    assert "<circle" in lineage_svg(docs[:MAX_LINEAGE_DOCUMENTS], pairs, [])
+    assert lineage_svg(docs, pairs, []) == ""
+    result = Result(docs, [], [], [], pairs=[{**pairs[0], "passages": 1, "a_in_b": 0.5,
+                                              "b_in_a": 0.5, "near_duplicate": False,
+                                              "basis": "publication dates unknown or equal"}])
+    assert f"drawn for up to {MAX_LINEAGE_DOCUMENTS} documents" in render_html(result)

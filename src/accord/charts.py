@@ -15,13 +15,16 @@ import networkx as nx
 from accord.model import Document, Fact
 
 WIDTH, HEIGHT, PAD = 760, 420, 60
+#: above this many documents a lineage graph is unreadable (and its layout slow): the report
+#: lists the pairs in its table instead
+MAX_LINEAGE_DOCUMENTS = 300
 
 
 def lineage_svg(docs: list[Document], pairs: list[dict[str, Any]],
                 fingerprints: list[dict[str, Any]]) -> str:
     """Documents as nodes; shared text as arrows (earlier to later when dated), shared
     figures without shared wording as dashed lines."""
-    if not pairs and not fingerprints:
+    if (not pairs and not fingerprints) or len(docs) > MAX_LINEAGE_DOCUMENTS:
         return ""
     graph = nx.Graph()
     graph.add_nodes_from(d.id for d in docs)
@@ -62,9 +65,10 @@ def lineage_svg(docs: list[Document], pairs: list[dict[str, Any]],
         parts.append(f'<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" '
                      f'stroke="#555" stroke-width="2"{marker}><title>shared text: '
                      f'{escape(a)} and {escape(b)}</title></line>')
+    by_id = {d.id: d for d in docs}
     for node in graph.nodes:
         x, y = place(node)
-        doc = next(d for d in docs if d.id == node)
+        doc = by_id[node]
         label = escape(node if len(node) <= 24 else node[:22] + "…")
         parts.append(f'<g><circle cx="{x:.0f}" cy="{y:.0f}" r="9" fill="#1a56b0"><title>'
                      f'{escape(node)} · {escape(doc.publisher or "publisher unknown")} · '

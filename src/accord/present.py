@@ -19,7 +19,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from accord.charts import lineage_svg, timeline_svg
+from accord.charts import MAX_LINEAGE_DOCUMENTS, lineage_svg, timeline_svg
 from accord.model import Claim, Document, Result
 
 CLAIM_KEYS = ("id", "doc", "event", "category", "group", "value", "low", "high", "qualifier",
@@ -127,7 +127,14 @@ def table_context(result: Result) -> dict[str, Any]:
     column_groups = [(f"reuse group {n + 1}" if len(g) > 1 else "", g)
                      for n, g in enumerate(grouped)] if result.groups else [("", ordered)]
     return {"result": result, "docs": docs, "claims_by_id": {c.id: c for c in result.claims},
-            "cells": cells, "doc_ids": ordered, "column_groups": column_groups}
+            "cells": cells, "doc_ids": ordered, "column_groups": column_groups,
+            "wide": len(ordered) <= MAX_DOCUMENT_COLUMNS, "max_columns": MAX_DOCUMENT_COLUMNS,
+            "flagged": {cid for a in result.anomalies for cid in a.claims}}
+
+
+#: the evidence table has a column per document up to this many; above, each value lists
+#: the documents that state it (a table thousands of columns wide helps nobody)
+MAX_DOCUMENT_COLUMNS = 40
 
 
 def shared_passages(result: Result) -> dict[str, list[dict[str, Any]]]:
@@ -146,8 +153,8 @@ def document_parts(doc: Document, claims: list[Claim]) -> list[dict[str, Any]]:
     return _segments(doc.text, doc.marked, claims)
 
 
-def _context(result: Result) -> dict[str, Any]:
-    """Everything the full report shows."""
+def _context(result: Result, charts: bool = True) -> dict[str, Any]:
+    """Everything the full report shows (the markdown report draws no charts)."""
     by_doc: dict[str, list[Claim]] = defaultdict(list)
     for c in result.claims:
         by_doc[c.doc].append(c)
@@ -156,9 +163,12 @@ def _context(result: Result) -> dict[str, Any]:
             "shared_by_doc": shared_passages(result),
             # charts are built from escaped text in charts.py
             "lineage_svg": Markup(lineage_svg(result.documents, result.pairs,
-                                              result.fingerprints)),
+                                              result.fingerprints)) if charts else "",
+            "lineage_omitted": len(result.documents) > MAX_LINEAGE_DOCUMENTS,
+            "max_lineage": MAX_LINEAGE_DOCUMENTS,
             "timelines": {(f.event, f.category, f.group): Markup(timeline_svg(f))
-                          for f in result.facts if f.status == "grows_over_time"}}
+                          for f in result.facts if f.status == "grows_over_time"}
+            if charts else {}}
 
 
 def _segments(text: str, marked: list[Any], claims: list[Claim]) -> list[dict[str, Any]]:
@@ -182,7 +192,7 @@ def _segments(text: str, marked: list[Any], claims: list[Claim]) -> list[dict[st
 
 
 def render_markdown(result: Result) -> str:
-    return _env().get_template("report.md").render(**_context(result))
+    return _env().get_template("report.md").render(**_context(result, charts=False))
 
 
 def render_html(result: Result) -> str:

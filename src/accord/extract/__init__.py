@@ -12,7 +12,14 @@ import re
 from accord.clean import is_marked
 from accord.extract.attribution import Attribution, find_attributions, quotes
 from accord.extract.dates import anniversaries, find_dates, text_metadata
-from accord.extract.events import Context, assign_events, contexts
+from accord.extract.entities import names_in
+from accord.extract.events import (
+    Context,
+    assign_events,
+    contexts,
+    mentions_record,
+    place_mentions,
+)
 from accord.extract.figures import Figure, figures
 from accord.extract.tables import table_blocks, table_figures
 from accord.model import Claim, Document
@@ -128,6 +135,8 @@ def extract(doc: Document, vocab: Vocab) -> list[Claim]:
                 voices.claimed(source, claim_id)
             claims.append(claim)
     doc.meta["years"] = sorted(years)
+    doc.meta["places"] = mentions_record(place_mentions(doc, vocab))
+    doc.meta["names"] = names_in(doc, vocab)
     voices.read_quotes()
     doc.meta["attributions"] = voices.attributions
     doc.meta["statements"] = voices.statements

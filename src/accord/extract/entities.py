@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -59,32 +60,42 @@ def _derived(a: str, b: str) -> bool:
     return long.startswith(short) and long[len(short):] in SUFFIXES
 
 
-def gather(docs: list[Document], vocab: Vocab) -> dict[str, list[dict[str, Any]]]:
+def names_in(doc: Document, vocab: Vocab) -> list[list[Any]]:
+    """Every capitalised name form ``doc`` uses, as [form, start, end]: extraction records
+    them per document, so the corpus stage reads no text to gather them."""
+    found: list[list[Any]] = []
+    plain = view(doc.text)
+    marked = [(s.start, s.end) for s in doc.marked]
+    for m in NAME.finditer(plain):
+        start, end = m.start(), m.end()
+        lead = re.match(r"The\s+", plain[start:end])
+        if lead:
+            start += lead.end()  # "The Khojaly tragedy": the name is what follows
+        start = _after_titles(plain, start, end, vocab)
+        tail = re.search(r"['\u2019]s$", plain[start:end])
+        if tail:
+            end -= 2  # "Armenia's": the name without the possessive
+        if end - start < 2:
+            continue
+        form = doc.text[start:end]
+        words = form.lower().split()
+        if words[0] in vocab.not_places and len(words) == 1:
+            continue
+        if words[0] in vocab.months or any(a <= start < b for a, b in marked):
+            continue
+        before = plain[:m.start()].rstrip()
+        if len(words) == 1 and not lead and (not before or before[-1] in ".!?:\"\n"):
+            continue  # a capital starting a sentence is not a name by itself
+        found.append([form, start, end])
+    return found
+
+
+def gather(docs: Iterable[Document], vocab: Vocab) -> dict[str, list[dict[str, Any]]]:
     """Every capitalised name form with its occurrences (doc, start, end)."""
     forms: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for doc in docs:
-        plain = view(doc.text)
-        marked = [(s.start, s.end) for s in doc.marked]
-        for m in NAME.finditer(plain):
-            start, end = m.start(), m.end()
-            lead = re.match(r"The\s+", plain[start:end])
-            if lead:
-                start += lead.end()  # "The Khojaly tragedy": the name is what follows
-            start = _after_titles(plain, start, end, vocab)
-            tail = re.search(r"['\u2019]s$", plain[start:end])
-            if tail:
-                end -= 2  # "Armenia's": the name without the possessive
-            if end - start < 2:
-                continue
-            form = doc.text[start:end]
-            words = form.lower().split()
-            if words[0] in vocab.not_places and len(words) == 1:
-                continue
-            if words[0] in vocab.months or any(a <= start < b for a, b in marked):
-                continue
-            before = plain[:m.start()].rstrip()
-            if len(words) == 1 and not lead and (not before or before[-1] in ".!?:\"\n"):
-                continue  # a capital starting a sentence is not a name by itself
+        names = doc.meta.get("names")
+        for form, start, end in names if names is not None else names_in(doc, vocab):
             forms[form].append({"doc": doc.id, "start": start, "end": end})
     return forms
 

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from accord.model import Claim, Document
 from accord.text import Sentence, Token, slug, view
@@ -125,19 +127,38 @@ def place_mentions(doc: Document, vocab: Vocab, *, forms: bool = True) -> PlaceM
     return found
 
 
-SPELLING_SAMPLE = 200  # documents read to choose how an event's place is spelt
+def mentions_record(found: PlaceMentions) -> dict[str, list[Any]]:
+    """A document's place mentions as its stored metadata keeps them, so routing a corpus
+    reads no text: key -> [salience, the document's most used spelling, its count]."""
+    out: dict[str, list[Any]] = {}
+    for k in sorted(found.seen):
+        spelt = (found.forms or {}).get(k)
+        form, count = spelt.most_common(1)[0] if spelt else ("", 0)
+        out[k] = [found.tf[k], form, count]
+    return out
 
 
-def main_place(docs: list[Document], vocab: Vocab,
-               mentions: dict[str, PlaceMentions]) -> str | None:
+def mentions_of(doc: Document, vocab: Vocab) -> PlaceMentions:
+    """The place mentions extraction recorded for ``doc`` (read from its text when it was
+    extracted by a version that did not record them). Keys are interned: a corpus repeats
+    the same few thousand names across every document."""
+    stored = doc.meta.get("places")
+    if stored is None:
+        return place_mentions(doc, vocab)
+    keys = {k: sys.intern(k) for k in stored}
+    return PlaceMentions(set(keys.values()),
+                         Counter({keys[k]: v[0] for k, v in stored.items() if v[0]}),
+                         {keys[k]: Counter({v[1]: v[2]}) for k, v in stored.items() if v[2]})
+
+
+def main_place(docs: list[Document], mentions: dict[str, PlaceMentions]) -> str | None:
     """The place most documents name most often, spelt as most of them spell it."""
     key = _main_place_key(docs, mentions)
     if key is None:
         return None
     forms: Counter[str] = Counter()
-    naming = [d for d in docs if key in mentions[d.id].seen]
-    for doc in naming[:SPELLING_SAMPLE]:  # routing keeps no spellings: read them again
-        forms.update((place_mentions(doc, vocab).forms or {}).get(key, Counter()))
+    for doc in docs:
+        forms.update((mentions[doc.id].forms or {}).get(key, Counter()))
     return forms.most_common(1)[0][0] if forms else None
 
 
@@ -175,7 +196,7 @@ def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab
     figures: dict[str, set[tuple[str, int | None, int | None]]] = defaultdict(set)
     for c in claims:
         figures[c.doc].add((c.category, c.low, c.high))
-    mentions = {d.id: place_mentions(d, vocab, forms=False) for d in docs}
+    mentions = {d.id: mentions_of(d, vocab) for d in docs}
     routed: list[tuple[list[Document], int | None, str | None]] = []
     remaining = list(docs)
     while remaining:
@@ -189,7 +210,7 @@ def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab
         mine = [d for d in remaining if d.id in in_core
                 or (year is not None and year in _years(d))
                 or _states_its_figures(figures[d.id], stated)]
-        routed.append((mine, year, main_place(mine, vocab, mentions) if key else None))
+        routed.append((mine, year, main_place(mine, mentions) if key else None))
         taken = {d.id for d in mine}
         remaining = [d for d in remaining if d.id not in taken]
     return sorted(routed, key=lambda r: -len(r[0]))
