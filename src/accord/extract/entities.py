@@ -15,8 +15,8 @@ words around them sharing descriptors ("former president", "minister of defence"
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -33,6 +33,9 @@ MIN_SIMILARITY = 65
 MIN_SKELETON = 3
 MIN_WORD_SKELETON = 75  # each word of a garbled multi-word name, as skeletons
 MIN_SHARED_CONTEXT = 2  # descriptors shared by the words around the two forms
+#: a context word around more than this many candidate names (and this share of them) is
+#: not a descriptor of one person
+MIN_COMMON_CONTEXT, COMMON_CONTEXT_SHARE = 5, 0.05
 MAX_LOOKALIKES = 50  # names spelled like more than this many others are not joined on context
 CONTEXT_WORDS = 12
 CONTEXT_WORD = re.compile(r"[a-z]{4,}")
@@ -90,14 +93,21 @@ def names_in(doc: Document, vocab: Vocab) -> list[list[Any]]:
     return found
 
 
-def gather(docs: Iterable[Document], vocab: Vocab) -> dict[str, list[dict[str, Any]]]:
-    """Every capitalised name form with its occurrences (doc, start, end)."""
+def gather(docs: Iterable[Document], vocab: Vocab,
+           wanted: set[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Every capitalised name form with its occurrences (doc, start, end); with ``wanted``,
+    only those forms (a large corpus keeps the occurrences of the forms that matter)."""
     forms: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for doc in docs:
-        names = doc.meta.get("names")
-        for form, start, end in names if names is not None else names_in(doc, vocab):
-            forms[form].append({"doc": doc.id, "start": start, "end": end})
+        for form, start, end in _names(doc, vocab):
+            if wanted is None or form in wanted:
+                forms[form].append({"doc": doc.id, "start": start, "end": end})
     return forms
+
+
+def _names(doc: Document, vocab: Vocab) -> list[list[Any]]:
+    names = doc.meta.get("names")
+    return names if names is not None else names_in(doc, vocab)
 
 
 def _after_titles(plain: str, start: int, end: int, vocab: Vocab) -> int:
@@ -116,12 +126,12 @@ def _after_titles(plain: str, start: int, end: int, vocab: Vocab) -> int:
     return start
 
 
-def _context(texts: dict[str, str], occurrences: list[dict[str, Any]],
+def _context(text_of: Callable[[str], str], occurrences: list[dict[str, Any]],
              vocab: Vocab) -> dict[str, str]:
     """Descriptor words around a form's occurrences ("former", "president", "defence")."""
     words: set[str] = set()
     for o in occurrences:
-        text = texts.get(o["doc"], "")
+        text = text_of(o["doc"])
         before = CONTEXT_WORD.findall(view(text[max(0, o["start"] - 120):o["start"]]).lower())
         after = CONTEXT_WORD.findall(view(text[o["end"]:o["end"] + 120]).lower())
         words.update(before[-CONTEXT_WORDS:] + after[:CONTEXT_WORDS])
@@ -133,8 +143,14 @@ def _stem(word: str) -> str:
     return skeleton(word)[:4]
 
 
-def cluster(forms: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def cluster(forms: dict[str, Any]) -> list[dict[str, Any]]:
     """Spelling-variant clusters (two or more forms), most mentioned first."""
+    return _clusters_out(forms, spelling_groups(forms), {})
+
+
+def spelling_groups(forms: Iterable[str]) -> list[list[str]]:
+    """Forms that share a transliteration skeleton and are close, grouped (groups of one
+    left out)."""
     names = sorted(forms)
     keys = {n: skeleton(n) for n in names}
     parent = {n: n for n in names}
@@ -149,19 +165,20 @@ def cluster(forms: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     for n in names:
         if len(keys[n]) >= MIN_SKELETON:
             by_key[keys[n]].append(n)
-    members: dict[str, list[str]] = {n: [n] for n in names}
+    members: dict[str, list[str]] = {}
     for group in by_key.values():
         for i, a in enumerate(group):
             for b in group[i + 1:]:
                 ra, rb = find(a), find(b)
                 if ra == rb or fuzz.ratio(view(a).lower(), view(b).lower()) < MIN_SIMILARITY:
                     continue
-                if any(_derived(x, y) for x in members[ra] for y in members[rb]):
+                in_a, in_b = members.get(ra, [ra]), members.get(rb, [rb])
+                if any(_derived(x, y) for x in in_a for y in in_b):
                     continue  # Armenia ~ Armina, but Armenian is another word
                 parent[ra] = rb
-                members[rb].extend(members.pop(ra))
-    clusters = {root: forms_ for root, forms_ in members.items() if find(root) == root}
-    return _clusters_out(forms, list(clusters.values()), {})
+                members[rb] = in_b + in_a
+                members.pop(ra, None)
+    return [m for root, m in members.items() if find(root) == root and len(m) > 1]
 
 
 def _clusters_out(forms: dict[str, list[dict[str, Any]]], groups: list[list[str]],
@@ -260,15 +277,17 @@ def _lookalikes(holding: dict[tuple[int, int, str], set[tuple[str, ...]]],
     return memo[key]
 
 
-def join_by_context(docs: list[Document], forms: dict[str, list[dict[str, Any]]],
-                    clusters: list[dict[str, Any]], vocab: Vocab) -> list[dict[str, Any]]:
-    """Join clusters of multi-word names whose spelling differs beyond one skeleton, on the
-    weaker evidence the module docstring lists; each join names the shared words."""
-    groups = [[f["form"] for f in c["forms"]] for c in clusters]
+def join_by_context(forms: dict[str, list[dict[str, Any]]], groups: list[list[str]],
+                    singles: Iterable[str], vocab: Vocab,
+                    text_of: Callable[[str], str]) -> list[dict[str, Any]]:
+    """Join spelling groups (and single forms) of multi-word names whose spelling differs
+    beyond one skeleton, on the weaker evidence the module docstring lists; each join names
+    the shared words. ``forms`` needs the occurrences of grouped and candidate forms only."""
+    groups = [list(g) for g in groups]
     grouped = {f for g in groups for f in g}
-    groups += [[f] for f in sorted(forms) if f not in grouped]
+    groups += [[f] for f in sorted(singles) if f not in grouped]
     group_of = {f: n for n, g in enumerate(groups) for f in g}
-    multi = [f for f in forms if len(_word_skeletons(f)) >= 2]
+    multi = [f for f in group_of if len(_word_skeletons(f)) >= 2]
     candidates = sorted({tuple(sorted((group_of[a], group_of[b])))
                          for a, b in _spelled_alike(multi) if group_of[a] != group_of[b]})
     parent = list(range(len(groups)))
@@ -279,23 +298,25 @@ def join_by_context(docs: list[Document], forms: dict[str, list[dict[str, Any]]]
             x = parent[x]
         return x
 
-    texts = {d.id: d.text for d in docs}
+    # each group's own context: joins do not pool it (no snowball); words around most
+    # candidate names ("killed", the event's place) describe the event, not a person
+    near = {g: _context(text_of, [o for f in groups[g] for o in forms[f]], vocab)
+            for g in sorted({g for pair in candidates for g in pair})}
+    around = Counter(stem for words in near.values() for stem in words)
+    common = {stem for stem, n in around.items()
+              if n > max(MIN_COMMON_CONTEXT, COMMON_CONTEXT_SHARE * len(near))}
     seen: dict[int, set[str]] = {}
-    near: dict[int, dict[str, str]] = {}
     why: dict[int, set[str]] = {}
     for a, b in candidates:
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
-        for g in (a, b):  # each form's own context: joins do not pool it (no snowball)
-            if g not in near:
-                near[g] = _context(texts, [o for f in groups[g] for o in forms[f]], vocab)
         for r in (ra, rb):
             if r not in seen:
                 seen[r] = {o["doc"] for f in groups[r] for o in forms[f]}
         if seen[ra] & seen[rb]:
             continue  # one text writes both: it names two people
-        shared = {near[a][k] for k in near[a].keys() & near[b].keys()}
+        shared = {near[a][k] for k in (near[a].keys() & near[b].keys()) - common}
         if len(shared) < MIN_SHARED_CONTEXT:
             continue
         parent[rb] = ra
@@ -311,7 +332,32 @@ def join_by_context(docs: list[Document], forms: dict[str, list[dict[str, Any]]]
                          reasons)
 
 
-def entity_variants(docs: list[Document], vocab: Vocab) -> list[dict[str, Any]]:
-    """The spelling-variant clusters of the names a corpus uses."""
-    forms = gather(docs, vocab)
-    return join_by_context(docs, forms, cluster(forms), vocab)
+def join_candidates(forms: Iterable[str], groups: list[list[str]]) -> set[str]:
+    """The forms a context join could touch: those of a spelling group, and multi-word forms
+    spelled like another multi-word form."""
+    out = {f for g in groups for f in g}
+    for a, b in _spelled_alike([f for f in forms if len(_word_skeletons(f)) >= 2]):
+        out.update((a, b))
+    return out
+
+
+def entity_variants(docs: Iterable[Document] | Callable[[], Iterable[Document]], vocab: Vocab,
+                    text_of: Callable[[str], str] | None = None) -> list[dict[str, Any]]:
+    """The spelling-variant clusters of the names a corpus uses.
+
+    ``docs`` may be a function giving the documents anew (read twice: once to count the
+    forms, once for the occurrences of the forms a cluster or a join could use), so a large
+    store's corpus is streamed instead of held; ``text_of`` then reads a document's text
+    for the words around a candidate name."""
+    if not callable(docs):
+        held = list(docs)
+        texts = {d.id: d.text for d in held}
+        docs, text_of = (lambda: held), (text_of or texts.__getitem__)
+    assert text_of is not None
+    counts: Counter[str] = Counter()
+    for doc in docs():
+        counts.update(form for form, _, _ in _names(doc, vocab))
+    groups = spelling_groups(counts)
+    wanted = join_candidates(counts, groups)
+    forms = gather(docs(), vocab, wanted)
+    return join_by_context(forms, groups, sorted(wanted), vocab, text_of)
