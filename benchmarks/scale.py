@@ -123,7 +123,7 @@ def child_run(corpus: str, db: str, workers: int, dask: str | None) -> dict[str,
     from accord.pipeline import run
 
     start = time.perf_counter()
-    result = run([corpus], db, workers=workers, dask=dask)
+    result = run([corpus], db, workers=workers, dask=dask, texts=False)
     elapsed = time.perf_counter() - start
     return {"seconds": elapsed, "documents": len(result.documents),
             "claims": len(result.claims), "facts": len(result.facts), "peak_mb": _peak_mb(),

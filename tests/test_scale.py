@@ -146,3 +146,33 @@ def test_add_skips_same_replaces_changed_and_keeps_history(tmp_path: Path) -> No
     listing = runner.invoke(cli, ["events", str(db), "--format", "json"])
     rows = jsonlib.loads(listing.stdout)
     assert rows[0]["documents"] == 2 and rows[0]["claims"] == len(values)
+
+
+def test_a_store_finishes_as_the_corpus_in_memory_does(tmp_path: Path, khojaly: Path,
+                                                       hathras: Path) -> None:
+    """finish reads texts from the store a batch at a time: the results must be those of
+    the same documents analysed in memory."""
+    import shutil
+
+    from accord import pipeline
+    from accord.ingest import ingest
+    from accord.vocab import load_vocab
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(khojaly, corpus / "k")
+    shutil.copytree(hathras, corpus / "h")
+    memory = pipeline.analyse(ingest([str(corpus)]).documents, load_vocab())
+    pipeline.BATCH = 3  # several batches, and reuse reading out of turn
+    try:
+        stored = run([str(corpus)], tmp_path / "accord.db", texts=False)
+    finally:
+        pipeline.BATCH = 500
+    assert stored.documents and not any(d.text for d in stored.documents)
+    for name in ("events", "pairs", "fingerprints", "entities", "statements", "groups"):
+        assert getattr(stored, name) == getattr(memory, name), name
+    assert stored.facts == memory.facts and stored.anomalies == memory.anomalies
+    assert sorted((r.a, r.b, r.a_start) for r in stored.reuse) == sorted(
+        (r.a, r.b, r.a_start) for r in memory.reuse)
+    assert len(memory.entities) >= 2 and len(memory.events) >= 2  # the comparison bites
+    with Store(tmp_path / "accord.db") as store:
+        assert store.result().events == memory.events

@@ -211,3 +211,5 @@ class Result:
     #: attributed statements and quotes, and entity spelling variants
     statements: list[dict[str, Any]] = field(default_factory=list)
     entities: list[dict[str, Any]] = field(default_factory=list)
+    #: documents whose metadata the corpus stages set (a publication year inferred)
+    changed: list[Document] = field(default_factory=list)

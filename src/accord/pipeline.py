@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import resource
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,10 +28,10 @@ from accord.extract import assign_events, extract
 from accord.extract.entities import entity_variants
 from accord.extract.events import Event
 from accord.ingest import DEFAULT_MAX_BYTES, Batch, ingest
-from accord.model import Claim, Document, Result
+from accord.model import Anomaly, Claim, Document, Result
 from accord.reconcile import fingerprints, reconcile
 from accord.reuse import KnownReuse, ReuseSettings, find_reuse
-from accord.store import Store, finished_key
+from accord.store import Store
 from accord.vocab import Vocab, load_vocab
 
 LOGGER = logging.getLogger(__name__)
@@ -100,38 +100,97 @@ def _on_dask(docs: list[Document], vocab_files: tuple[str, ...], address: str,
             cluster.close()
 
 
+Reader = Callable[[list[str]], list[Document]]
+BATCH = 500  # whole documents a streaming stage holds at once
+
+
 def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                   reuse_settings: ReuseSettings | None = None,
-                  known_reuse: KnownReuse | None = None) -> Result:
-    """What needs the whole corpus: event ids, reuse groups, facts, anomalies, fingerprints."""
+                  known_reuse: KnownReuse | None = None,
+                  read: Reader | None = None) -> Result:
+    """What needs the whole corpus: event ids, reuse groups, facts, anomalies, fingerprints.
+
+    ``docs`` may come without their texts (as ``finish`` reads a store): ``read`` then gives
+    whole documents by id, and every stage that reads text takes them a batch or an event
+    at a time. ``changed`` on the result lists the documents a stage changed (a publication
+    year inferred), for the store to rewrite."""
+    by_id = {d.id: d for d in docs}
+    texts: Sequence[Document] = docs if read is None else _Texts(docs, read)
+    read = read or (lambda ids: [by_id[i] for i in ids])
     with stage("events"):
         events = assign_events(docs, claims, vocab)
-        by_id = {d.id: d for d in docs}
-        routed = [(e, [by_id[i] for i in e.docs]) for e in events if e.main]
-        for event, event_docs in routed:
-            infer_publication_years(event_docs, event)
-    with stage("reuse"):
-        report = find_reuse(docs, reuse_settings, known_reuse)
-    with stage("facts"):
-        facts, anomalies = reconcile(claims, report.groups)
-        order_facts(facts, claims, docs)
+    dates: dict[str, list[dict[str, Any]]] = {}
+    anomalies: list[Anomaly] = []
+    changed: list[Document] = []
     with stage("dates"):
-        dates: dict[str, list[dict[str, Any]]] = {}
-        for event, event_docs in routed:
+        for event in events:
+            if not event.main:
+                continue
+            event_docs = read(event.docs)
+            undated = {d.id for d in event_docs if not d.published}
+            infer_publication_years(event_docs, event)
+            for doc in event_docs:
+                if doc.id in undated and doc.published:
+                    by_id[doc.id].published = doc.published
+                    by_id[doc.id].meta["metadata"] = doc.meta["metadata"]
+                    changed.append(doc)
             dates[event.id], date_anomalies = event_dates(event_docs, event, vocab)
             anomalies += date_anomalies + anniversary_anomalies(event_docs, event)
+            del event_docs
+    with stage("reuse"):
+        report = find_reuse(texts, reuse_settings, known_reuse, dated=docs)
+    with stage("facts"):
+        facts, found = reconcile(claims, report.groups)
+        anomalies = found + anomalies
+        order_facts(facts, claims, docs)
     with stage("fingerprints"):
         sharing = {frozenset((p["a"], p["b"])) for p in report.pairs}
         shared_figures = fingerprints(claims, sharing)
+    ids = [d.id for d in docs]
+
+    def batches() -> Iterator[Document]:
+        for k in range(0, len(ids), BATCH):
+            yield from read(ids[k:k + BATCH])
+
     with stage("entities"):
-        entities = entity_variants(docs, vocab)
-    return Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
-                  pairs=report.pairs, fingerprints=shared_figures,
-                  events=[_event_record(e, dates.get(e.id, [])) for e in events],
-                  statements=[{"kind": "attribution", "doc": d.id, **a}
-                              for d in docs for a in d.meta.get("attributions", [])]
-                  + [{"kind": "quote", **q} for d in docs for q in d.meta.get("statements", [])],
-                  entities=entities)
+        entities = entity_variants(batches, vocab, lambda i: read([i])[0].text)
+    with stage("statements"):
+        statements: list[dict[str, Any]] = []
+        quotes: list[dict[str, Any]] = []
+        for doc in batches():
+            statements += [{"kind": "attribution", "doc": doc.id, **a}
+                           for a in doc.meta.get("attributions", [])]
+            quotes += [{"kind": "quote", **q} for q in doc.meta.get("statements", [])]
+    result = Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
+                    pairs=report.pairs, fingerprints=shared_figures,
+                    events=[_event_record(e, dates.get(e.id, [])) for e in events],
+                    statements=statements + quotes, entities=entities)
+    result.changed = changed
+    return result
+
+
+class _Texts(Sequence[Document]):
+    """Whole documents by position, read a batch at a time in order (reuse reads every text
+    once in turn, then the two of each candidate pair)."""
+
+    def __init__(self, docs: list[Document], read: Reader) -> None:
+        self.docs, self.read = docs, read
+        self.first, self.batch = 0, []  # type: tuple[int, list[Document]]
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def __getitem__(self, i: int) -> Document:  # type: ignore[override]
+        if not self.first <= i < self.first + len(self.batch):
+            if i != self.first + len(self.batch):  # not the next in turn: this one alone
+                return self._whole(self.read([self.docs[i].id])[0], i)
+            self.first = i
+            self.batch = self.read([d.id for d in self.docs[i:i + BATCH]])
+        return self._whole(self.batch[i - self.first], i)
+
+    def _whole(self, doc: Document, i: int) -> Document:
+        doc.published = self.docs[i].published  # as the corpus stages inferred it
+        return doc
 
 
 def _event_record(event: Event, stated: list[dict[str, Any]]) -> dict[str, Any]:
@@ -160,20 +219,25 @@ def analyse(docs: list[Document], vocab: Vocab, *, progress: Progress | None = N
 def finish(store: Store, vocab: Vocab) -> Result:
     """Run the corpus stages over everything the store holds; save and return the result.
 
-    Pairs of documents that the last finished results already covered, with the same text,
-    keep the reuse the store holds for them instead of being aligned again."""
+    The stages hold every document's metadata and every claim, never every text: texts are
+    read from the store a batch at a time. The returned result's documents come without
+    their text (``Store.result()`` reads everything, for a report). Pairs of documents that
+    the last finished results already covered, with the same text, keep the reuse the store
+    holds for them instead of being aligned again."""
     with stage("load"):
-        docs = store.documents()
+        docs = store.documents(text=False)
+        keys = {i: f"{sha}/{extracted}" for i, (sha, extracted) in store.fingerprints().items()}
         covered = store.finished_documents()
         known = None
         if covered is not None:
-            changed = {d.id for d in docs if covered.get(d.id) != finished_key(d)}
+            changed = {i for i, key in keys.items() if covered.get(i) != key}
             known = KnownReuse(changed, store.reuse(), store.reuse_pairs())
         claims = store.claims()
-    result = corpus_stages(docs, claims, vocab, known_reuse=known)
+    result = corpus_stages(docs, claims, vocab, known_reuse=known,
+                           read=lambda ids: store.documents(ids))
     result.skipped = store.skipped()
     with stage("save"):
-        store.save_results(result)
+        store.save_results(result, changed=result.changed, finished=keys)
     return result
 
 
@@ -216,12 +280,13 @@ def vocab_fingerprint(vocab: Vocab) -> str:
 def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = (),
         stdin_text: str | None = None, progress: Progress | None = None,
         batch: Batch | None = None, max_bytes: int = DEFAULT_MAX_BYTES, workers: int = 1,
-        dask: str | None = None) -> Result:
+        dask: str | None = None, texts: bool = True) -> Result:
     """Read ``paths`` into the store at ``db`` and reconcile the corpus the store holds.
 
     A document already stored with the same text and the same vocabulary is not extracted
     again, so a run killed part way resumes where it stopped and ends as an uninterrupted
-    run would.
+    run would. With ``texts=False`` the result's documents come without their texts (the
+    store has them): a run over a large corpus then never holds them all.
 
     Example:
         >>> result = run(["examples/khojaly"], "accord.db")  # doctest: +SKIP
@@ -251,4 +316,6 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
         batch.documents = []
         del todo
         result = finish(store, vocab)
+        if texts:  # the documents as renderers take them; a large run may leave them out
+            result.documents = store.documents()
     return result

@@ -559,15 +559,19 @@ class KnownReuse:
 
 
 def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None,
-               known: KnownReuse | None = None) -> ReuseReport:
+               known: KnownReuse | None = None,
+               dated: Sequence[Document] | None = None) -> ReuseReport:
     """Shared passages, shares, near-duplicates, lineage and reuse groups of a corpus.
 
     ``docs`` only needs indexing: a sequence that builds or loads each document when asked
     keeps memory flat (the store, not RAM, holds the corpus). With ``known``, a candidate
     pair of two unchanged documents keeps what the earlier run found for it (a pair's
     passages depend on its two texts only) and only pairs touching a changed document are
-    aligned: adding a few documents to a large store does not realign it.
+    aligned: adding a few documents to a large store does not realign it. ``dated``: the
+    same documents as their publication dates are known (without their texts), for the
+    direction of the pairs kept from ``known``.
     """
+    dated = dated if dated is not None else docs
     settings = settings or ReuseSettings()
     report = ReuseReport()
     ids: list[str] = []
@@ -588,7 +592,7 @@ def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None,
             found = stored.get(frozenset((ids[i], ids[j])))
             if found is not None:  # the same two texts: the same passages; dates may move
                 report.links.extend(found[0])
-                report.pairs.append({**found[1], **_lineage_edge(docs[i], docs[j])})
+                report.pairs.append({**found[1], **_lineage_edge(dated[i], dated[j])})
                 edges.append((i, j))
             continue  # aligned before and nothing found
         a, b = words(i), words(j)

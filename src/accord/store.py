@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,9 +77,16 @@ CREATE TABLE IF NOT EXISTS reviews (
 """
 REVIEW_KINDS = ("claim_wrong", "accept_value", "merge_facts")
 
+#: the metadata of a document the corpus stages need for every document at once
+LIGHT_META = ("years", "places", "metadata", "anniversaries", "extracted_with")
+
 CLAIM_COLUMNS = ("id", "doc", "event", "category", "group", "value", "low", "high", "qualifier",
                  "start", "end", "text", "figure_start", "figure_end", "stated", "cue", "parent",
                  "source", "context_year", "context_kind")
+
+
+SHARED_CLAIM_COLUMNS = ("doc", "event", "category", "group", "qualifier", "text", "cue", "source",
+                        "context_kind")
 
 
 def finished_key(doc: Document) -> str:
@@ -177,15 +184,20 @@ class Store:
                 f"INSERT INTO claims ({cols}) VALUES ({marks})",
                 [tuple(getattr(c, c_name) for c_name in CLAIM_COLUMNS) for c in claims])
 
-    def save_results(self, result: Result) -> None:
-        """Replace every corpus-level result (events of claims, facts, anomalies, reuse) at once."""
+    def save_results(self, result: Result, *, changed: Iterable[Document] | None = None,
+                     finished: dict[str, str] | None = None) -> None:
+        """Replace every corpus-level result (events of claims, facts, anomalies, reuse) at once.
+
+        ``changed``: the whole documents whose metadata the corpus stages set (a publication
+        date inferred), when ``result`` holds documents without text; ``finished``: which
+        texts the results cover (computed from the result's documents when not given)."""
         with self.conn:
             self.conn.executemany("UPDATE claims SET event = ?, source = ? WHERE id = ?",
                                   [(c.event, c.source, c.id) for c in result.claims])
             self.conn.executemany("UPDATE documents SET published = ?, publisher = ?, meta = ? "
                                   "WHERE id = ?",
                                   [(d.published, d.publisher, json.dumps(d.meta), d.id)
-                                   for d in result.documents])
+                                   for d in (result.documents if changed is None else changed)])
             for table in ("facts", "anomalies", "reuse", "reuse_pairs", "reuse_groups",
                           "fingerprints", "corpus"):
                 self.conn.execute(f"DELETE FROM {table}")
@@ -215,7 +227,8 @@ class Store:
                 ("statements", json.dumps(result.statements)),
                 ("entities", json.dumps(result.entities)),
                 # which texts these results cover: the next finish realigns only the others
-                ("finished", json.dumps({d.id: finished_key(d) for d in result.documents}))])
+                ("finished", json.dumps(finished if finished is not None else
+                                        {d.id: finished_key(d) for d in result.documents}))])
 
     def save_skipped(self, skipped: list[Skipped]) -> None:
         """Record the inputs a run could not read (replacing the previous list)."""
@@ -246,21 +259,54 @@ class Store:
         return [dict(r) for r in self.conn.execute("SELECT * FROM reviews ORDER BY id")]
 
     # -- reading ---------------------------------------------------------------------------
-    def documents(self) -> list[Document]:
+    def documents(self, ids: Sequence[str] | None = None, *, text: bool = True
+                  ) -> list[Document]:
+        """Stored documents (those of ``ids`` only, in that order, when given).
+
+        With ``text=False`` a document comes without its text and spans, and its meta holds
+        only LIGHT_META: what the corpus stages need of every document at once. They read
+        whole documents a batch at a time, so a large store's texts are never all in memory.
+        """
+        if ids is not None:
+            found: dict[str, Document] = {}
+            for k in range(0, len(ids), 500):
+                chunk = list(ids[k:k + 500])
+                where = f"WHERE id IN ({','.join('?' * len(chunk))})"
+                found.update((d.id, d) for d in self._documents(where, chunk, text))
+            return [found[i] for i in ids if i in found]
+        return self._documents("", [], text)
+
+    def _documents(self, where: str, params: list[str], text: bool) -> list[Document]:
         spans: dict[str, list[Span]] = {}
-        for r in self.conn.execute('SELECT * FROM spans ORDER BY doc, start'):  # one query
-            spans.setdefault(r["doc"], []).append(
-                Span(r["doc"], r["start"], r["end"], r["kind"], r["reason"] or "",
-                     r["source_start"]))
+        if text:
+            query = f"SELECT * FROM spans {where.replace('id IN', 'doc IN')} ORDER BY doc, start"
+            for r in self.conn.execute(query, params):  # one query
+                spans.setdefault(r["doc"], []).append(
+                    Span(r["doc"], r["start"], r["end"], r["kind"], r["reason"] or "",
+                         r["source_start"]))
+        columns = "*" if text else "id, path, format, title, url, published, publisher, " \
+                                   "encoding, meta"
         docs = []
-        for row in self.conn.execute("SELECT * FROM documents ORDER BY id"):
-            doc = Document(id=row["id"], text=row["text"], path=row["path"] or "",
+        for row in self.conn.execute(f"SELECT {columns} FROM documents {where} ORDER BY id",
+                                     params):
+            meta = json.loads(row["meta"] or "{}")
+            if not text:
+                meta = {k: meta[k] for k in LIGHT_META if k in meta}
+            doc = Document(id=row["id"], text=row["text"] if text else "", path=row["path"] or "",
                            format=row["format"] or "txt", title=row["title"], url=row["url"],
                            published=row["published"], publisher=row["publisher"],
-                           encoding=row["encoding"], meta=json.loads(row["meta"] or "{}"))
+                           encoding=row["encoding"], meta=meta)
             doc.marked = spans.get(doc.id, [])
             docs.append(doc)
         return docs
+
+    def text(self, doc_id: str) -> str:
+        """One stored document's text ("" when there is none)."""
+        row = self.conn.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return row[0] if row else ""
+
+    def document_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
 
     def fingerprints(self) -> dict[str, tuple[str, str]]:
         """Each stored document's (text hash, extraction fingerprint), to skip what is done."""
@@ -268,8 +314,20 @@ class Store:
                 for row in self.conn.execute("SELECT id, sha256, meta FROM documents")}
 
     def claims(self) -> list[Claim]:
+        """Every stored claim. Words that recur (categories, groups, events, a sentence several
+        claims quote) are one string each: a store of 100k documents holds a million claims."""
         rows = self.conn.execute("SELECT * FROM claims ORDER BY doc, figure_start, id")
-        return [Claim(**{c: row[c] for c in CLAIM_COLUMNS}) for row in rows]
+        shared: dict[str, str] = {}
+        out = []
+        for row in rows:
+            values = {c: row[c] for c in CLAIM_COLUMNS}
+            for name in SHARED_CLAIM_COLUMNS:
+                if isinstance(values[name], str):
+                    values[name] = shared.setdefault(values[name], values[name])
+            out.append(Claim(**values))
+            if len(shared) > 100_000:  # sentences do not recur across documents
+                shared.clear()
+        return out
 
     def facts(self) -> list[Fact]:
         out = []
