@@ -219,20 +219,21 @@ def fingerprints(claims: list[Claim], pairs_with_reuse: set[frozenset[str]] | No
     The same dozen figures in every report point to one upstream source even when each
     report is written anew; similarity is the Jaccard index of the two figure sets.
     """
-    sets: dict[str, set[tuple[str, str, str, int | None, int | None]]] = defaultdict(set)
-    for c in claims:
-        sets[c.doc].add(_figure(c))
+    numbers: dict[tuple[str, str, str, int | None, int | None], int] = {}
+    sets: dict[str, set[int]] = defaultdict(set)
+    for c in claims:  # figures as small ints: set operations on tuples rehash every tuple
+        sets[c.doc].add(numbers.setdefault(_figure(c), len(numbers)))
     out: list[dict[str, object]] = []
     for a, b in sorted(_similar_set_pairs(sets, FINGERPRINT_MIN_SIMILARITY)):
         shared = len(sets[a] & sets[b])
-        similarity = shared / len(sets[a] | sets[b])
+        similarity = shared / (len(sets[a]) + len(sets[b]) - shared)
         if shared >= FINGERPRINT_MIN_SHARED and similarity >= FINGERPRINT_MIN_SIMILARITY:
             out.append({"a": a, "b": b, "shared": shared, "similarity": round(similarity, 3),
                         "shared_wording": frozenset((a, b)) in (pairs_with_reuse or set())})
     return out
 
 
-def _similar_set_pairs(sets: dict[str, set[Any]], threshold: float) -> set[tuple[str, str]]:
+def _similar_set_pairs(sets: dict[str, set[int]], threshold: float) -> set[tuple[str, str]]:
     """Pairs of sets that may reach Jaccard ``threshold``, without comparing all pairs.
 
     Prefix filtering (as in AllPairs / PPJoin): order every set's items rarest first; two
@@ -241,11 +242,13 @@ def _similar_set_pairs(sets: dict[str, set[Any]], threshold: float) -> set[tuple
     MAX_POSTINGS of the latest sets that share a prefix item: they still form one connected
     cluster, and the work and the output stay linear.
     """
-    frequency: Counter[Any] = Counter(item for items in sets.values() for item in items)
-    seen: dict[Any, list[str]] = defaultdict(list)
+    frequency: Counter[int] = Counter(item for items in sets.values() for item in items)
+    rank = {item: n for n, item in enumerate(
+        sorted(frequency, key=lambda item: (frequency[item], item)))}
+    seen: dict[int, list[str]] = defaultdict(list)
     pairs: set[tuple[str, str]] = set()
     for doc in sorted(sets):
-        items = sorted(sets[doc], key=lambda item: (frequency[item], repr(item)))
+        items = sorted(sets[doc], key=rank.__getitem__)
         prefix = items[:len(items) - math.ceil(threshold * len(items)) + 1]
         others: set[str] = set()
         for item in prefix:
