@@ -176,3 +176,27 @@ def test_a_store_finishes_as_the_corpus_in_memory_does(tmp_path: Path, khojaly: 
     assert len(memory.entities) >= 2 and len(memory.events) >= 2  # the comparison bites
     with Store(tmp_path / "accord.db") as store:
         assert store.result().events == memory.events
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_documents_are_read_as_they_are_processed(workers: int) -> None:
+    """A stream of documents is pulled a few chunks ahead of the results, never whole."""
+    from accord.ingest import text_document
+    from accord.pipeline import CHUNK, IN_FLIGHT, process_all
+
+    pulled = 0
+
+    def documents():  # type: ignore[no-untyped-def]
+        nonlocal pulled
+        for k in range(2000):
+            pulled += 1
+            yield text_document(f"d{k}.txt", f"At least {k + 1} people were killed on Monday.")
+
+    results = process_all(documents(), workers=workers)
+    first, _ = next(results)
+    assert first.id == "d0.txt"
+    assert pulled <= CHUNK * (workers * IN_FLIGHT + 1)
+    rest = list(results)
+    assert pulled == 2000 and len(rest) == 1999
+    assert [d.id for d, _ in rest[:3]] == ["d1.txt", "d2.txt", "d3.txt"]  # in order
+    assert [c[0].value for _, c in rest[:3]] == [2, 3, 4]

@@ -21,8 +21,8 @@ from rich.table import Table
 
 from accord.errors import AccordError
 from accord.evaluate import evaluate, load_gold
-from accord.ingest import DEFAULT_MAX_BYTES, Batch, ingest
-from accord.model import Result
+from accord.ingest import DEFAULT_MAX_BYTES, Batch, ingest, stream
+from accord.model import Result, Skipped
 from accord.pipeline import run as run_pipeline
 from accord.postgres import is_postgres
 from accord.present import RENDERERS, claim_record, stated
@@ -120,17 +120,24 @@ def run(paths: tuple[str, ...], out_dir: str, db: str | None, vocab_files: tuple
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         db_path = db or str(out / "accord.db")
-        batch = ingest(paths, max_bytes=max_bytes)
-        _report_skips(batch)
-        if strict and _real_skips(batch):
-            first = _real_skips(batch)[0]
-            raise click.ClickException(f"{first.path}: {first.reason} (--strict)")
+        batch: Batch | None = None
+        skipped: list[Skipped] = []
+        if strict:  # every input read before anything is stored
+            batch = ingest(paths, max_bytes=max_bytes)
+            _report_skips(batch)
+            if _real_skips(batch):
+                first = _real_skips(batch)[0]
+                raise click.ClickException(f"{first.path}: {first.reason} (--strict)")
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       console=err, transient=True, disable=not err.is_terminal) as bar:
-            task = bar.add_task("extracting", total=len(batch.documents))
+            # streamed: the number of documents is known at the end only
+            task = bar.add_task("extracting", total=len(batch.documents) if batch else None)
             result = run_pipeline(paths, db_path, vocab_files=vocab_files, batch=batch,
                                   progress=lambda _doc: bar.advance(task), workers=workers,
-                                  dask=dask_address)
+                                  dask=dask_address, skipped=skipped, max_bytes=max_bytes)
+        if batch is None:
+            batch = Batch(skipped=skipped)
+            _report_skips(batch)
         files = {"claims.jsonl": "jsonl", "claims.csv": "csv", "facts.json": "json",
                  "report.md": "markdown", "report.html": "html"}
         for name, fmt in files.items():
@@ -303,11 +310,11 @@ def add(db: str, paths: tuple[str, ...], vocab_files: tuple[str, ...], workers: 
     from accord.pipeline import add_documents
 
     try:
-        batch = ingest(paths)
-        _report_skips(batch)
+        batch = Batch()
         with Store(db) as store:
-            report = add_documents(store, batch.documents, vocab_files, workers=workers,
+            report = add_documents(store, stream(paths, batch), vocab_files, workers=workers,
                                    dask=dask_address)
+        _report_skips(batch)
     except AccordError as exc:
         raise click.ClickException(str(exc)) from exc
     for row in report:

@@ -157,40 +157,41 @@ def _jsonl_line_document(record: Any, where: str, default_id: str) -> Document:
     raise InputError(f"{where}: no non-empty 'text' or 'html' field")
 
 
-def _read_jsonl_line(raw: bytes, where: str, docs: list[Document],
-                     skipped: list[Skipped]) -> None:
+def _read_jsonl_line(raw: bytes, where: str, skipped: list[Skipped]) -> Document | None:
     if not raw.strip():
-        return
+        return None
     try:
         line, _ = decode_bytes(raw, where)
         record = json.loads(line)
     except (InputError, json.JSONDecodeError) as exc:
         skipped.append(Skipped(where, f"not a JSON line: {exc}"))
-        return
+        return None
     try:
-        docs.append(_jsonl_line_document(record, where, where))
+        return _jsonl_line_document(record, where, where)
     except InputError as exc:
         skipped.append(Skipped(where, str(exc).split(": ", 1)[-1]))
+        return None
 
 
-def read_jsonl(path: Path, rel: str, batch: Batch) -> None:
-    """Read one document a line; a bad line is skipped with its line number."""
-    docs: list[Document] = []
+def read_jsonl(path: Path, rel: str, batch: Batch) -> Iterator[Document]:
+    """One document a line, as the lines are read; a bad line is skipped with its number."""
     skipped: list[Skipped] = []
-    number = 0
+    number = found = 0
     try:
         with open_stream(path) as handle:
             for number, raw in enumerate(handle, start=1):
-                _read_jsonl_line(raw, f"{rel}#{number}", docs, skipped)
+                doc = _read_jsonl_line(raw, f"{rel}#{number}", skipped)
+                if doc is not None:
+                    found += 1
+                    yield doc
     except (OSError, EOFError, ValueError) as exc:  # truncated or corrupt compressed stream
         skipped.append(Skipped(f"{rel}#{number + 1}", f"unreadable from here on: {exc}"))
-    if not docs and skipped and all("'text' or 'html'" in s.reason for s in skipped):
+    if not found and skipped and all("'text' or 'html'" in s.reason for s in skipped):
         # A JSONL of something else (gold labels, metadata) sitting in a corpus folder.
         LOGGER.info("%s: ignored, no line has a 'text' or 'html' field", rel)
         batch.skipped.append(Skipped(rel, "ignored: not a document file "
                                           "(no line has a 'text' or 'html' field)"))
         return
-    batch.documents.extend(docs)
     batch.skipped.extend(skipped)
 
 
@@ -222,21 +223,20 @@ def read_manifest(path: Path, rel: str, batch: Batch) -> None:
         batch.manifest[doc_id] = {**meta, "from": rel}
 
 
-def apply_manifest(batch: Batch) -> None:
-    """Fill each document's missing metadata from the manifest; say where it came from."""
-    for doc in batch.documents:
-        meta = batch.manifest.get(doc.id)
-        if not meta:
-            continue
-        found = doc.meta.setdefault("metadata", {})
-        for name in MANIFEST_FIELDS:
-            if meta.get(name) and not getattr(doc, name):
-                setattr(doc, name, meta[name])
-                found[name] = {"value": meta[name], "method": f"manifest {meta['from']}"}
+def apply_manifest(doc: Document, manifest: dict[str, dict[str, Any]]) -> None:
+    """Fill a document's missing metadata from the manifest; say where it came from."""
+    meta = manifest.get(doc.id)
+    if not meta:
+        return
+    found = doc.meta.setdefault("metadata", {})
+    for name in MANIFEST_FIELDS:
+        if meta.get(name) and not getattr(doc, name):
+            setattr(doc, name, meta[name])
+            found[name] = {"value": meta[name], "method": f"manifest {meta['from']}"}
 
 
 def read_warc(path: Path, rel: str, batch: Batch, *, max_bytes: int = DEFAULT_MAX_BYTES
-              ) -> None:
+              ) -> Iterator[Document]:
     """HTML responses of a WARC file, one document a record (id FILE#N, the record's URL and
     date as metadata). A bad record is skipped with its number; a truncated file keeps every
     record read before the break."""
@@ -261,10 +261,12 @@ def read_warc(path: Path, rel: str, batch: Batch, *, max_bytes: int = DEFAULT_MA
                     if len(data) > max_bytes:
                         raise InputError(f"{where}: over the limit of {max_bytes} bytes")
                     text, encoding = decode_bytes(data, where)
-                    batch.documents.append(html_document(where, text, path=where, url=url,
-                                                         published=date, encoding=encoding))
+                    doc = html_document(where, text, path=where, url=url, published=date,
+                                        encoding=encoding)
                 except InputError as exc:
                     batch.skipped.append(Skipped(where, str(exc).split(": ", 1)[-1]))
+                    continue
+                yield doc
     except Exception as exc:  # a truncated or corrupt archive: keep what was read
         batch.skipped.append(Skipped(f"{rel}#{number + 1}",
                                      f"unreadable WARC record ({type(exc).__name__}: {exc}); "
@@ -289,18 +291,20 @@ def _gzip_complete(path: Path) -> bool:
     return True
 
 
-def read_file(path: Path, rel: str, batch: Batch, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-    """Read one file into ``batch``: a document, or a Skipped with the reason."""
+def read_file(path: Path, rel: str, batch: Batch, *, max_bytes: int = DEFAULT_MAX_BYTES
+              ) -> Iterator[Document]:
+    """The documents of one file as they are read (a WARC or JSONL file holds many); what
+    cannot be read goes to ``batch.skipped`` with the reason."""
     suffix = suffix_of(path)
     try:
         if suffix in WARC_SUFFIXES:
-            read_warc(path, rel, batch, max_bytes=max_bytes)
+            yield from read_warc(path, rel, batch, max_bytes=max_bytes)
             return
         if suffix in MANIFEST_SUFFIXES:
             read_manifest(path, rel, batch)
             return
         if suffix in JSONL_SUFFIXES:
-            read_jsonl(path, rel, batch)
+            yield from read_jsonl(path, rel, batch)
             return
         size = path.stat().st_size
         if size > max_bytes:
@@ -313,11 +317,13 @@ def read_file(path: Path, rel: str, batch: Batch, *, max_bytes: int = DEFAULT_MA
             doc = html_document(rel, text, path=str(path), encoding=encoding)
         else:
             doc = text_document(rel, text, path=str(path), encoding=encoding)
-        batch.documents.append(doc)
     except InputError as exc:
         batch.skipped.append(Skipped(rel, str(exc).split(": ", 1)[-1]))
+        return
     except OSError as exc:
         batch.skipped.append(Skipped(rel, f"cannot read: {exc.strerror or exc}"))
+        return
+    yield doc
 
 
 def _walk(folder: Path) -> Iterator[Path]:
@@ -355,9 +361,40 @@ def expand(paths: Iterable[str]) -> Iterator[tuple[Path, str]]:
                     yield Path(match), Path(match).name
 
 
+def stream(paths: Iterable[str], batch: Batch, *, stdin_text: str | None = None,
+           max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Document]:
+    """Every input's documents one at a time, as they are read, so a corpus of millions of
+    documents (a folder, a JSONL dump, a WARC file) is never held whole; what cannot be read,
+    and repeated ids, go to ``batch.skipped``. Manifests are read first, so each document
+    carries what a crawl recorded for it as it streams."""
+    paths = list(paths)
+    for given in paths:
+        if given != "-":
+            for path, rel in expand([given]):
+                if suffix_of(path) in MANIFEST_SUFFIXES:
+                    read_manifest(path, rel, batch)
+    seen: set[str] = set()
+    for given in paths:
+        if given == "-":
+            text = stdin_text if stdin_text is not None else sys.stdin.read()
+            found: Iterable[Document] = [text_document("stdin", text, path="-")]
+        else:
+            found = (doc for path, rel in expand([given])
+                     if suffix_of(path) not in MANIFEST_SUFFIXES
+                     for doc in read_file(path, rel, batch, max_bytes=max_bytes))
+        for doc in found:
+            if doc.id in seen:
+                batch.skipped.append(Skipped(doc.id, "a document with this id was already read"))
+                continue
+            seen.add(doc.id)
+            apply_manifest(doc, batch.manifest)
+            yield doc
+
+
 def ingest(paths: Iterable[str], *, stdin_text: str | None = None,
            max_bytes: int = DEFAULT_MAX_BYTES) -> Batch:
-    """Read every input into Documents; ``-`` reads one document from stdin.
+    """Read every input into Documents, all in memory; ``-`` reads one document from stdin
+    (``stream`` gives them one at a time).
 
     Example:
         >>> batch = ingest(["examples/khojaly"])  # doctest: +SKIP
@@ -365,21 +402,5 @@ def ingest(paths: Iterable[str], *, stdin_text: str | None = None,
         ['000_d81f6fe6f56a1bac.txt']
     """
     batch = Batch()
-    seen: set[str] = set()
-    for given in paths:
-        if given == "-":
-            text = stdin_text if stdin_text is not None else sys.stdin.read()
-            batch.documents.append(text_document("stdin", text, path="-"))
-            continue
-        for path, rel in expand([given]):
-            read_file(path, rel, batch, max_bytes=max_bytes)
-    unique: list[Document] = []
-    for doc in batch.documents:
-        if doc.id in seen:
-            batch.skipped.append(Skipped(doc.id, "a document with this id was already read"))
-            continue
-        seen.add(doc.id)
-        unique.append(doc)
-    batch.documents = unique
-    apply_manifest(batch)
+    batch.documents = list(stream(paths, batch, stdin_text=stdin_text, max_bytes=max_bytes))
     return batch

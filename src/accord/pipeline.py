@@ -27,8 +27,8 @@ from accord.clean import clean
 from accord.extract import assign_events, extract
 from accord.extract.entities import entity_variants
 from accord.extract.events import Event
-from accord.ingest import DEFAULT_MAX_BYTES, Batch, ingest
-from accord.model import Anomaly, Claim, Document, Result
+from accord.ingest import DEFAULT_MAX_BYTES, Batch, stream
+from accord.model import Anomaly, Claim, Document, Result, Skipped
 from accord.reconcile import fingerprints, reconcile
 from accord.reuse import KnownReuse, ReuseSettings, find_reuse
 from accord.store import Store
@@ -60,25 +60,53 @@ def _process(doc: Document, vocab_files: tuple[str, ...]) -> tuple[Document, lis
     return process_document(doc, load_vocab(*vocab_files))
 
 
-def process_all(docs: list[Document], vocab_files: tuple[str, ...] = (), *, workers: int = 1,
-                dask: str | None = None) -> Iterator[tuple[Document, list[Claim]]]:
+def _process_chunk(docs: list[Document], vocab_files: tuple[str, ...]
+                   ) -> list[tuple[Document, list[Claim]]]:
+    return [_process(doc, vocab_files) for doc in docs]
+
+
+def _chunks(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    chunk: list[Document] = []
+    for doc in docs:
+        chunk.append(doc)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+CHUNK = 16  # documents a worker takes at once
+IN_FLIGHT = 4  # chunks per worker queued ahead: enough to keep it busy, never the corpus
+
+
+def process_all(docs: Iterable[Document], vocab_files: tuple[str, ...] = (), *,
+                workers: int = 1, dask: str | None = None
+                ) -> Iterator[tuple[Document, list[Claim]]]:
     """The per-document stage over many documents, in order: in this process, in ``workers``
     local processes, or on a Dask cluster (``dask="local"`` starts one on this machine).
-    The same function runs everywhere, so the results are the same."""
+    The same function runs everywhere, so the results are the same. ``docs`` is consumed as
+    it goes (only a few chunks ahead), so a stream of millions of documents is never held."""
     if dask:
         yield from _on_dask(docs, vocab_files, dask, workers)
-    elif workers > 1 and len(docs) > 1:
-        from concurrent.futures import ProcessPoolExecutor
+    elif workers > 1:
+        from collections import deque
+        from concurrent.futures import Future, ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            yield from pool.map(_process, docs, [vocab_files] * len(docs),
-                                chunksize=max(1, len(docs) // (workers * 8)))
+            pending: deque[Future[list[tuple[Document, list[Claim]]]]] = deque()
+            for chunk in _chunks(docs, CHUNK):
+                pending.append(pool.submit(_process_chunk, chunk, vocab_files))
+                if len(pending) >= workers * IN_FLIGHT:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
     else:
         for doc in docs:
             yield _process(doc, vocab_files)
 
 
-def _on_dask(docs: list[Document], vocab_files: tuple[str, ...], address: str,
+def _on_dask(docs: Iterable[Document], vocab_files: tuple[str, ...], address: str,
              workers: int) -> Iterator[tuple[Document, list[Claim]]]:
     import dask.bag as db
     from distributed import Client, LocalCluster
@@ -91,9 +119,11 @@ def _on_dask(docs: list[Document], vocab_files: tuple[str, ...], address: str,
     else:
         client = Client(address)
     try:
-        partitions = max(1, min(len(docs), max(1, workers) * 4))
-        bag = db.from_sequence(docs, npartitions=partitions).map(_process, vocab_files)
-        yield from bag.compute()
+        # a bag per slice of the stream: the cluster holds a slice, never the corpus
+        for part in _chunks(docs, CHUNK * IN_FLIGHT * 16 * max(1, workers)):
+            partitions = max(1, min(len(part), max(1, workers) * 4))
+            bag = db.from_sequence(part, npartitions=partitions).map(_process, vocab_files)
+            yield from bag.compute()
     finally:
         client.close()
         if cluster is not None:
@@ -241,28 +271,32 @@ def finish(store: Store, vocab: Vocab) -> Result:
     return result
 
 
-def add_documents(store: Store, docs: list[Document], vocab_files: tuple[str, ...] = (), *,
+def add_documents(store: Store, docs: Iterable[Document], vocab_files: tuple[str, ...] = (), *,
                   workers: int = 1, dask: str | None = None) -> list[dict[str, Any]]:
     """Add documents to a store: the same id and text is left as it is; the same id with new
     text replaces it, the old version kept in the store's history. The corpus results are
-    then recomputed over everything the store holds."""
+    then recomputed over everything the store holds. ``docs`` is consumed as it is read."""
     vocab = load_vocab(*vocab_files)
     existing = {doc_id: sha for doc_id, (sha, _) in store.fingerprints().items()}
     report: list[dict[str, Any]] = []
-    todo = []
-    for doc in docs:
-        if existing.get(doc.id) == doc.sha256:
-            report.append({"id": doc.id, "claims": None, "note": "already in the store"})
-        else:
-            todo.append(doc)
+
+    def todo() -> Iterator[Document]:
+        for doc in docs:
+            if existing.get(doc.id) == doc.sha256:
+                report.append({"id": doc.id, "claims": None, "note": "already in the store"})
+            else:
+                yield doc
+
     fingerprint = vocab_fingerprint(vocab)
-    for doc, claims in process_all(todo, vocab_files, workers=workers, dask=dask):
+    added = 0
+    for doc, claims in process_all(todo(), vocab_files, workers=workers, dask=dask):
         doc.meta["extracted_with"] = fingerprint
         store.save_document(doc, claims, keep_history=True)
+        added += 1
         report.append({"id": doc.id, "claims": len(claims),
                        "note": "replaced (the old version is kept in history)"
                        if doc.id in existing else "added"})
-    if todo:
+    if added:
         finish(store, vocab)
     return report
 
@@ -280,13 +314,16 @@ def vocab_fingerprint(vocab: Vocab) -> str:
 def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = (),
         stdin_text: str | None = None, progress: Progress | None = None,
         batch: Batch | None = None, max_bytes: int = DEFAULT_MAX_BYTES, workers: int = 1,
-        dask: str | None = None, texts: bool = True) -> Result:
+        dask: str | None = None, texts: bool = True,
+        skipped: list[Skipped] | None = None) -> Result:
     """Read ``paths`` into the store at ``db`` and reconcile the corpus the store holds.
 
     A document already stored with the same text and the same vocabulary is not extracted
     again, so a run killed part way resumes where it stopped and ends as an uninterrupted
-    run would. With ``texts=False`` the result's documents come without their texts (the
-    store has them): a run over a large corpus then never holds them all.
+    run would. Inputs are read as they are processed (unless a ``batch`` read already is
+    given); the inputs that could not be read are added to ``skipped``. With
+    ``texts=False`` the result's documents come without their texts (the store has them): a
+    run over a large corpus then never holds them all.
 
     Example:
         >>> result = run(["examples/khojaly"], "accord.db")  # doctest: +SKIP
@@ -295,26 +332,36 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
     """
     vocab_files = tuple(str(v) for v in vocab_files)
     vocab = load_vocab(*vocab_files)
-    if batch is None:
-        batch = ingest(paths, stdin_text=stdin_text, max_bytes=max_bytes)
+    if batch is None:  # read as processed: the store, not memory, holds the corpus
+        batch = Batch()
+        documents: Iterable[Document] = stream(paths, batch, stdin_text=stdin_text,
+                                               max_bytes=max_bytes)
+    else:
+        documents = batch.documents
     fingerprint = vocab_fingerprint(vocab)
     with Store(db) as store:
         done = store.fingerprints()
-        todo = [d for d in batch.documents if done.get(d.id) != (d.sha256, fingerprint)]
-        if progress:
-            for doc in batch.documents:
+
+        def todo() -> Iterator[Document]:
+            for doc in documents:
                 if done.get(doc.id) == (doc.sha256, fingerprint):
-                    progress(doc)
-        for doc, claims in process_all(todo, vocab_files, workers=workers, dask=dask):
+                    if progress:
+                        progress(doc)
+                    continue
+                yield doc
+
+        for doc, claims in process_all(todo(), vocab_files, workers=workers, dask=dask):
             doc.meta["extracted_with"] = fingerprint
             store.save_document(doc, claims)
             if progress:
                 progress(doc)
         store.save_skipped(batch.skipped)
+        if skipped is not None:
+            skipped.extend(batch.skipped)
         # the store holds them now: not twice in memory during finish (the caller's batch
         # is emptied too)
-        batch.documents = []
-        del todo
+        batch.documents = documents = []
+        done.clear()
         result = finish(store, vocab)
         if texts:  # the documents as renderers take them; a large run may leave them out
             result.documents = store.documents()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from typing import Any
 
 from accord.model import Anomaly, Claim, Fact, FactValue
 
