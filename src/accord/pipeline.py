@@ -130,7 +130,8 @@ def _on_dask(docs: Iterable[Document], vocab_files: tuple[str, ...], address: st
             cluster.close()
 
 
-Reader = Callable[[list[str]], list[Document]]
+#: whole documents by id; with False, without their texts (metadata only)
+Reader = Callable[[list[str], bool], list[Document]]
 BATCH = 500  # whole documents a streaming stage holds at once
 
 
@@ -146,7 +147,7 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     year inferred), for the store to rewrite."""
     by_id = {d.id: d for d in docs}
     texts: Sequence[Document] = docs if read is None else _Texts(docs, read)
-    read = read or (lambda ids: [by_id[i] for i in ids])
+    read = read or (lambda ids, _text: [by_id[i] for i in ids])
     with stage("events"):
         events = assign_events(docs, claims, vocab)
     dates: dict[str, list[dict[str, Any]]] = {}
@@ -156,7 +157,7 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
         for event in events:
             if not event.main:
                 continue
-            event_docs = read(event.docs)
+            event_docs = read(event.docs, True)
             undated = {d.id for d in event_docs if not d.published}
             infer_publication_years(event_docs, event)
             for doc in event_docs:
@@ -180,10 +181,13 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
 
     def batches() -> Iterator[Document]:
         for k in range(0, len(ids), BATCH):
-            yield from read(ids[k:k + BATCH])
+            part = read(ids[k:k + BATCH], False)
+            if any("names" not in d.meta for d in part):  # extracted before names were kept
+                part = read(ids[k:k + BATCH], True)
+            yield from part
 
     with stage("entities"):
-        entities = entity_variants(batches, vocab, lambda i: read([i])[0].text)
+        entities = entity_variants(batches, vocab, lambda i: read([i], True)[0].text)
     with stage("statements"):
         statements: list[dict[str, Any]] = []
         quotes: list[dict[str, Any]] = []
@@ -213,9 +217,9 @@ class _Texts(Sequence[Document]):
     def __getitem__(self, i: int) -> Document:  # type: ignore[override]
         if not self.first <= i < self.first + len(self.batch):
             if i != self.first + len(self.batch):  # not the next in turn: this one alone
-                return self._whole(self.read([self.docs[i].id])[0], i)
+                return self._whole(self.read([self.docs[i].id], True)[0], i)
             self.first = i
-            self.batch = self.read([d.id for d in self.docs[i:i + BATCH]])
+            self.batch = self.read([d.id for d in self.docs[i:i + BATCH]], True)
         return self._whole(self.batch[i - self.first], i)
 
     def _whole(self, doc: Document, i: int) -> Document:
@@ -264,7 +268,8 @@ def finish(store: Store, vocab: Vocab) -> Result:
             known = KnownReuse(changed, store.reuse(), store.reuse_pairs())
         claims = store.claims()
     result = corpus_stages(docs, claims, vocab, known_reuse=known,
-                           read=lambda ids: store.documents(ids))
+                           read=lambda ids, text: store.documents(ids, text=text,
+                                                                  all_meta=True))
     result.skipped = store.skipped()
     with stage("save"):
         store.save_results(result, changed=result.changed, finished=keys)
