@@ -210,11 +210,20 @@ class _Texts(Sequence[Document]):
     def __init__(self, docs: list[Document], read: Reader) -> None:
         self.docs, self.read = docs, read
         self.first, self.batch = 0, []  # type: tuple[int, list[Document]]
+        self.fetched: dict[int, Document] = {}
 
     def __len__(self) -> int:
         return len(self.docs)
 
+    def prefetch(self, positions: Iterable[int]) -> None:
+        """Read the documents at these positions in one go (the next candidate pairs')."""
+        wanted = sorted({int(i) for i in positions})
+        self.fetched = dict(zip(wanted, self.read([self.docs[i].id for i in wanted], True),
+                                strict=True))
+
     def __getitem__(self, i: int) -> Document:  # type: ignore[override]
+        if i in self.fetched:
+            return self._whole(self.fetched[i], i)
         if not self.first <= i < self.first + len(self.batch):
             if i != self.first + len(self.batch):  # not the next in turn: this one alone
                 return self._whole(self.read([self.docs[i].id], True)[0], i)

@@ -558,6 +558,9 @@ class KnownReuse:
                 for p in self.pairs}
 
 
+PREFETCH_PAIRS = 2000
+
+
 def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None,
                known: KnownReuse | None = None,
                dated: Sequence[Document] | None = None) -> ReuseReport:
@@ -587,7 +590,10 @@ def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None,
     report.candidate_pairs = len(pairs)
     words = lru_cache(maxsize=4096)(lambda i: words_of(docs[i], settings))
     edges: list[tuple[int, int]] = []
-    for i, j in pairs.tolist():  # sorted by i: each document's words built about once
+    prefetch = getattr(docs, "prefetch", None)  # a store-backed sequence reads in batches
+    for n, (i, j) in enumerate(pairs.tolist()):  # sorted by i: words built about once each
+        if prefetch is not None and n % PREFETCH_PAIRS == 0:
+            prefetch(pairs[n:n + PREFETCH_PAIRS].ravel())
         if known is not None and ids[i] not in known.changed and ids[j] not in known.changed:
             found = stored.get(frozenset((ids[i], ids[j])))
             if found is not None:  # the same two texts: the same passages; dates may move
