@@ -131,14 +131,13 @@ def child_run(corpus: str, db: str, workers: int, dask: str | None) -> dict[str,
 
 
 def child_add(db: str, corpus: str) -> dict[str, float]:
-    from accord.ingest import ingest
+    from accord.ingest import Batch, stream
     from accord.pipeline import add_documents
     from accord.store import Store
 
     start = time.perf_counter()
-    docs = ingest([corpus]).documents
     with Store(db) as store:
-        added = add_documents(store, docs)
+        added = add_documents(store, stream([corpus], Batch()))
     return {"seconds": time.perf_counter() - start, "added": len(added), "peak_mb": _peak_mb()}
 
 

@@ -276,12 +276,14 @@ def finish(store: Store, vocab: Vocab) -> Result:
             changed = {i for i, key in keys.items() if covered.get(i) != key}
             known = KnownReuse(changed, store.reuse(), store.reuse_pairs())
         claims = store.claims()
+        stored = [(c.event, c.source) for c in claims]  # to rewrite only the claims that move
     result = corpus_stages(docs, claims, vocab, known_reuse=known,
                            read=lambda ids, text: store.documents(ids, text=text,
                                                                   all_meta=True))
     result.skipped = store.skipped()
     with stage("save"):
-        store.save_results(result, changed=result.changed, finished=keys)
+        moved = [c for c, was in zip(claims, stored, strict=True) if (c.event, c.source) != was]
+        store.save_results(result, changed=result.changed, finished=keys, moved=moved)
     return result
 
 

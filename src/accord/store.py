@@ -185,15 +185,19 @@ class Store:
                 [tuple(getattr(c, c_name) for c_name in CLAIM_COLUMNS) for c in claims])
 
     def save_results(self, result: Result, *, changed: Iterable[Document] | None = None,
-                     finished: dict[str, str] | None = None) -> None:
+                     finished: dict[str, str] | None = None,
+                     moved: Iterable[Claim] | None = None) -> None:
         """Replace every corpus-level result (events of claims, facts, anomalies, reuse) at once.
 
         ``changed``: the whole documents whose metadata the corpus stages set (a publication
         date inferred), when ``result`` holds documents without text; ``finished``: which
-        texts the results cover (computed from the result's documents when not given)."""
+        texts the results cover (computed from the result's documents when not given);
+        ``moved``: the claims whose event or source changed (all of the result's when not
+        given)."""
         with self.conn:
             self.conn.executemany("UPDATE claims SET event = ?, source = ? WHERE id = ?",
-                                  [(c.event, c.source, c.id) for c in result.claims])
+                                  [(c.event, c.source, c.id)
+                                   for c in (result.claims if moved is None else moved)])
             self.conn.executemany("UPDATE documents SET published = ?, publisher = ?, meta = ? "
                                   "WHERE id = ?",
                                   [(d.published, d.publisher, json.dumps(d.meta), d.id)
