@@ -173,6 +173,8 @@ def main() -> None:
                         help="processes for the main run of each size")
     parser.add_argument("--no-compare", action="store_true",
                         help="skip --workers 2, --dask local and quantulum3 on the first size")
+    parser.add_argument("--no-quantulum", action="store_true",
+                        help="skip the quantulum3 comparison (it takes ~15 minutes at 10k)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -212,6 +214,8 @@ def main() -> None:
                           f"{n / got['seconds']:.0f} docs/s, speed-up "
                           f"{one['seconds'] / got['seconds']:.2f}x, peak RSS "
                           f"{got['peak_mb']:.0f} MB", flush=True)
+                if args.no_quantulum:
+                    continue
                 q = _child(["quantulum", corpus])
                 print(f"  number extraction on {q['documents']:.0f} documents "
                       f"({q['mb']:.0f} MB): quantulum3 {q['quantulum_seconds']:.1f} s "

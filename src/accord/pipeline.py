@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import resource
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,8 +26,8 @@ from accord.chronology import (
 )
 from accord.clean import clean
 from accord.extract import assign_events, extract
-from accord.extract.entities import entity_variants
-from accord.extract.events import Event
+from accord.extract.entities import count_names, entity_variants
+from accord.extract.events import Event, Places, stored_places
 from accord.ingest import DEFAULT_MAX_BYTES, Batch, stream
 from accord.model import Anomaly, Claim, Document, Result, Skipped
 from accord.reconcile import fingerprints, reconcile
@@ -148,8 +149,29 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     by_id = {d.id: d for d in docs}
     texts: Sequence[Document] = docs if read is None else _Texts(docs, read)
     read = read or (lambda ids, _text: [by_id[i] for i in ids])
+    ids = [d.id for d in docs]
+
+    def batches() -> Iterator[Document]:
+        """Every document's whole metadata, a batch at a time (the texts too for documents
+        extracted before names and places were recorded)."""
+        for k in range(0, len(ids), BATCH):
+            yield from _with_meta(read, ids[k:k + BATCH], "names", "places")
+
+    places = Places()
+    names: Counter[str] = Counter()
+    statements: list[dict[str, Any]] = []
+    quotes: list[dict[str, Any]] = []
+    with stage("metadata"):  # one pass for what routing, entities and statements need
+        for doc in batches():
+            places.add(doc.id, stored_places(doc, vocab))
+            count_names(doc, vocab, names)
+            statements += [{"kind": "attribution", "doc": doc.id, **a}
+                           for a in doc.meta.get("attributions", [])]
+            quotes += [{"kind": "quote", **q} for q in doc.meta.get("statements", [])]
     with stage("events"):
-        events = assign_events(docs, claims, vocab)
+        events = assign_events(docs, claims, vocab, places, lambda some: [
+            stored_places(d, vocab) for d in _with_meta(read, some, "places")])
+    del places
     dates: dict[str, list[dict[str, Any]]] = {}
     anomalies: list[Anomaly] = []
     changed: list[Document] = []
@@ -177,30 +199,23 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     with stage("fingerprints"):
         sharing = {frozenset((p["a"], p["b"])) for p in report.pairs}
         shared_figures = fingerprints(claims, sharing)
-    ids = [d.id for d in docs]
-
-    def batches() -> Iterator[Document]:
-        for k in range(0, len(ids), BATCH):
-            part = read(ids[k:k + BATCH], False)
-            if any("names" not in d.meta for d in part):  # extracted before names were kept
-                part = read(ids[k:k + BATCH], True)
-            yield from part
-
     with stage("entities"):
-        entities = entity_variants(batches, vocab, lambda i: read([i], True)[0].text)
-    with stage("statements"):
-        statements: list[dict[str, Any]] = []
-        quotes: list[dict[str, Any]] = []
-        for doc in batches():
-            statements += [{"kind": "attribution", "doc": doc.id, **a}
-                           for a in doc.meta.get("attributions", [])]
-            quotes += [{"kind": "quote", **q} for q in doc.meta.get("statements", [])]
+        entities = entity_variants(batches, vocab, lambda i: read([i], True)[0].text, names)
     result = Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
                     pairs=report.pairs, fingerprints=shared_figures,
                     events=[_event_record(e, dates.get(e.id, [])) for e in events],
                     statements=statements + quotes, entities=entities)
     result.changed = changed
     return result
+
+
+def _with_meta(read: Reader, ids: list[str], *keys: str) -> list[Document]:
+    """Documents without their texts, unless one lacks a record of ``keys`` (extracted by a
+    version that did not keep it): then with texts, to read it from them."""
+    part = read(ids, False)
+    if any(k not in d.meta for d in part for k in keys):
+        part = read(ids, True)
+    return part
 
 
 class _Texts(Sequence[Document]):

@@ -78,7 +78,7 @@ CREATE TABLE IF NOT EXISTS reviews (
 REVIEW_KINDS = ("claim_wrong", "accept_value", "merge_facts")
 
 #: the metadata of a document the corpus stages need for every document at once
-LIGHT_META = ("years", "places", "metadata", "anniversaries", "extracted_with")
+LIGHT_META = ("years", "metadata", "anniversaries", "extracted_with")
 
 CLAIM_COLUMNS = ("id", "doc", "event", "category", "group", "value", "low", "high", "qualifier",
                  "start", "end", "text", "figure_start", "figure_end", "stated", "cue", "parent",

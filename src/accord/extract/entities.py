@@ -105,6 +105,11 @@ def gather(docs: Iterable[Document], vocab: Vocab,
     return forms
 
 
+def count_names(doc: Document, vocab: Vocab, counts: Counter[str]) -> None:
+    """Add the name forms of one document to ``counts``."""
+    counts.update(form for form, _, _ in _names(doc, vocab))
+
+
 def _names(doc: Document, vocab: Vocab) -> list[list[Any]]:
     names = doc.meta.get("names")
     return names if names is not None else names_in(doc, vocab)
@@ -342,21 +347,23 @@ def join_candidates(forms: Iterable[str], groups: list[list[str]]) -> set[str]:
 
 
 def entity_variants(docs: Iterable[Document] | Callable[[], Iterable[Document]], vocab: Vocab,
-                    text_of: Callable[[str], str] | None = None) -> list[dict[str, Any]]:
+                    text_of: Callable[[str], str] | None = None,
+                    counts: Counter[str] | None = None) -> list[dict[str, Any]]:
     """The spelling-variant clusters of the names a corpus uses.
 
     ``docs`` may be a function giving the documents anew (read twice: once to count the
-    forms, once for the occurrences of the forms a cluster or a join could use), so a large
-    store's corpus is streamed instead of held; ``text_of`` then reads a document's text
-    for the words around a candidate name."""
+    forms, unless ``counts`` (name_counts) are given, once for the occurrences of the forms
+    a cluster or a join could use), so a large store's corpus is streamed instead of held;
+    ``text_of`` then reads a document's text for the words around a candidate name."""
     if not callable(docs):
         held = list(docs)
         texts = {d.id: d.text for d in held}
         docs, text_of = (lambda: held), (text_of or texts.__getitem__)
     assert text_of is not None
-    counts: Counter[str] = Counter()
-    for doc in docs():
-        counts.update(form for form, _, _ in _names(doc, vocab))
+    if counts is None:
+        counts = Counter()
+        for doc in docs():
+            count_names(doc, vocab, counts)
     groups = spelling_groups(counts)
     wanted = join_candidates(counts, groups)
     forms = gather(docs(), vocab, wanted)

@@ -14,13 +14,14 @@ from words of the texts ("khojaly-1992", "war-2020"): stable across runs, never 
 
 from __future__ import annotations
 
-import math
 import re
-import sys
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+
+import numpy as np
 
 from accord.model import Claim, Document
 from accord.text import Sentence, Token, slug, view
@@ -138,39 +139,74 @@ def mentions_record(found: PlaceMentions) -> dict[str, list[Any]]:
     return out
 
 
-def mentions_of(doc: Document, vocab: Vocab) -> PlaceMentions:
+def stored_places(doc: Document, vocab: Vocab) -> dict[str, list[Any]]:
     """The place mentions extraction recorded for ``doc`` (read from its text when it was
-    extracted by a version that did not record them). Keys are interned: a corpus repeats
-    the same few thousand names across every document."""
+    extracted by a version that did not record them)."""
     stored = doc.meta.get("places")
     if stored is None:
-        return place_mentions(doc, vocab)
-    keys = {k: sys.intern(k) for k in stored}
-    return PlaceMentions(set(keys.values()),
-                         Counter({keys[k]: v[0] for k, v in stored.items() if v[0]}),
-                         {keys[k]: Counter({v[1]: v[2]}) for k, v in stored.items() if v[2]})
+        return mentions_record(place_mentions(doc, vocab))
+    return dict(stored)
 
 
-def main_place(docs: list[Document], mentions: dict[str, PlaceMentions]) -> str | None:
-    """The place most documents name most often, spelt as most of them spell it."""
-    key = _main_place_key(docs, mentions)
-    if key is None:
-        return None
+class Places:
+    """Every document's place mentions as two small arrays of key numbers (which keys, how
+    salient): routing a crawl holds no set or counter per document."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.number: dict[str, int] = {}
+        self.seen: dict[str, np.ndarray] = {}
+        self.tf: dict[str, np.ndarray] = {}
+
+    def add(self, doc_id: str, places: dict[str, list[Any]]) -> None:
+        ids = [self.number.setdefault(k, len(self.number)) for k in places]
+        if len(self.keys) < len(self.number):
+            self.keys += [""] * (len(self.number) - len(self.keys))
+            for k, n in self.number.items():
+                self.keys[n] = k
+        self.seen[doc_id] = np.array(ids, dtype=np.int32)
+        self.tf[doc_id] = np.array([v[0] for v in places.values()], dtype=np.int32)
+
+    def names(self, doc_id: str, key: str) -> bool:
+        n = self.number.get(key)
+        return n is not None and bool((self.seen[doc_id] == n).any())
+
+    def main_key(self, doc_ids: list[str]) -> str | None:
+        """The key of the place most documents name, weighted up when an event word follows
+        (document frequency x log(1 + salience); ties to the greater key)."""
+        if not doc_ids or not self.keys:
+            return None
+        seen = np.concatenate([self.seen[i] for i in doc_ids])
+        tf = np.bincount(seen, weights=np.concatenate([self.tf[i] for i in doc_ids]),
+                         minlength=len(self.keys))
+        df = np.bincount(seen, minlength=len(self.keys))
+        score = np.where(tf > 0, df * np.log1p(tf), -1.0)
+        best = score.max()
+        if best < 0:
+            return None
+        return max(self.keys[n] for n in np.flatnonzero(score == best))
+
+
+def places_of(docs: list[Document], vocab: Vocab) -> Places:
+    places = Places()
+    for doc in docs:
+        places.add(doc.id, stored_places(doc, vocab))
+    return places
+
+
+SPELLING_SAMPLE = 200  # documents read to choose how an event's place is spelt
+#: reads the recorded places of some documents (their metadata), by id
+PlaceReader = Callable[[list[str]], list[dict[str, list[Any]]]]
+
+
+def spelling(key: str, naming: list[str], read: PlaceReader) -> str | None:
+    """How most of the documents naming a place spell it (the first SPELLING_SAMPLE read)."""
     forms: Counter[str] = Counter()
-    for doc in docs:
-        forms.update((mentions[doc.id].forms or {}).get(key, Counter()))
+    for places in read(naming[:SPELLING_SAMPLE]):
+        entry = places.get(key)
+        if entry and entry[2]:
+            forms[entry[1]] += entry[2]
     return forms.most_common(1)[0][0] if forms else None
-
-
-def _main_place_key(docs: list[Document], mentions: dict[str, PlaceMentions]) -> str | None:
-    """The key of the place most documents name, weighted up when an event word follows."""
-    df: Counter[str] = Counter()
-    tf: Counter[str] = Counter()
-    for doc in docs:
-        df.update(mentions[doc.id].seen)
-        tf.update(mentions[doc.id].tf)
-    return max((k for k in df if tf[k]), key=lambda k: (df[k] * math.log1p(tf[k]), k),
-               default=None)
 
 
 @dataclass
@@ -188,20 +224,25 @@ class Event:
 MIN_SHARED_FIGURES = 2
 
 
-def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab
+def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab,
+                    places: Places | None = None, read: PlaceReader | None = None
                     ) -> list[tuple[list[Document], int | None, str | None]]:
     """Documents grouped by the event they report: (documents, year, place), largest first.
-    See the module docstring for the rule."""
+    See the module docstring for the rule. ``places`` and ``read`` (the recorded places of
+    documents by id, to spell a place) default to reading ``docs`` themselves."""
     year_df: Counter[int] = Counter(y for d in docs for y in _years(d))
     figures: dict[str, set[tuple[str, int | None, int | None]]] = defaultdict(set)
     for c in claims:
         figures[c.doc].add((c.category, c.low, c.high))
-    mentions = {d.id: mentions_of(d, vocab) for d in docs}
+    if places is None or read is None:
+        by_id = {d.id: d for d in docs}
+        places = places or places_of(docs, vocab)
+        read = read or (lambda ids: [stored_places(by_id[i], vocab) for i in ids])
     routed: list[tuple[list[Document], int | None, str | None]] = []
     remaining = list(docs)
     while remaining:
-        key = _main_place_key(remaining, mentions)
-        naming = [d for d in remaining if key in mentions[d.id].seen] if key else []
+        key = places.main_key([d.id for d in remaining])
+        naming = [d for d in remaining if places.names(d.id, key)] if key else []
         core = naming or remaining
         year = _event_year(core, year_df)
         stated: set[tuple[str, int | None, int | None]] = set().union(
@@ -210,7 +251,8 @@ def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab
         mine = [d for d in remaining if d.id in in_core
                 or (year is not None and year in _years(d))
                 or _states_its_figures(figures[d.id], stated)]
-        routed.append((mine, year, main_place(mine, mentions) if key else None))
+        routed.append((mine, year, spelling(key, [d.id for d in naming], read)
+                       if key else None))
         taken = {d.id for d in mine}
         remaining = [d for d in remaining if d.id not in taken]
     return sorted(routed, key=lambda r: -len(r[0]))
@@ -238,12 +280,15 @@ def _event_year(docs: list[Document], year_df: Counter[int]) -> int | None:
     return int(published.most_common(1)[0][0]) if published else None
 
 
-def assign_events(docs: list[Document], claims: list[Claim], vocab: Vocab) -> list[Event]:
+def assign_events(docs: list[Document], claims: list[Claim], vocab: Vocab,
+                  places: Places | None = None, read: PlaceReader | None = None
+                  ) -> list[Event]:
     """Route documents to events and set each claim's ``event``: its document's event, or
-    another one when its context is another year."""
+    another one when its context is another year (``places``, ``read``: see
+    route_documents)."""
     events: dict[str, Event] = {}
     event_of: dict[str, Event] = {}
-    for group, year, place in route_documents(docs, claims, vocab):
+    for group, year, place in route_documents(docs, claims, vocab, places, read):
         event_id = "-".join(p for p in (slug(place) if place else "", str(year) if year else "")
                             if p) or "event"
         event = events.setdefault(event_id, Event(event_id, year, place, True))
