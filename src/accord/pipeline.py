@@ -279,7 +279,8 @@ def finish(store: Store, vocab: Vocab) -> Result:
 
     The stages hold every document's metadata and every claim, never every text: texts are
     read from the store a batch at a time. The returned result's documents come without
-    their text (``Store.result()`` reads everything, for a report). Pairs of documents that
+    their text, its claims without their sentence (``Store.result()`` reads everything, for
+    a report). Pairs of documents that
     the last finished results already covered, with the same text, keep the reuse the store
     holds for them instead of being aligned again."""
     with stage("load"):
@@ -290,7 +291,7 @@ def finish(store: Store, vocab: Vocab) -> Result:
         if covered is not None:
             changed = {i for i, key in keys.items() if covered.get(i) != key}
             known = KnownReuse(changed, store.reuse(), store.reuse_pairs())
-        claims = store.claims()
+        claims = store.claims(text=False)
         stored = [(c.event, c.source) for c in claims]  # to rewrite only the claims that move
     result = corpus_stages(docs, claims, vocab, known_reuse=known,
                            read=lambda ids, text: store.documents(ids, text=text,
@@ -394,6 +395,6 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
         batch.documents = documents = []
         done.clear()
         result = finish(store, vocab)
-        if texts:  # the documents as renderers take them; a large run may leave them out
-            result.documents = store.documents()
+        if texts:  # the documents and sentences as renderers take them
+            result.documents, result.claims = store.documents(), store.claims()
     return result

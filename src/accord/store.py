@@ -319,10 +319,13 @@ class Store:
         return {row[0]: (row[1], json.loads(row[2] or "{}").get("extracted_with", ""))
                 for row in self.conn.execute("SELECT id, sha256, meta FROM documents")}
 
-    def claims(self) -> list[Claim]:
-        """Every stored claim. Words that recur (categories, groups, events, a sentence several
-        claims quote) are one string each: a store of 100k documents holds a million claims."""
-        rows = self.conn.execute("SELECT * FROM claims ORDER BY doc, figure_start, id")
+    def claims(self, *, text: bool = True) -> list[Claim]:
+        """Every stored claim (``text=False``: without the sentence, which no corpus stage
+        reads). Words that recur (categories, groups, events, a sentence several claims
+        quote) are one string each: a store of 100k documents holds a million claims."""
+        columns = "*" if text else ", ".join(
+            "'' AS text" if c == "text" else _q(c) for c in CLAIM_COLUMNS)
+        rows = self.conn.execute(f"SELECT {columns} FROM claims ORDER BY doc, figure_start, id")
         shared: dict[str, str] = {}
         out = []
         for row in rows:
