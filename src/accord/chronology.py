@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -99,10 +100,10 @@ def _publication_spans(doc: Document) -> list[tuple[int, int]]:
             if isinstance(m, dict) and "start" in m]
 
 
-def event_dates(docs: list[Document], main: Event, vocab: Vocab
+def event_dates(docs: Iterable[Document], main: Event, vocab: Vocab
                 ) -> tuple[list[dict[str, Any]], list[Anomaly]]:
     """The dates the documents routed to ``main`` state for it, and dates that contradict
-    their text."""
+    their text. ``docs`` is read once, in turn (a stream of an event's many documents)."""
     if main.year is None:
         return [], []
     words = set(vocab.event_kinds) | {"incident", "tragedy"}
@@ -127,12 +128,18 @@ def event_dates(docs: list[Document], main: Event, vocab: Vocab
                 entry["stated"].append({"doc": doc.id, "text": d["text"], "start": d["start"],
                                         "end": d["end"]})
             elif not d.get("relative"):  # "today" is anchored on publication: no contradiction
-                suspects.append((doc, d))
+                suspects.append((_without_text(doc), d))
     values = sorted(stated.values(), key=lambda v: (-len(v["docs"]), v["value"]))
     month_days = _month_days(values)
     anomalies = [a for doc, d in suspects
                  if (a := _contradiction(doc, d, main, values, month_days)) is not None]
     return values, anomalies
+
+
+def _without_text(doc: Document) -> Document:
+    """What a suspect date's check needs of its document (not the text a stream lets go)."""
+    return Document(doc.id, "", published=doc.published,
+                    meta={"anniversaries": doc.meta.get("anniversaries")})
 
 
 def _month_days(values: list[dict[str, Any]]) -> set[str]:

@@ -179,17 +179,28 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
         for event in events:
             if not event.main:
                 continue
-            event_docs = read(event.docs, True)
-            undated = {d.id for d in event_docs if not d.published}
-            infer_publication_years(event_docs, event)
-            for doc in event_docs:
-                if doc.id in undated and doc.published:
-                    by_id[doc.id].published = doc.published
-                    by_id[doc.id].meta["metadata"] = doc.meta["metadata"]
-                    changed.append(doc)
-            dates[event.id], date_anomalies = event_dates(event_docs, event, vocab)
-            anomalies += date_anomalies + anniversary_anomalies(event_docs, event)
-            del event_docs
+            marked: list[Anomaly] = []
+
+            def in_turn(event: Event = event, marked: list[Anomaly] = marked
+                        ) -> Iterator[Document]:
+                """The event's documents a batch at a time, publication years inferred."""
+                for k in range(0, len(event.docs), BATCH):
+                    part = read(event.docs[k:k + BATCH], True)
+                    undated = {d.id for d in part if not d.published}
+                    infer_publication_years(part, event)
+                    for doc in part:
+                        if doc.id in undated and doc.published:
+                            by_id[doc.id].published = doc.published
+                            by_id[doc.id].meta["metadata"] = doc.meta["metadata"]
+                            changed.append(doc)
+                    marked += anniversary_anomalies(part, event)
+                    yield from part
+
+            stream = in_turn()
+            dates[event.id], date_anomalies = event_dates(stream, event, vocab)
+            for _ in stream:  # event_dates stops early for an event without a year
+                pass
+            anomalies += date_anomalies + marked
     with stage("reuse"):
         report = find_reuse(texts, reuse_settings, known_reuse, dated=docs)
     with stage("facts"):
