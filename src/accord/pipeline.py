@@ -131,8 +131,8 @@ def _on_dask(docs: Iterable[Document], vocab_files: tuple[str, ...], address: st
             cluster.close()
 
 
-#: whole documents by id; with False, without their texts (metadata only)
-Reader = Callable[[list[str], bool], list[Document]]
+#: documents by id: "whole", "meta" (without their texts) or "text" (without metadata)
+Reader = Callable[[list[str], str], list[Document]]
 BATCH = 500  # whole documents a streaming stage holds at once
 
 
@@ -148,7 +148,7 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     year inferred), for the store to rewrite."""
     by_id = {d.id: d for d in docs}
     texts: Sequence[Document] = docs if read is None else _Texts(docs, read)
-    read = read or (lambda ids, _text: [by_id[i] for i in ids])
+    read = read or (lambda ids, _part: [by_id[i] for i in ids])
     ids = [d.id for d in docs]
 
     def batches() -> Iterator[Document]:
@@ -185,7 +185,7 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                         ) -> Iterator[Document]:
                 """The event's documents a batch at a time, publication years inferred."""
                 for k in range(0, len(event.docs), BATCH):
-                    part = read(event.docs[k:k + BATCH], True)
+                    part = read(event.docs[k:k + BATCH], "whole")
                     undated = {d.id for d in part if not d.published}
                     infer_publication_years(part, event)
                     for doc in part:
@@ -211,7 +211,7 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
         sharing = {frozenset((p["a"], p["b"])) for p in report.pairs}
         shared_figures = fingerprints(claims, sharing)
     with stage("entities"):
-        entities = entity_variants(batches, vocab, lambda i: read([i], True)[0].text, names)
+        entities = entity_variants(batches, vocab, lambda i: read([i], "text")[0].text, names)
     result = Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
                     pairs=report.pairs, fingerprints=shared_figures,
                     events=[_event_record(e, dates.get(e.id, [])) for e in events],
@@ -223,9 +223,9 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
 def _with_meta(read: Reader, ids: list[str], *keys: str) -> list[Document]:
     """Documents without their texts, unless one lacks a record of ``keys`` (extracted by a
     version that did not keep it): then with texts, to read it from them."""
-    part = read(ids, False)
+    part = read(ids, "meta")
     if any(k not in d.meta for d in part for k in keys):
-        part = read(ids, True)
+        part = read(ids, "whole")
     return part
 
 
@@ -244,7 +244,7 @@ class _Texts(Sequence[Document]):
     def prefetch(self, positions: Iterable[int]) -> None:
         """Read the documents at these positions in one go (the next candidate pairs')."""
         wanted = sorted({int(i) for i in positions})
-        self.fetched = dict(zip(wanted, self.read([self.docs[i].id for i in wanted], True),
+        self.fetched = dict(zip(wanted, self.read([self.docs[i].id for i in wanted], "text"),
                                 strict=True))
 
     def __getitem__(self, i: int) -> Document:  # type: ignore[override]
@@ -252,9 +252,9 @@ class _Texts(Sequence[Document]):
             return self._whole(self.fetched[i], i)
         if not self.first <= i < self.first + len(self.batch):
             if i != self.first + len(self.batch):  # not the next in turn: this one alone
-                return self._whole(self.read([self.docs[i].id], True)[0], i)
+                return self._whole(self.read([self.docs[i].id], "text")[0], i)
             self.first = i
-            self.batch = self.read([d.id for d in self.docs[i:i + BATCH]], True)
+            self.batch = self.read([d.id for d in self.docs[i:i + BATCH]], "text")
         return self._whole(self.batch[i - self.first], i)
 
     def _whole(self, doc: Document, i: int) -> Document:
@@ -305,8 +305,8 @@ def finish(store: Store, vocab: Vocab) -> Result:
         claims = store.claims(text=False)
         stored = [(c.event, c.source) for c in claims]  # to rewrite only the claims that move
     result = corpus_stages(docs, claims, vocab, known_reuse=known,
-                           read=lambda ids, text: store.documents(ids, text=text,
-                                                                  all_meta=True))
+                           read=lambda ids, part: store.documents(
+                               ids, text=part != "meta", all_meta=True, meta=part != "text"))
     result.skipped = store.skipped()
     with stage("save"):
         moved = [c for c, was in zip(claims, stored, strict=True) if (c.event, c.source) != was]

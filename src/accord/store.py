@@ -264,25 +264,27 @@ class Store:
 
     # -- reading ---------------------------------------------------------------------------
     def documents(self, ids: Sequence[str] | None = None, *, text: bool = True,
-                  all_meta: bool = False) -> list[Document]:
+                  all_meta: bool = False, meta: bool = True) -> list[Document]:
         """Stored documents (those of ``ids`` only, in that order, when given).
 
         With ``text=False`` a document comes without its text and spans, and its meta holds
         only LIGHT_META (all of it with ``all_meta``): what the corpus stages need of every
         document at once. They read whole documents a batch at a time, so a large store's
-        texts are never all in memory.
+        texts are never all in memory. ``meta=False`` leaves the metadata out (reuse reads
+        texts only).
         """
         if ids is not None:
             found: dict[str, Document] = {}
             for k in range(0, len(ids), 500):
                 chunk = list(ids[k:k + 500])
                 where = f"WHERE id IN ({','.join('?' * len(chunk))})"
-                found.update((d.id, d) for d in self._documents(where, chunk, text, all_meta))
+                found.update((d.id, d)
+                             for d in self._documents(where, chunk, text, all_meta, meta))
             return [found[i] for i in ids if i in found]
-        return self._documents("", [], text, all_meta)
+        return self._documents("", [], text, all_meta, meta)
 
-    def _documents(self, where: str, params: list[str], text: bool, all_meta: bool
-                   ) -> list[Document]:
+    def _documents(self, where: str, params: list[str], text: bool, all_meta: bool,
+                   meta: bool) -> list[Document]:
         spans: dict[str, list[Span]] = {}
         if text:
             query = f"SELECT * FROM spans {where.replace('id IN', 'doc IN')} ORDER BY doc, start"
@@ -295,13 +297,13 @@ class Store:
         docs = []
         for row in self.conn.execute(f"SELECT {columns} FROM documents {where} ORDER BY id",
                                      params):
-            meta = json.loads(row["meta"] or "{}")
+            data = json.loads(row["meta"] or "{}") if meta else {}
             if not text and not all_meta:
-                meta = {k: meta[k] for k in LIGHT_META if k in meta}
+                data = {k: data[k] for k in LIGHT_META if k in data}
             doc = Document(id=row["id"], text=row["text"] if text else "", path=row["path"] or "",
                            format=row["format"] or "txt", title=row["title"], url=row["url"],
                            published=row["published"], publisher=row["publisher"],
-                           encoding=row["encoding"], meta=meta)
+                           encoding=row["encoding"], meta=data)
             doc.marked = spans.get(doc.id, [])
             docs.append(doc)
         return docs
