@@ -9,6 +9,7 @@ them.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -85,6 +86,7 @@ CLAIM_COLUMNS = ("id", "doc", "event", "category", "group", "value", "low", "hig
                  "source", "context_year", "context_kind")
 
 
+EXTRACTED_WITH = re.compile(r'"extracted_with": "([^"]*)"')
 SHARED_CLAIM_COLUMNS = ("doc", "event", "category", "group", "qualifier", "text", "cue", "source",
                         "context_kind")
 
@@ -318,7 +320,8 @@ class Store:
 
     def fingerprints(self) -> dict[str, tuple[str, str]]:
         """Each stored document's (text hash, extraction fingerprint), to skip what is done."""
-        return {row[0]: (row[1], json.loads(row[2] or "{}").get("extracted_with", ""))
+        # the meta JSON is ours (json.dumps): the key is found without parsing all of it
+        return {row[0]: (row[1], m.group(1) if (m := EXTRACTED_WITH.search(row[2] or "")) else "")
                 for row in self.conn.execute("SELECT id, sha256, meta FROM documents")}
 
     def claims(self, *, text: bool = True) -> list[Claim]:
