@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import resource
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +25,7 @@ from accord.chronology import (
 )
 from accord.clean import clean
 from accord.extract import assign_events, extract
-from accord.extract.entities import count_names, entity_variants
+from accord.extract.entities import NameIndex, entity_variants
 from accord.extract.events import Event, Places, stored_places
 from accord.ingest import DEFAULT_MAX_BYTES, Batch, stream
 from accord.model import Anomaly, Claim, Document, Result, Skipped
@@ -158,13 +157,13 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
             yield from _with_meta(read, ids[k:k + BATCH], "names", "places")
 
     places = Places()
-    names: Counter[str] = Counter()
+    names = NameIndex()
     statements: list[dict[str, Any]] = []
     quotes: list[dict[str, Any]] = []
     with stage("metadata"):  # one pass for what routing, entities and statements need
         for doc in batches():
             places.add(doc.id, stored_places(doc, vocab))
-            count_names(doc, vocab, names)
+            names.add(doc, vocab)
             statements += [{"kind": "attribution", "doc": doc.id, **a}
                            for a in doc.meta.get("attributions", [])]
             quotes += [{"kind": "quote", **q} for q in doc.meta.get("statements", [])]
@@ -211,7 +210,7 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
         sharing = {frozenset((p["a"], p["b"])) for p in report.pairs}
         shared_figures = fingerprints(claims, sharing)
     with stage("entities"):
-        entities = entity_variants(batches, vocab, lambda i: read([i], "text")[0].text, names)
+        entities = entity_variants(names, vocab, lambda i: read([i], "text")[0].text)
     result = Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
                     pairs=report.pairs, fingerprints=shared_figures,
                     events=[_event_record(e, dates.get(e.id, [])) for e in events],
