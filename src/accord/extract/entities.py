@@ -127,16 +127,29 @@ def _after_titles(plain: str, start: int, end: int, vocab: Vocab) -> int:
     return start
 
 
-def _context(text_of: Callable[[str], str], occurrences: list[dict[str, Any]],
+Occurrence = tuple[str, int, int] | dict[str, Any]  # (doc, start, end), or as output
+
+
+def _context(text_of: Callable[[str], str], occurrences: list[Occurrence],
              vocab: Vocab) -> dict[str, str]:
     """Descriptor words around a form's occurrences ("former", "president", "defence")."""
     words: set[str] = set()
     for o in occurrences:
-        text = text_of(o["doc"])
-        before = CONTEXT_WORD.findall(view(text[max(0, o["start"] - 120):o["start"]]).lower())
-        after = CONTEXT_WORD.findall(view(text[o["end"]:o["end"] + 120]).lower())
+        doc, start, end = _at(o)
+        text = text_of(doc)
+        before = CONTEXT_WORD.findall(view(text[max(0, start - 120):start]).lower())
+        after = CONTEXT_WORD.findall(view(text[end:end + 120]).lower())
         words.update(before[-CONTEXT_WORDS:] + after[:CONTEXT_WORDS])
     return {_stem(w): w for w in sorted(words - vocab.context_stopwords)}
+
+
+def _at(o: Occurrence) -> tuple[str, int, int]:
+    return o if isinstance(o, tuple) else (o["doc"], o["start"], o["end"])
+
+
+def _occurrence(o: Occurrence) -> dict[str, Any]:
+    doc, start, end = _at(o)
+    return {"doc": doc, "start": start, "end": end}
 
 
 def _stem(word: str) -> str:
@@ -144,7 +157,7 @@ def _stem(word: str) -> str:
     return skeleton(word)[:4]
 
 
-def cluster(forms: dict[str, Any]) -> list[dict[str, Any]]:
+def cluster(forms: dict[str, list[Occurrence]]) -> list[dict[str, Any]]:
     """Spelling-variant clusters (two or more forms), most mentioned first."""
     return _clusters_out(forms, spelling_groups(forms), {})
 
@@ -182,16 +195,17 @@ def spelling_groups(forms: Iterable[str]) -> list[list[str]]:
     return [m for root, m in members.items() if find(root) == root and len(m) > 1]
 
 
-def _clusters_out(forms: dict[str, list[dict[str, Any]]], groups: list[list[str]],
+def _clusters_out(forms: dict[str, list[Occurrence]], groups: list[list[str]],
                   why: dict[str, str]) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for group_forms in groups:
         if len({view(m) for m in group_forms}) < 2:
             continue
         reasons = sorted({why[m] for m in group_forms if m in why})
-        out.append({"forms": [{"form": m, "count": len(forms[m]), "occurrences": forms[m]}
+        out.append({"forms": [{"form": m, "count": len(forms[m]),
+                               "occurrences": [_occurrence(o) for o in forms[m]]}
                               for m in sorted(group_forms, key=lambda m: -len(forms[m]))],
-                    "documents": sorted({o["doc"] for m in group_forms for o in forms[m]}),
+                    "documents": sorted({_at(o)[0] for m in group_forms for o in forms[m]}),
                     "method": "; ".join(reasons) or "same transliteration skeleton"})
     out.sort(key=lambda c: -sum(f["count"] for f in c["forms"]))
     return out
@@ -278,7 +292,7 @@ def _lookalikes(holding: dict[tuple[int, int, str], set[tuple[str, ...]]],
     return memo[key]
 
 
-def join_by_context(forms: dict[str, list[dict[str, Any]]], groups: list[list[str]],
+def join_by_context(forms: dict[str, list[Occurrence]], groups: list[list[str]],
                     singles: Iterable[str], vocab: Vocab,
                     text_of: Callable[[str], str]) -> list[dict[str, Any]]:
     """Join spelling groups (and single forms) of multi-word names whose spelling differs
@@ -314,7 +328,7 @@ def join_by_context(forms: dict[str, list[dict[str, Any]]], groups: list[list[st
             continue
         for r in (ra, rb):
             if r not in seen:
-                seen[r] = {o["doc"] for f in groups[r] for o in forms[f]}
+                seen[r] = {_at(o)[0] for f in groups[r] for o in forms[f]}
         if seen[ra] & seen[rb]:
             continue  # one text writes both: it names two people
         shared = {near[a][k] for k in (near[a].keys() & near[b].keys()) - common}
@@ -366,12 +380,13 @@ class NameIndex:
         by_number = Counter(self.columns[0])
         return Counter({form: by_number[n] for form, n in self.number.items()})
 
-    def occurrences(self, wanted: set[str]) -> dict[str, list[dict[str, Any]]]:
+    def occurrences(self, wanted: set[str]) -> dict[str, list[Any]]:
+        """(doc, start, end) of each wanted form: tuples, dicts only for what is output."""
         names = {self.number[f]: f for f in wanted if f in self.number}
-        forms: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        forms: dict[str, list[Any]] = defaultdict(list)
         for n, d, start, end in zip(*self.columns, strict=True):
             if n in names:
-                forms[names[n]].append({"doc": self.doc_ids[d], "start": start, "end": end})
+                forms[names[n]].append((self.doc_ids[d], start, end))
         return forms
 
 
