@@ -78,7 +78,7 @@ def test_prefix_filter_finds_every_pair_all_pairs_finds() -> None:
     for t in (0.3, 0.5, 0.8):
         brute = {(a, b) for a, b in itertools.combinations(sorted(sets), 2)
                  if len(sets[a] & sets[b]) / len(sets[a] | sets[b]) >= t}
-        found = _similar_set_pairs(sets, t)
+        found = set(_similar_set_pairs(sets, t))
         assert brute and brute <= found
         assert len(found) < 80 * 79 // 2  # and it did not compare all pairs
 
@@ -87,7 +87,7 @@ def test_many_documents_with_one_figure_set_give_linear_pairs() -> None:
     from accord.reconcile import MAX_POSTINGS, _similar_set_pairs
 
     sets = {f"d{n:04d}": {1, 2, 3, 4, n % 3 + 10} for n in range(1500)}
-    found = _similar_set_pairs(sets, 0.3)
+    found = set(_similar_set_pairs(sets, 0.3))
     assert len(found) <= 1500 * MAX_POSTINGS
     linked = {d for pair in found for d in pair}
     assert linked == set(sets)  # every document is still paired with others of its cluster

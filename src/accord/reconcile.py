@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from accord.model import Anomaly, Claim, Fact, FactValue
 
@@ -223,17 +223,20 @@ def fingerprints(claims: list[Claim], pairs_with_reuse: set[frozenset[str]] | No
     for c in claims:  # figures as small ints: set operations on tuples rehash every tuple
         sets[c.doc].add(numbers.setdefault(_figure(c), len(numbers)))
     out: list[dict[str, object]] = []
-    for a, b in sorted(_similar_set_pairs(sets, FINGERPRINT_MIN_SIMILARITY)):
+    for a, b in _similar_set_pairs(sets, FINGERPRINT_MIN_SIMILARITY):
         shared = len(sets[a] & sets[b])
         similarity = shared / (len(sets[a]) + len(sets[b]) - shared)
         if shared >= FINGERPRINT_MIN_SHARED and similarity >= FINGERPRINT_MIN_SIMILARITY:
             out.append({"a": a, "b": b, "shared": shared, "similarity": round(similarity, 3),
                         "shared_wording": frozenset((a, b)) in (pairs_with_reuse or set())})
+    out.sort(key=lambda p: (p["a"], p["b"]))
     return out
 
 
-def _similar_set_pairs(sets: dict[str, set[int]], threshold: float) -> set[tuple[str, str]]:
-    """Pairs of sets that may reach Jaccard ``threshold``, without comparing all pairs.
+def _similar_set_pairs(sets: dict[str, set[int]], threshold: float
+                       ) -> Iterator[tuple[str, str]]:
+    """Pairs of sets that may reach Jaccard ``threshold``, without comparing all pairs
+    (each once, as it is found: the candidates of 100k documents are millions).
 
     Prefix filtering (as in AllPairs / PPJoin): order every set's items rarest first; two
     sets with Jaccard >= t share an item among the first |s| - ceil(t * |s|) + 1 of each.
@@ -245,7 +248,6 @@ def _similar_set_pairs(sets: dict[str, set[int]], threshold: float) -> set[tuple
     rank = {item: n for n, item in enumerate(
         sorted(frequency, key=lambda item: (frequency[item], item)))}
     seen: dict[int, list[str]] = defaultdict(list)
-    pairs: set[tuple[str, str]] = set()
     for doc in sorted(sets):
         items = sorted(sets[doc], key=rank.__getitem__)
         prefix = items[:len(items) - math.ceil(threshold * len(items)) + 1]
@@ -254,8 +256,8 @@ def _similar_set_pairs(sets: dict[str, set[int]], threshold: float) -> set[tuple
             if len(others) < MAX_POSTINGS:
                 others.update(seen[item][-(MAX_POSTINGS - len(others)):])
             seen[item].append(doc)
-        pairs.update((other, doc) for other in others)
-    return pairs
+        for other in sorted(others):
+            yield other, doc
 
 
 def reconcile(claims: list[Claim], groups: list[list[str]] | None = None
