@@ -108,7 +108,6 @@ def process_all(docs: Iterable[Document], vocab_files: tuple[str, ...] = (), *,
 
 def _on_dask(docs: Iterable[Document], vocab_files: tuple[str, ...], address: str,
              workers: int) -> Iterator[tuple[Document, list[Claim]]]:
-    import dask.bag as db
     from distributed import Client, LocalCluster
 
     cluster = None
@@ -119,11 +118,17 @@ def _on_dask(docs: Iterable[Document], vocab_files: tuple[str, ...], address: st
     else:
         client = Client(address)
     try:
-        # a bag per slice of the stream: the cluster holds a slice, never the corpus
-        for part in _chunks(docs, CHUNK * IN_FLIGHT * 16 * max(1, workers)):
-            partitions = max(1, min(len(part), max(1, workers) * 4))
-            bag = db.from_sequence(part, npartitions=partitions).map(_process, vocab_files)
-            yield from bag.compute()
+        # chunks submitted as the stream is read, a few per worker in flight (as with local
+        # processes): the cluster never holds the corpus
+        from collections import deque
+
+        pending: deque[Any] = deque()
+        for chunk in _chunks(docs, CHUNK * 4):
+            pending.append(client.submit(_process_chunk, chunk, vocab_files, pure=False))
+            if len(pending) >= max(1, workers) * IN_FLIGHT:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
     finally:
         client.close()
         if cluster is not None:
