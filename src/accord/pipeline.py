@@ -172,6 +172,9 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
             statements += [{"kind": "attribution", "doc": doc.id, **a}
                            for a in doc.meta.get("attributions", [])]
             quotes += [{"kind": "quote", **q} for q in doc.meta.get("statements", [])]
+    with stage("entities"):  # now, so that the name index is let go before reuse
+        entities = entity_variants(names, vocab, lambda i: read([i], "text")[0].text)
+    del names
     with stage("events"):
         events = assign_events(docs, claims, vocab, places, lambda some: [
             stored_places(d, vocab) for d in _with_meta(read, some, "places")])
@@ -214,8 +217,6 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     with stage("fingerprints"):
         sharing = {frozenset((p["a"], p["b"])) for p in report.pairs}
         shared_figures = fingerprints(claims, sharing)
-    with stage("entities"):
-        entities = entity_variants(names, vocab, lambda i: read([i], "text")[0].text)
     result = Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
                     pairs=report.pairs, fingerprints=shared_figures,
                     events=[_event_record(e, dates.get(e.id, [])) for e in events],

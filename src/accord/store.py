@@ -78,8 +78,9 @@ CREATE TABLE IF NOT EXISTS reviews (
 """
 REVIEW_KINDS = ("claim_wrong", "accept_value", "merge_facts")
 
-#: the metadata of a document the corpus stages need for every document at once
-LIGHT_META = ("years", "metadata", "anniversaries", "extracted_with")
+#: the metadata of a document the corpus stages need for every document at once (the rest
+#: they read a batch or an event at a time)
+LIGHT_META = ("years",)
 
 CLAIM_COLUMNS = ("id", "doc", "event", "category", "group", "value", "low", "high", "qualifier",
                  "start", "end", "text", "figure_start", "figure_end", "stated", "cue", "parent",
@@ -198,43 +199,46 @@ class Store:
         given)."""
         with self.conn:
             self.conn.executemany("UPDATE claims SET event = ?, source = ? WHERE id = ?",
-                                  [(c.event, c.source, c.id)
-                                   for c in (result.claims if moved is None else moved)])
+                                  ((c.event, c.source, c.id)
+                                   for c in (result.claims if moved is None else moved)))
             self.conn.executemany("UPDATE documents SET published = ?, publisher = ?, meta = ? "
                                   "WHERE id = ?",
-                                  [(d.published, d.publisher, json.dumps(d.meta), d.id)
-                                   for d in (result.documents if changed is None else changed)])
+                                  ((d.published, d.publisher, json.dumps(d.meta), d.id)
+                                   for d in (result.documents if changed is None else changed)))
             for table in ("facts", "anomalies", "reuse", "reuse_pairs", "reuse_groups",
                           "fingerprints", "corpus"):
                 self.conn.execute(f"DELETE FROM {table}")
             self.conn.executemany(
                 "INSERT INTO facts VALUES (?,?,?,?,?,?,?,?)",
-                [(f.event, f.category, f.group, f.status, f.best, f.low, f.high,
+                ((f.event, f.category, f.group, f.status, f.best, f.low, f.high,
                   json.dumps({"values": [v.to_dict() for v in f.values],
                               "independent_groups": f.independent_groups,
                               "timeline": f.timeline, "undated": f.undated}))
-                 for f in result.facts])
+                 for f in result.facts))
             self.conn.executemany(
                 "INSERT INTO anomalies VALUES (?,?,?,?)",
-                [(a.kind, a.doc, a.detail, json.dumps(a.claims)) for a in result.anomalies])
+                ((a.kind, a.doc, a.detail, json.dumps(a.claims)) for a in result.anomalies))
             self._replace_skipped(result.skipped)
             self.conn.executemany(
                 "INSERT INTO reuse VALUES (?,?,?,?,?,?,?)",
-                [(r.a, r.b, r.a_start, r.a_end, r.b_start, r.b_end, r.similarity)
-                 for r in result.reuse])
+                ((r.a, r.b, r.a_start, r.a_end, r.b_start, r.b_end, r.similarity)
+                 for r in result.reuse))
             self.conn.executemany("INSERT INTO reuse_pairs VALUES (?,?,?)",
-                                  [(p["a"], p["b"], json.dumps(p)) for p in result.pairs])
+                                  ((p["a"], p["b"], json.dumps(p)) for p in result.pairs))
             self.conn.executemany("INSERT INTO reuse_groups VALUES (?,?)",
-                                  [(d, n) for n, g in enumerate(result.groups) for d in g])
+                                  ((d, n) for n, g in enumerate(result.groups) for d in g))
             self.conn.executemany("INSERT INTO fingerprints VALUES (?,?,?)",
-                                  [(p["a"], p["b"], json.dumps(p)) for p in result.fingerprints])
-            self.conn.executemany("INSERT INTO corpus VALUES (?,?)", [
-                ("events", json.dumps(result.events)),
-                ("statements", json.dumps(result.statements)),
-                ("entities", json.dumps(result.entities)),
-                # which texts these results cover: the next finish realigns only the others
-                ("finished", json.dumps(finished if finished is not None else
-                                        {d.id: finished_key(d) for d in result.documents}))])
+                                  ((p["a"], p["b"], json.dumps(p))
+                                   for p in result.fingerprints))
+            # which texts these results cover: the next finish realigns only the others
+            covered = (finished if finished is not None else
+                       {d.id: finished_key(d) for d in result.documents})
+            parts = {"events": result.events, "statements": result.statements,
+                     "entities": result.entities, "finished": covered}
+            # rows are made as written (generators): at 100k documents the JSON of every
+            # result at once was over a gigabyte
+            self.conn.executemany("INSERT INTO corpus VALUES (?,?)",
+                                  ((key, json.dumps(value)) for key, value in parts.items()))
 
     def save_skipped(self, skipped: list[Skipped]) -> None:
         """Record the inputs a run could not read (replacing the previous list)."""
