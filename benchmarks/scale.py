@@ -2,9 +2,10 @@
 
 Builds corpora of --sizes documents as JSONL.gz, streamed to disk: each document is a dateline
 and about 20 sentences spliced from halves of real sentences of the bundled reports, half of
-their plain words replaced (figures, cue and group words kept, so claims occur at a realistic
-rate and shared wording mostly where it was planted), "Also Read" and
-share lines between paragraphs, and 5% of documents given a 60-word passage of another one.
+their longer words and names replaced (figures, cue and group words and months kept, so
+claims occur at a realistic rate and shared wording mostly where it was planted), "Also
+Read" and share lines between paragraphs, and 5% of documents given a 60-word passage of
+another one.
 Then, each in its own process (so peak RSS is its own):
 
 - ``accord run`` (ingest, clean, extract, store, events, reuse, facts) on one process, and
