@@ -12,7 +12,7 @@ import hashlib
 import io
 import itertools
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -129,7 +129,9 @@ def table_context(result: Result) -> dict[str, Any]:
     return {"result": result, "docs": docs, "claims_by_id": {c.id: c for c in result.claims},
             "cells": cells, "doc_ids": ordered, "column_groups": column_groups,
             "wide": len(ordered) <= MAX_DOCUMENT_COLUMNS, "max_columns": MAX_DOCUMENT_COLUMNS,
-            "flagged": {cid for a in result.anomalies for cid in a.claims}}
+            "flagged": {cid for a in result.anomalies for cid in a.claims},
+            # counted once: a template filtering every claim per document is quadratic
+            "claim_counts": Counter(c.doc for c in result.claims)}
 
 
 #: the evidence table has a column per document up to this many; above, each value lists
