@@ -136,3 +136,15 @@ def test_lineage_graph_is_left_out_above_its_limit_and_the_report_says_so(
                                               "b_in_a": 0.5, "near_duplicate": False,
                                               "basis": "publication dates unknown or equal"}])
     assert f"drawn for up to {MAX_LINEAGE_DOCUMENTS} documents" in render_html(result)
+
+
+def test_markdown_counts_each_documents_claims(vocab: Vocab) -> None:
+    docs = [text_document("a.txt", "At least 7 people died and 3 were injured on Monday."),
+            text_document("b.txt", "Officials said 9 people died.")]
+    result = analyse(docs, vocab)
+    page = RENDERERS["markdown"](result)
+    for doc in docs:
+        count = sum(1 for c in result.claims if c.doc == doc.id)
+        row = next(line for line in page.splitlines() if line.startswith(f"| {doc.id} |"))
+        assert f"| {count} |" in row
+    assert {sum(1 for c in result.claims if c.doc == d.id) for d in docs} == {1, 2}
