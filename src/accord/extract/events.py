@@ -103,13 +103,13 @@ class PlaceMentions:
 
     seen: set[str] = field(default_factory=set)
     tf: Counter[str] = field(default_factory=Counter)
-    forms: dict[str, Counter[str]] | None = None  # kept only when asked: a corpus holds many
+    forms: dict[str, Counter[str]] = field(default_factory=dict)
 
 
-def place_mentions(doc: Document, vocab: Vocab, *, forms: bool = True) -> PlaceMentions:
+def place_mentions(doc: Document, vocab: Vocab) -> PlaceMentions:
     """Names in one document, by spelling-blind key; a name followed by an event word
     ("Khojaly tragedy") counts three times, one starting a sentence not at all."""
-    found = PlaceMentions(forms={} if forms else None)
+    found = PlaceMentions()
     text = view(doc.text)
     for m in _CAPITAL.finditer(text):
         word = m.group(0)
@@ -123,8 +123,7 @@ def place_mentions(doc: Document, vocab: Vocab, *, forms: bool = True) -> PlaceM
         if not named_event and (not before or before[-1] in ".!?:\"'\n|"):
             continue  # for salience, a capital starting a sentence says nothing
         found.tf[key] += 3 if named_event else 1
-        if found.forms is not None:
-            found.forms.setdefault(key, Counter())[word] += 1
+        found.forms.setdefault(key, Counter())[word] += 1
     return found
 
 
@@ -133,7 +132,7 @@ def mentions_record(found: PlaceMentions) -> dict[str, list[Any]]:
     reads no text: key -> [salience, the document's most used spelling, its count]."""
     out: dict[str, list[Any]] = {}
     for k in sorted(found.seen):
-        spelt = (found.forms or {}).get(k)
+        spelt = found.forms.get(k)
         form, count = spelt.most_common(1)[0] if spelt else ("", 0)
         out[k] = [found.tf[k], form, count]
     return out
@@ -159,12 +158,11 @@ class Places:
         self.tf: dict[str, np.ndarray] = {}
 
     def add(self, doc_id: str, places: dict[str, list[Any]]) -> None:
-        ids = [self.number.setdefault(k, len(self.number)) for k in places]
-        if len(self.keys) < len(self.number):
-            self.keys += [""] * (len(self.number) - len(self.keys))
-            for k, n in self.number.items():
-                self.keys[n] = k
-        self.seen[doc_id] = np.array(ids, dtype=np.int32)
+        for k in places:
+            if k not in self.number:
+                self.number[k] = len(self.keys)
+                self.keys.append(k)
+        self.seen[doc_id] = np.array([self.number[k] for k in places], dtype=np.int32)
         self.tf[doc_id] = np.array([v[0] for v in places.values()], dtype=np.int32)
 
     def names(self, doc_id: str, key: str) -> bool:
