@@ -94,16 +94,11 @@ def names_in(doc: Document, vocab: Vocab) -> list[list[Any]]:
     return found
 
 
-def gather(docs: Iterable[Document], vocab: Vocab,
-           wanted: set[str] | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Every capitalised name form with its occurrences (doc, start, end); with ``wanted``,
-    only those forms (a large corpus keeps the occurrences of the forms that matter)."""
-    forms: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for doc in docs:
-        for form, start, end in _names(doc, vocab):
-            if wanted is None or form in wanted:
-                forms[form].append({"doc": doc.id, "start": start, "end": end})
-    return forms
+def gather(docs: Iterable[Document], vocab: Vocab) -> dict[str, list[dict[str, Any]]]:
+    """Every capitalised name form with its occurrences {doc, start, end}."""
+    index = NameIndex.of(docs, vocab)
+    return {form: [_occurrence(o) for o in found]
+            for form, found in index.occurrences(set(index.number)).items()}
 
 
 def _names(doc: Document, vocab: Vocab) -> list[list[Any]]:
@@ -162,18 +157,22 @@ def cluster(forms: dict[str, list[Occurrence]]) -> list[dict[str, Any]]:
     return _clusters_out(forms, spelling_groups(forms), {})
 
 
+def _root(parent: Any, x: Any) -> Any:
+    """Union-find with path halving, over a dict (forms) or a list (group numbers): joins
+    here are conditional (one text must not use both forms), so scipy's components do not
+    fit."""
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
 def spelling_groups(forms: Iterable[str]) -> list[list[str]]:
     """Forms that share a transliteration skeleton and are close, grouped (groups of one
     left out)."""
     names = sorted(forms)
     keys = {n: skeleton(n) for n in names}
     parent = {n: n for n in names}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
 
     by_key: dict[str, list[str]] = defaultdict(list)
     for n in names:
@@ -183,7 +182,7 @@ def spelling_groups(forms: Iterable[str]) -> list[list[str]]:
     for group in by_key.values():
         for i, a in enumerate(group):
             for b in group[i + 1:]:
-                ra, rb = find(a), find(b)
+                ra, rb = _root(parent, a), _root(parent, b)
                 if ra == rb or fuzz.ratio(view(a).lower(), view(b).lower()) < MIN_SIMILARITY:
                     continue
                 in_a, in_b = members.get(ra, [ra]), members.get(rb, [rb])
@@ -192,7 +191,7 @@ def spelling_groups(forms: Iterable[str]) -> list[list[str]]:
                 parent[ra] = rb
                 members[rb] = in_b + in_a
                 members.pop(ra, None)
-    return [m for root, m in members.items() if find(root) == root and len(m) > 1]
+    return [m for root, m in members.items() if _root(parent, root) == root and len(m) > 1]
 
 
 def _clusters_out(forms: dict[str, list[Occurrence]], groups: list[list[str]],
@@ -307,12 +306,6 @@ def join_by_context(forms: dict[str, list[Occurrence]], groups: list[list[str]],
                          for a, b in _spelled_alike(multi) if group_of[a] != group_of[b]})
     parent = list(range(len(groups)))
 
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
     # each group's own context: joins do not pool it (no snowball); words around most
     # candidate names ("killed", the event's place) describe the event, not a person
     near = {g: _context(text_of, [o for f in groups[g] for o in forms[f]], vocab)
@@ -323,7 +316,7 @@ def join_by_context(forms: dict[str, list[Occurrence]], groups: list[list[str]],
     seen: dict[int, set[str]] = {}
     why: dict[int, set[str]] = {}
     for a, b in candidates:
-        ra, rb = find(a), find(b)
+        ra, rb = _root(parent, a), _root(parent, b)
         if ra == rb:
             continue
         for r in (ra, rb):
@@ -343,7 +336,7 @@ def join_by_context(forms: dict[str, list[Occurrence]], groups: list[list[str]],
         said = (f"spelled alike word by word, never both in one document, and shared context "
                 f"({', '.join(sorted(words))})")
         reasons.update(dict.fromkeys(groups[r], said))
-    return _clusters_out(forms, [groups[r] for r in range(len(groups)) if find(r) == r],
+    return _clusters_out(forms, [groups[r] for r in range(len(groups)) if _root(parent, r) == r],
                          reasons)
 
 
@@ -365,6 +358,13 @@ class NameIndex:
         self.number: dict[str, int] = {}
         self.doc_ids: list[str] = []
         self.columns = tuple(array("i") for _ in range(4))
+
+    @classmethod
+    def of(cls, docs: Iterable[Document], vocab: Vocab) -> NameIndex:
+        index = cls()
+        for doc in docs:
+            index.add(doc, vocab)
+        return index
 
     def add(self, doc: Document, vocab: Vocab) -> None:
         position = len(self.doc_ids)
@@ -400,9 +400,7 @@ def entity_variants(docs: Iterable[Document] | NameIndex, vocab: Vocab,
         held = list(docs)
         texts = {d.id: d.text for d in held}
         text_of = text_of or texts.__getitem__
-        docs = NameIndex()
-        for doc in held:
-            docs.add(doc, vocab)
+        docs = NameIndex.of(held, vocab)
     assert text_of is not None
     counts = docs.counts()
     groups = spelling_groups(counts)
