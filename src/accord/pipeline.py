@@ -76,6 +76,21 @@ def _chunks(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
         yield chunk
 
 
+def _in_order(submit: Callable[[list[Document]], Any], chunks: Iterable[list[Document]],
+              depth: int) -> Iterator[tuple[Document, list[Claim]]]:
+    """Chunks submitted as the stream is read, ``depth`` of them in flight; results in the
+    order of the stream (a process pool's or a Dask cluster's futures alike)."""
+    from collections import deque
+
+    pending: deque[Any] = deque()
+    for chunk in chunks:
+        pending.append(submit(chunk))
+        if len(pending) >= depth:
+            yield from pending.popleft().result()
+    while pending:
+        yield from pending.popleft().result()
+
+
 CHUNK = 16  # documents a worker takes at once
 IN_FLIGHT = 4  # chunks per worker queued ahead: enough to keep it busy, never the corpus
 
@@ -90,17 +105,11 @@ def process_all(docs: Iterable[Document], vocab_files: tuple[str, ...] = (), *,
     if dask:
         yield from _on_dask(docs, vocab_files, dask, workers)
     elif workers > 1:
-        from collections import deque
-        from concurrent.futures import Future, ProcessPoolExecutor
+        from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            pending: deque[Future[list[tuple[Document, list[Claim]]]]] = deque()
-            for chunk in _chunks(docs, CHUNK):
-                pending.append(pool.submit(_process_chunk, chunk, vocab_files))
-                if len(pending) >= workers * IN_FLIGHT:
-                    yield from pending.popleft().result()
-            while pending:
-                yield from pending.popleft().result()
+            yield from _in_order(lambda chunk: pool.submit(_process_chunk, chunk, vocab_files),
+                                 _chunks(docs, CHUNK), workers * IN_FLIGHT)
     else:
         for doc in docs:
             yield _process(doc, vocab_files)
@@ -118,17 +127,10 @@ def _on_dask(docs: Iterable[Document], vocab_files: tuple[str, ...], address: st
     else:
         client = Client(address)
     try:
-        # chunks submitted as the stream is read, a few per worker in flight (as with local
-        # processes): the cluster never holds the corpus
-        from collections import deque
-
-        pending: deque[Any] = deque()
-        for chunk in _chunks(docs, CHUNK * 4):
-            pending.append(client.submit(_process_chunk, chunk, vocab_files, pure=False))
-            if len(pending) >= max(1, workers) * IN_FLIGHT:
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
+        # as with local processes: the cluster never holds the corpus
+        yield from _in_order(
+            lambda chunk: client.submit(_process_chunk, chunk, vocab_files, pure=False),
+            _chunks(docs, CHUNK * 4), max(1, workers) * IN_FLIGHT)
     finally:
         client.close()
         if cluster is not None:
@@ -220,8 +222,7 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     result = Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
                     pairs=report.pairs, fingerprints=shared_figures,
                     events=[_event_record(e, dates.get(e.id, [])) for e in events],
-                    statements=statements + quotes, entities=entities)
-    result.changed = changed
+                    statements=statements + quotes, entities=entities, changed=changed)
     return result
 
 
@@ -296,12 +297,11 @@ def finish(store: Store, vocab: Vocab) -> Result:
     The stages hold every document's metadata and every claim, never every text: texts are
     read from the store a batch at a time. The returned result's documents come without
     their text, its claims without their sentence (``Store.result()`` reads everything, for
-    a report). Pairs of documents that
-    the last finished results already covered, with the same text, keep the reuse the store
-    holds for them instead of being aligned again."""
+    a report). Pairs of documents that the last finished results already covered, with the
+    same text, keep the reuse the store holds for them instead of being aligned again."""
     with stage("load"):
         docs = store.documents(text=False)
-        keys = {i: f"{sha}/{extracted}" for i, (sha, extracted) in store.fingerprints().items()}
+        keys = store.finished_keys()
         covered = store.finished_documents()
         known = None
         if covered is not None:

@@ -95,7 +95,11 @@ SHARED_CLAIM_COLUMNS = ("doc", "event", "category", "group", "qualifier", "text"
 def finished_key(doc: Document) -> str:
     """A document as corpus results saw it: its text, and what cleaned and extracted it (a new
     vocabulary may set other passages aside, so its reuse is looked at again)."""
-    return f"{doc.sha256}/{doc.meta.get('extracted_with', '')}"
+    return _finished(doc.sha256, doc.meta.get("extracted_with", ""))
+
+
+def _finished(sha256: str, extracted_with: str) -> str:
+    return f"{sha256}/{extracted_with}"
 
 
 def _q(name: str) -> str:
@@ -314,19 +318,15 @@ class Store:
             docs.append(doc)
         return docs
 
-    def text(self, doc_id: str) -> str:
-        """One stored document's text ("" when there is none)."""
-        row = self.conn.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        return row[0] if row else ""
-
-    def document_ids(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
-
     def fingerprints(self) -> dict[str, tuple[str, str]]:
         """Each stored document's (text hash, extraction fingerprint), to skip what is done."""
         # the meta JSON is ours (json.dumps): the key is found without parsing all of it
         return {row[0]: (row[1], m.group(1) if (m := EXTRACTED_WITH.search(row[2] or "")) else "")
                 for row in self.conn.execute("SELECT id, sha256, meta FROM documents")}
+
+    def finished_keys(self) -> dict[str, str]:
+        """Each stored document's finished_key, read without loading the documents."""
+        return {i: _finished(sha, extracted) for i, (sha, extracted) in self.fingerprints().items()}
 
     def claims(self, *, text: bool = True) -> list[Claim]:
         """Every stored claim (``text=False``: without the sentence, which no corpus stage
@@ -397,7 +397,7 @@ class Store:
         """Everything stored, as the renderers take it."""
         return Result(self.documents(), self.claims(), self.facts(), self.anomalies(),
                       self.skipped(), reuse=self.reuse(), groups=self.groups(),
-                      pairs=self._json_rows("reuse_pairs"),
+                      pairs=self.reuse_pairs(),
                       fingerprints=self._json_rows("fingerprints"),
                       events=self._corpus("events"), statements=self._corpus("statements"),
                       entities=self._corpus("entities"))
