@@ -1,11 +1,12 @@
 """Benchmark: accord end to end at scale, on generated corpora (not a test).
 
-Builds corpora of --sizes documents as JSONL.gz, streamed to disk: each document is a dateline
-and about 20 sentences spliced from halves of real sentences of the bundled reports, half of
-their longer words and names replaced (figures, cue and group words and months kept, so
-claims occur at a realistic rate and shared wording mostly where it was planted), "Also
-Read" and share lines between paragraphs, and 5% of documents given a 60-word passage of
-another one.
+Builds corpora of --sizes documents as JSONL.gz, streamed to disk, reporting many events as
+a crawl does (one per 40 documents on average, sizes falling off as 1/rank): each document is
+a dateline and about 20 sentences spliced from halves of real sentences of one bundled
+report set, with its story's own names and years and half of the other longer words
+replaced (figures, cue and group words and months kept, so claims occur at a realistic rate
+and shared wording mostly where it was planted), "Also Read" and share lines between
+paragraphs, and 5% of documents given a 60-word passage of another one.
 Then, each in its own process (so peak RSS is its own):
 
 - ``accord run`` (ingest, clean, extract, store, events, reuse, facts) on one process, and
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,35 +45,96 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
 SYLLABLES = ["ka", "ro", "mi", "tel", "san", "dor", "vi", "lu", "pe", "ash", "ne", "gor"]
 
 
-def _pools(seed: int = 5) -> tuple[list[str], list[str], set[str]]:
+def _mutate(token: str, rng: random.Random, words: list[str], keep: set[str],
+            plain: set[str], story: Story) -> str:
+    """Names and figures become the story's own (each story renames every name its way and
+    scales every figure, so its reports agree on them and other stories' do not); years
+    move by the story's offset; half of
+    the other longer words are replaced (not figures, cue or group words, nor months):
+    otherwise every report that drew the same sentence would share a passage with every
+    other, far above any real crawl's rate of reuse."""
+    if YEAR.match(token.strip(".,;:!?()")):
+        year = token.strip(".,;:!?()")
+        return token.replace(year, str(min(2025, int(year) + story.offset)), 1)
+    token = FIGURE.sub(story.figure, token)
+
+    def word(m: re.Match[str]) -> str:
+        core = m.group(0)
+        if core.lower() in keep or core in MONTHS or (len(core) < 4 and core.islower()):
+            return core
+        if core[0].isupper() and core.lower() not in plain:  # a name, not "According"
+            return story.name(core, words)
+        if rng.random() >= 0.5:
+            return core
+        new = rng.choice(words)
+        return new.capitalize() if core[0].isupper() else new
+
+    return LONG_WORD.sub(word, token)
+
+
+LONG_WORD = re.compile(r"[A-Za-z]{3,}")
+FIGURE = re.compile(r"\b\d{1,3}(?:,\d{3})+\b|\b\d{2,}\b")
+YEAR = re.compile(r"^(19[5-9]\d|20[0-2]\d)$")
+DOCS_PER_STORY = 40  # on average: a crawl reports many events, a few of them at length
+
+
+class Story:
+    """One event of the generated crawl: which bundled report set its sentences come from,
+    how it names things, how far its years are moved and how its figures are scaled."""
+
+    def __init__(self, number: int, seed: int, sources: int) -> None:
+        rng = random.Random(seed * 7919 + number)
+        self.number = number
+        self.source = rng.randrange(sources)
+        self.offset = -rng.randrange(0, 26)
+        self.salt = rng.getrandbits(32)
+        self.scale = rng.uniform(0.3, 3.0)
+
+    def figure(self, m: re.Match[str]) -> str:
+        """The story's own figures: every count scaled alike, so its reports agree and
+        disagree as the originals did, and other stories' figures are others."""
+        value = round(int(m.group(0).replace(",", "")) * self.scale)
+        return f"{value:,}" if "," in m.group(0) else str(value)
+
+    def name(self, original: str, words: list[str]) -> str:
+        pick = zlib.crc32(f"{self.salt}:{original}".encode()) % len(words)
+        return words[pick].capitalize()
+
+
+Pools = tuple[list[list[str]], list[str], set[str], set[str]]
+
+
+def _pools(seed: int = 5) -> Pools:
+    """Sentences of each bundled report set, made-up words, the words kept as they are, and
+    the words the reports write in lower case (a capitalised one is a name)."""
     from accord.vocab import load_vocab
 
     vocab = load_vocab()
     keep = set(vocab.cue_words) | set(vocab.units) | set(vocab.tens) | {
         w for k in vocab.groups for w in k} | {w for k in vocab.noun_kinds for w in k}
-    sentences = []
-    for path in sorted((ROOT / "examples").glob("*/0*.txt")):
-        sentences += [s.strip() for s in SENTENCE.findall(path.read_text("utf-8"))
-                      if len(s.split()) >= 6]
+    sources = []
+    for folder in sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir()):
+        sentences = []
+        for path in sorted(folder.glob("0*.txt")):
+            sentences += [s.strip() for s in SENTENCE.findall(path.read_text("utf-8"))
+                          if len(s.split()) >= 6]
+        if sentences:
+            sources.append(sentences)
     rng = random.Random(seed)
     words = sorted({"".join(rng.choices(SYLLABLES, k=rng.randint(2, 4))) for _ in range(30000)})
-    return sentences, words, keep
+    plain = {w for sentences in sources for s in sentences for w in re.findall(r"\b[a-z]+\b", s)}
+    return sources, words, keep, plain
 
 
-def _mutate(token: str, rng: random.Random, words: list[str], keep: set[str]) -> str:
-    """Half of a sentence's longer words replaced, names too (not figures, cue or group words,
-    nor months): otherwise every report that drew the same list of names would share a
-    passage with every other, far above any real crawl's rate of reuse."""
-    core = token.strip(".,;:!?\"'()“”‘’")
-    if (len(core) <= 3 or not core.isalpha() or core.lower() in keep or core in MONTHS
-            or rng.random() >= 0.5):
-        return token
-    new = rng.choice(words)
-    return token.replace(core, new.capitalize() if core[0].isupper() else new, 1)
+def _story_of(k: int, seed: int, stories: int) -> int:
+    """Story sizes fall off as 1/rank (a few events reported at length, most briefly)."""
+    rng = random.Random(seed * 1_000_033 + k)
+    return min(stories - 1, int(stories ** rng.random()) - 1)
 
 
-def _document(n: int, seed: int, pools: tuple[list[str], list[str], set[str]]) -> str:
-    sentences, words, keep = pools
+def _document(n: int, seed: int, pools: Pools, story: Story) -> str:
+    sources, words, keep, plain = pools
+    sentences = sources[story.source]
     rng = random.Random(seed * 1_000_003 + n)
     lines = [f"{rng.choice(CITIES)}, {rng.randint(1, 28)} {rng.choice(MONTHS)} "
              f"{rng.randint(2015, 2025)} (Agency) -"]
@@ -79,7 +142,7 @@ def _document(n: int, seed: int, pools: tuple[list[str], list[str], set[str]]) -
     for _ in range(20):
         first, second = rng.choice(sentences).split(), rng.choice(sentences).split()
         toks = first[:len(first) // 2] + second[len(second) // 2:]
-        paragraph.append(" ".join(_mutate(t, rng, words, keep) for t in toks))
+        paragraph.append(" ".join(_mutate(t, rng, words, keep, plain, story) for t in toks))
         if rng.random() < 0.25:
             lines.append(" ".join(paragraph))
             paragraph = []
@@ -90,21 +153,32 @@ def _document(n: int, seed: int, pools: tuple[list[str], list[str], set[str]]) -
     return "\n".join(line for line in lines if line)
 
 
-def build(path: Path, n: int, seed: int, start: int = 0) -> int:
-    """Write n documents (ids start..start+n) to a JSONL.gz file; returns bytes of text."""
+def build(path: Path, n: int, seed: int, start: int = 0, stories: int | None = None) -> int:
+    """Write n documents (ids start..start+n) to a JSONL.gz file; returns bytes of text.
+    Documents are about ``stories`` events (default: one per DOCS_PER_STORY documents);
+    the stories depend on ``stories`` only, so documents added later report the same
+    events as the corpus they join."""
     pools = _pools()
+    stories = stories or max(1, n // DOCS_PER_STORY)
+    cast = [Story(s, STORY_SEED, len(pools[0])) for s in range(stories)]
     rng = random.Random(seed)
     total = 0
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as f:
         for k in range(start, start + n):
-            text = _document(k, seed, pools)
-            if rng.random() < 0.05 and k > start:  # a passage of an earlier document
-                other = _document(rng.randrange(start, k), seed, pools).split()
+            story = cast[_story_of(k, seed, stories)]
+            text = _document(k, seed, pools, story)
+            if rng.random() < 0.05 and k > start:  # a passage of an earlier report
+                earlier = rng.randrange(start, k)
+                other = _document(earlier, seed, pools,
+                                  cast[_story_of(earlier, seed, stories)]).split()
                 cut = rng.randrange(max(1, len(other) - 60))
                 text += "\n" + " ".join(other[cut:cut + 60])
             total += len(text.encode("utf-8"))
             f.write(json.dumps({"id": f"doc{k}", "text": text}) + "\n")
     return total
+
+
+STORY_SEED = 11
 
 
 def _child(args: list[str]) -> dict[str, float]:
@@ -229,7 +303,8 @@ def main() -> None:
             db, full = last
             n_new = max(1, args.sizes[-1] // 100)
             extra = str(Path(tmp) / "new.jsonl.gz")
-            build(Path(extra), n_new, args.seed + 1, start=args.sizes[-1])
+            build(Path(extra), n_new, args.seed + 1, start=args.sizes[-1],
+                  stories=max(1, args.sizes[-1] // DOCS_PER_STORY))
             got = _child(["add", db, extra])
             print(f"incremental: {n_new} new documents added to the {args.sizes[-1]} store in "
                   f"{got['seconds']:.1f} s = {100 * got['seconds'] / full:.1f}% of the full "

@@ -79,3 +79,43 @@ def test_routing_reads_what_extraction_recorded_not_the_text(vocab: Vocab) -> No
     for doc in docs:  # a store written before these records existed: read from the text
         del doc.meta["places"], doc.meta["names"]
     assert "Xxxxxxxx" in {e.place for e in assign_events(docs, claims, vocab)}
+
+
+def _report(place: str, year: int, killed: int, injured: int, extra: str = "") -> str:
+    return (f"{place}, 3 May {year} (Agency): A fire in {place} killed {killed} people and "
+            f"injured {injured}, officials said. {extra}")
+
+
+def test_a_crawl_of_many_events_is_routed_event_by_event(vocab: Vocab) -> None:
+    places = [f"{a}{b}ora" for a in ("Vel", "Tam", "Kor", "Sib") for b in "bdfgklmnpr"]
+    docs = [text_document(f"{place}-{k}.txt",
+                          _report(place, 1980 + n, 100 + 7 * n, 300 + 11 * n))
+            for n, place in enumerate(places) for k in range(3)]
+    routed = _routed(analyse(docs, vocab))
+    assert len(routed) == len(places)
+    for n, place in enumerate(places):
+        assert routed[f"{place.lower()}-{1980 + n}"] == {f"{place}-{k}.txt" for k in range(3)}
+
+
+def test_a_relay_joins_by_the_figures_most_reports_state_not_by_rare_ones(vocab: Vocab) -> None:
+    """The figures of a large event's reports, taken all together, include most small
+    figures anyone states: a report sharing only those with it is not its relay."""
+    docs = [text_document(f"big-{k}.txt", _report("Velbora", 2001, 141, 62,
+                                                  "Three were missing and 5 arrested."
+                                                  if k < 2 else ""))
+            for k in range(30)]
+    docs.append(text_document("other.txt", "Three were missing and 5 arrested in Tamdora, "
+                                           "police said in 2010."))
+    docs.append(text_document("relay.txt", "A fire killed 141 people and injured 62."))
+    routed = _routed(analyse(docs, vocab))
+    assert "relay.txt" in routed["velbora-2001"]
+    assert "other.txt" not in routed["velbora-2001"]
+
+
+def test_a_word_the_report_also_writes_in_lower_case_is_not_a_place(vocab: Vocab) -> None:
+    from accord.extract.events import place_mentions, skeleton
+
+    doc = text_document("a.txt", "Donations went to the Relief Fund in Velbora. The relief "
+                                 "effort in Velbora goes on.")
+    seen = place_mentions(doc, vocab).seen
+    assert skeleton("Velbora") in seen and skeleton("Relief") not in seen

@@ -178,8 +178,7 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
         entities = entity_variants(names, vocab, lambda i: read([i], "text")[0].text)
     del names
     with stage("events"):
-        events = assign_events(docs, claims, vocab, places, lambda some: [
-            stored_places(d, vocab) for d in _with_meta(read, some, "places")])
+        events = assign_events(docs, claims, vocab, places)
     del places
     dates: dict[str, list[dict[str, Any]]] = {}
     anomalies: list[Anomaly] = []

@@ -7,16 +7,16 @@ Across the corpus, documents are routed to events, so a crawl that mixes many ev
 read as one: the place most documents name (most often, most as "X tragedy") is an event,
 dated by the year the documents naming it speak of most (else their publication year); a
 document that does not name it joins it when it speaks of that year or most of its figures
-are the event's; the documents left are routed again the same way. A corpus about one event
-is one event. Figures whose context is another year belong to another event. Ids are built
-from words of the texts ("khojaly-1992", "war-2020"): stable across runs, never numbers.
+are the event's signature figures (those a tenth of its reports state); the documents left
+are routed again the same way. A corpus about one event is one event. Figures whose context
+is another year belong to another event. Ids are built from words of the texts
+("khojaly-1992", "war-2020"): stable across runs, never numbers.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -87,6 +87,9 @@ def contexts(sents: list[Sentence], toks_of: list[list[Token]], vocab: Vocab,
 _CAPITAL = re.compile(r"\b[A-Z][a-z\u00e0-\u024f]{2,}(?:[-'][A-Z]?[a-z]+)?\b")
 
 
+_LOWER = re.compile(r"\b[a-z][a-z\u00e0-\u024f]{2,}(?:[-'][a-z]+)?\b")
+
+
 @lru_cache(maxsize=65536)  # names repeat across a corpus: each is keyed once
 def skeleton(word: str) -> str:
     """A spelling-tolerant key: Khojaly/Khojali, Aghdam/Agdam share one."""
@@ -108,12 +111,16 @@ class PlaceMentions:
 
 def place_mentions(doc: Document, vocab: Vocab) -> PlaceMentions:
     """Names in one document, by spelling-blind key; a name followed by an event word
-    ("Khojaly tragedy") counts three times, one starting a sentence not at all."""
+    ("Khojaly tragedy") counts three times, one starting a sentence not at all. A word the
+    same document also writes in lower case ("Relief Fund" and "relief") is a common word,
+    not a place: in a crawl, such words would otherwise gather unrelated reports."""
     found = PlaceMentions()
     text = view(doc.text)
+    lower = set(_LOWER.findall(text))
     for m in _CAPITAL.finditer(text):
         word = m.group(0)
-        if word.lower() in vocab.not_places or word.lower() in vocab.months:
+        if word.lower() in vocab.not_places or word.lower() in vocab.months or \
+                word.lower() in lower:
             continue
         after = text[m.end():m.end() + 30].lower().split()
         named_event = bool(after) and after[0].strip(".,:;") in vocab.event_kinds
@@ -148,14 +155,18 @@ def stored_places(doc: Document, vocab: Vocab) -> dict[str, list[Any]]:
 
 
 class Places:
-    """Every document's place mentions as two small arrays of key numbers (which keys, how
-    salient): routing a crawl holds no set or counter per document."""
+    """Every document's place mentions as small arrays of key numbers (which keys, how
+    salient, which spelling how often): routing a crawl holds no set or counter per
+    document, and reads no document again to spell a place."""
 
     def __init__(self) -> None:
         self.keys: list[str] = []
         self.number: dict[str, int] = {}
+        self.forms: list[str] = []
+        self.form_number: dict[str, int] = {}
         self.seen: dict[str, np.ndarray] = {}
         self.tf: dict[str, np.ndarray] = {}
+        self.spelt: dict[str, np.ndarray] = {}  # [form number, count] per key seen
 
     def add(self, doc_id: str, places: dict[str, list[Any]]) -> None:
         for k in places:
@@ -164,25 +175,24 @@ class Places:
                 self.keys.append(k)
         self.seen[doc_id] = np.array([self.number[k] for k in places], dtype=np.int32)
         self.tf[doc_id] = np.array([v[0] for v in places.values()], dtype=np.int32)
+        self.spelt[doc_id] = np.array([(self._form(v[1]), v[2]) for v in places.values()],
+                                      dtype=np.int32).reshape(-1, 2)
 
-    def names(self, doc_id: str, key: str) -> bool:
-        n = self.number.get(key)
-        return n is not None and bool((self.seen[doc_id] == n).any())
+    def _form(self, form: str) -> int:
+        if form not in self.form_number:
+            self.form_number[form] = len(self.forms)
+            self.forms.append(form)
+        return self.form_number[form]
 
-    def main_key(self, doc_ids: list[str]) -> str | None:
-        """The key of the place most documents name, weighted up when an event word follows
-        (document frequency x log(1 + salience); ties to the greater key)."""
-        if not doc_ids or not self.keys:
-            return None
-        seen = np.concatenate([self.seen[i] for i in doc_ids])
-        tf = np.bincount(seen, weights=np.concatenate([self.tf[i] for i in doc_ids]),
-                         minlength=len(self.keys))
-        df = np.bincount(seen, minlength=len(self.keys))
-        score = np.where(tf > 0, df * np.log1p(tf), -1.0)
-        best = score.max()
-        if best < 0:
-            return None
-        return max(self.keys[n] for n in np.flatnonzero(score == best))
+    def spelling(self, key: str, naming: list[str]) -> str | None:
+        """How most of the documents naming a place spell it."""
+        n = self.number[key]
+        forms: Counter[str] = Counter()
+        for doc_id in naming:
+            for form, count in self.spelt[doc_id][self.seen[doc_id] == n]:
+                if count:
+                    forms[self.forms[form]] += int(count)
+        return forms.most_common(1)[0][0] if forms else None
 
 
 def places_of(docs: list[Document], vocab: Vocab) -> Places:
@@ -190,21 +200,6 @@ def places_of(docs: list[Document], vocab: Vocab) -> Places:
     for doc in docs:
         places.add(doc.id, stored_places(doc, vocab))
     return places
-
-
-SPELLING_SAMPLE = 200  # documents read to choose how an event's place is spelt
-#: reads the recorded places of some documents (their metadata), by id
-PlaceReader = Callable[[list[str]], list[dict[str, list[Any]]]]
-
-
-def spelling(key: str, naming: list[str], read: PlaceReader) -> str | None:
-    """How most of the documents naming a place spell it (the first SPELLING_SAMPLE read)."""
-    forms: Counter[str] = Counter()
-    for places in read(naming[:SPELLING_SAMPLE]):
-        entry = places.get(key)
-        if entry and entry[2]:
-            forms[entry[1]] += entry[2]
-    return forms.most_common(1)[0][0] if forms else None
 
 
 @dataclass
@@ -220,48 +215,110 @@ class Event:
 
 
 MIN_SHARED_FIGURES = 2
+#: a relay joins an event by the figures that a tenth of its reports state: the union of
+#: everything a large event's reports say covers most small figures of unrelated reports
+SIGNATURE_SHARE = 0.1
+
+
+class _Postings:
+    """Which documents hold each item (a key, a year, a figure), as two flat arrays."""
+
+    def __init__(self, items: np.ndarray, docs: np.ndarray, size: int) -> None:
+        order = np.argsort(items, kind="stable")
+        self.docs = docs[order]
+        self.bounds = np.searchsorted(items[order], np.arange(size + 1))
+
+    def of(self, item: int) -> np.ndarray:
+        return self.docs[self.bounds[item]:self.bounds[item + 1]]
 
 
 def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab,
-                    places: Places | None = None, read: PlaceReader | None = None
+                    places: Places | None = None
                     ) -> list[tuple[list[Document], int | None, str | None]]:
     """Documents grouped by the event they report: (documents, year, place), largest first.
-    See the module docstring for the rule. ``places`` and ``read`` (the recorded places of
-    documents by id, to spell a place) default to reading ``docs`` themselves."""
+    See the module docstring for the rule. ``places`` defaults to reading ``docs``.
+
+    Each round looks only at the documents it could take (through lists of the documents
+    naming each place, speaking of each year, stating each figure), so a crawl of many
+    events routes in time that grows with its documents, not with documents x events."""
+    places = places or places_of(docs, vocab)
+    n = len(docs)
     year_df: Counter[int] = Counter(y for d in docs for y in _years(d))
-    figures: dict[str, set[tuple[str, int | None, int | None]]] = defaultdict(set)
+    position = {d.id: k for k, d in enumerate(docs)}
+    figure_number: dict[tuple[str, int | None, int | None], int] = {}
+    held: set[tuple[int, int]] = set()
     for c in claims:
-        figures[c.doc].add((c.category, c.low, c.high))
-    if places is None or read is None:
-        by_id = {d.id: d for d in docs}
-        places = places or places_of(docs, vocab)
-        read = read or (lambda ids: [stored_places(by_id[i], vocab) for i in ids])
+        k = position.get(c.doc)
+        if k is not None:
+            held.add((k, figure_number.setdefault((c.category, c.low, c.high),
+                                                  len(figure_number))))
+    pairs = np.array(sorted(held), dtype=np.int64).reshape(-1, 2)
+    figures_of = _Postings(pairs[:, 0], pairs[:, 1], n)  # figures of each document
+    stating = _Postings(pairs[:, 1], pairs[:, 0], len(figure_number))
+    own_figures = np.diff(figures_of.bounds)
+    year_items = [(y, k) for k, d in enumerate(docs) for y in _years(d)]
+    years = sorted({y for y, _ in year_items})
+    year_number = {y: i for i, y in enumerate(years)}
+    speaking = _Postings(np.array([year_number[y] for y, _ in year_items], dtype=np.int64),
+                         np.array([k for _, k in year_items], dtype=np.int64), len(years))
+    seen = [places.seen[d.id] for d in docs]
+    tf = [places.tf[d.id] for d in docs]
+    entry_doc = np.repeat(np.arange(n), [len(s) for s in seen])
+    entry_key = np.concatenate(seen) if n else np.zeros(0, dtype=np.int32)
+    entry_tf = np.concatenate(tf) if n else np.zeros(0, dtype=np.int32)
+    naming_of = _Postings(entry_key.astype(np.int64), entry_doc, len(places.keys))
+    df_total = np.bincount(entry_key, minlength=len(places.keys)).astype(np.int64)
+    tf_total = np.bincount(entry_key, weights=entry_tf,
+                           minlength=len(places.keys)).astype(np.int64)
+    left = np.ones(n, dtype=bool)
     routed: list[tuple[list[Document], int | None, str | None]] = []
-    remaining = list(docs)
-    while remaining:
-        key = places.main_key([d.id for d in remaining])
-        naming = [d for d in remaining if places.names(d.id, key)] if key else []
-        core = naming or remaining
-        year = _event_year(core, year_df)
-        stated: set[tuple[str, int | None, int | None]] = set().union(
-            *(figures[d.id] for d in core))
-        in_core = {d.id for d in core}  # ids: comparing Documents is slow, and quadratic
-        mine = [d for d in remaining if d.id in in_core
-                or (year is not None and year in _years(d))
-                or _states_its_figures(figures[d.id], stated)]
-        routed.append((mine, year, spelling(key, [d.id for d in naming], read)
-                       if key else None))
-        taken = {d.id for d in mine}
-        remaining = [d for d in remaining if d.id not in taken]
+    while left.any():
+        key = _main_key(places.keys, df_total, tf_total)
+        naming = [] if key is None else [
+            k for k in naming_of.of(places.number[key]).tolist() if left[k]]
+        core = naming or np.flatnonzero(left).tolist()
+        year = _event_year([docs[k] for k in core], year_df)
+        mine = set(core)
+        if year is not None and year in year_number:
+            mine.update(k for k in speaking.of(year_number[year]).tolist() if left[k])
+        mine.update(_relays(core, figures_of, stating, own_figures, left))
+        taken = sorted(mine)
+        left[taken] = False
+        for k in taken:  # these documents' places no longer count
+            np.subtract.at(df_total, seen[k], 1)
+            np.subtract.at(tf_total, seen[k], tf[k])
+        routed.append(([docs[k] for k in taken], year,
+                       places.spelling(key, [docs[k].id for k in naming]) if key else None))
     return sorted(routed, key=lambda r: -len(r[0]))
 
 
-def _states_its_figures(own: set[tuple[str, int | None, int | None]],
-                        event: set[tuple[str, int | None, int | None]]) -> bool:
-    """At least two of the document's figures, and half of them, are the event's: a relay
-    that names no place. Two figures in common by chance ("27 killed") are not enough."""
-    shared = len(own & event)
-    return shared >= MIN_SHARED_FIGURES and shared >= len(own) / 2
+def _main_key(keys: list[str], df: np.ndarray, tf: np.ndarray) -> str | None:
+    """The key of the place most documents left name, weighted up when an event word follows
+    (document frequency x log(1 + salience); ties to the greater key)."""
+    if not keys:
+        return None
+    score = np.where(tf > 0, df * np.log1p(tf), -1.0)
+    best = score.max()
+    if best < 0:
+        return None
+    return max(keys[n] for n in np.flatnonzero(score == best))
+
+
+def _relays(core: list[int], figures_of: _Postings, stating: _Postings,
+            own_figures: np.ndarray, left: np.ndarray) -> list[int]:
+    """Documents left of which at least two figures, and half of all they state, are the
+    event's signature figures (stated by SIGNATURE_SHARE of its core): a relay that names
+    no place. Two figures in common by chance ("27 killed") are not enough."""
+    held = np.concatenate([figures_of.of(k) for k in core]) if core else np.zeros(0, np.int64)
+    figures, count = np.unique(held, return_counts=True)
+    signature = figures[count >= max(1, SIGNATURE_SHARE * len(core))]
+    if not len(signature):
+        return []
+    holders = np.concatenate([stating.of(int(f)) for f in signature])
+    holders = holders[left[holders]]
+    who, shared = np.unique(holders, return_counts=True)
+    keep = (shared >= MIN_SHARED_FIGURES) & (shared >= own_figures[who] / 2)
+    return who[keep].tolist()
 
 
 def _years(doc: Document) -> set[int]:
@@ -279,14 +336,12 @@ def _event_year(docs: list[Document], year_df: Counter[int]) -> int | None:
 
 
 def assign_events(docs: list[Document], claims: list[Claim], vocab: Vocab,
-                  places: Places | None = None, read: PlaceReader | None = None
-                  ) -> list[Event]:
+                  places: Places | None = None) -> list[Event]:
     """Route documents to events and set each claim's ``event``: its document's event, or
-    another one when its context is another year (``places``, ``read``: see
-    route_documents)."""
+    another one when its context is another year (``places``: see route_documents)."""
     events: dict[str, Event] = {}
     event_of: dict[str, Event] = {}
-    for group, year, place in route_documents(docs, claims, vocab, places, read):
+    for group, year, place in route_documents(docs, claims, vocab, places):
         event_id = "-".join(p for p in (slug(place) if place else "", str(year) if year else "")
                             if p) or "event"
         event = events.setdefault(event_id, Event(event_id, year, place, True))
