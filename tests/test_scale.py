@@ -193,10 +193,42 @@ def test_documents_are_read_as_they_are_processed(workers: int) -> None:
             yield text_document(f"d{k}.txt", f"At least {k + 1} people were killed on Monday.")
 
     results = process_all(documents(), workers=workers)
-    first, _ = next(results)
+    first, _, keys = next(results)
+    assert keys[1]  # its reuse band keys, made where it was processed
     assert first.id == "d0.txt"
     assert pulled <= CHUNK * (workers * IN_FLIGHT + 1)
     rest = list(results)
     assert pulled == 2000 and len(rest) == 1999
-    assert [d.id for d, _ in rest[:3]] == ["d1.txt", "d2.txt", "d3.txt"]  # in order
-    assert [c[0].value for _, c in rest[:3]] == [2, 3, 4]
+    assert [d.id for d, _, _ in rest[:3]] == ["d1.txt", "d2.txt", "d3.txt"]  # in order
+    assert [c[0].value for _, c, _ in rest[:3]] == [2, 3, 4]
+
+
+def test_finish_finds_reuse_from_the_band_keys_kept_at_extraction(tmp_path: Path,
+                                                                   khojaly: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch
+                                                                   ) -> None:
+    """Candidate pairs come from the keys each document's processing stored (no text is
+    hashed again); a document without kept keys (an older store) gets them from its text,
+    with the same result."""
+    from accord import pipeline, reuse
+    from accord.vocab import load_vocab
+
+    db = tmp_path / "accord.db"
+    first = run([str(khojaly)], db, texts=False)
+    assert first.pairs
+    with Store(db) as store:
+        kept = dict(store.reuse_keys(pipeline.KEYS_VERSION))
+        assert set(kept) == {d.id for d in first.documents}
+        one = first.documents[0]
+        whole = store.documents([one.id])[0]
+        assert (kept[one.id] == reuse.document_keys(whole)).all()
+
+        def hashed_again(doc: object, settings: object = None) -> object:
+            raise AssertionError("a text was hashed again")
+
+        monkeypatch.setattr(reuse, "document_keys", hashed_again)
+        assert pipeline.finish(store, load_vocab()).pairs == first.pairs
+        monkeypatch.undo()
+        store.conn.execute("DELETE FROM reuse_keys WHERE doc = ?", (one.id,))
+        store.conn.commit()
+        assert pipeline.finish(store, load_vocab()).pairs == first.pairs

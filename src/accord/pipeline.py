@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from accord.chronology import (
     Period,
@@ -30,7 +30,13 @@ from accord.extract.events import Event, Places, stored_places
 from accord.ingest import DEFAULT_MAX_BYTES, Batch, stream
 from accord.model import Anomaly, Claim, Document, Result, Skipped
 from accord.reconcile import fingerprints, reconcile
-from accord.reuse import KnownReuse, ReuseSettings, find_reuse
+from accord.reuse import (
+    KnownReuse,
+    ReuseSettings,
+    document_keys,
+    find_reuse,
+    keys_version,
+)
 from accord.store import Store
 from accord.vocab import Vocab, load_vocab
 
@@ -55,13 +61,26 @@ def process_document(doc: Document, vocab: Vocab) -> tuple[Document, list[Claim]
     return doc, extract(doc, vocab)
 
 
-def _process(doc: Document, vocab_files: tuple[str, ...]) -> tuple[Document, list[Claim]]:
+class Processed(NamedTuple):
+    """One document as the per-document stage leaves it: cleaned, its claims, and its reuse
+    band keys (version, bytes), so that the corpus stage finds candidates without texts."""
+
+    doc: Document
+    claims: list[Claim]
+    reuse_keys: tuple[str, bytes]
+
+
+def _process(doc: Document, vocab_files: tuple[str, ...]) -> Processed:
     """The per-document stage as a worker runs it: the vocabulary is loaded once per process."""
-    return process_document(doc, load_vocab(*vocab_files))
+    doc, claims = process_document(doc, load_vocab(*vocab_files))
+    return Processed(doc, claims, (KEYS_VERSION, document_keys(doc, DEFAULT_REUSE).tobytes()))
 
 
-def _process_chunk(docs: list[Document], vocab_files: tuple[str, ...]
-                   ) -> list[tuple[Document, list[Claim]]]:
+DEFAULT_REUSE = ReuseSettings()
+KEYS_VERSION = keys_version(DEFAULT_REUSE)
+
+
+def _process_chunk(docs: list[Document], vocab_files: tuple[str, ...]) -> list[Processed]:
     return [_process(doc, vocab_files) for doc in docs]
 
 
@@ -77,7 +96,7 @@ def _chunks(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
 
 
 def _in_order(submit: Callable[[list[Document]], Any], chunks: Iterable[list[Document]],
-              depth: int) -> Iterator[tuple[Document, list[Claim]]]:
+              depth: int) -> Iterator[Processed]:
     """Chunks submitted as the stream is read, ``depth`` of them in flight; results in the
     order of the stream (a process pool's or a Dask cluster's futures alike)."""
     from collections import deque
@@ -96,8 +115,7 @@ IN_FLIGHT = 4  # chunks per worker queued ahead: enough to keep it busy, never t
 
 
 def process_all(docs: Iterable[Document], vocab_files: tuple[str, ...] = (), *,
-                workers: int = 1, dask: str | None = None
-                ) -> Iterator[tuple[Document, list[Claim]]]:
+                workers: int = 1, dask: str | None = None) -> Iterator[Processed]:
     """The per-document stage over many documents, in order: in this process, in ``workers``
     local processes, or on a Dask cluster (``dask="local"`` starts one on this machine).
     The same function runs everywhere, so the results are the same. ``docs`` is consumed as
@@ -116,7 +134,7 @@ def process_all(docs: Iterable[Document], vocab_files: tuple[str, ...] = (), *,
 
 
 def _on_dask(docs: Iterable[Document], vocab_files: tuple[str, ...], address: str,
-             workers: int) -> Iterator[tuple[Document, list[Claim]]]:
+             workers: int) -> Iterator[Processed]:
     from distributed import Client, LocalCluster
 
     cluster = None
@@ -145,13 +163,15 @@ BATCH = 500  # whole documents a streaming stage holds at once
 def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                   reuse_settings: ReuseSettings | None = None,
                   known_reuse: KnownReuse | None = None,
-                  read: Reader | None = None) -> Result:
+                  read: Reader | None = None,
+                  stored_keys: Iterable[tuple[str, Any]] | None = None) -> Result:
     """What needs the whole corpus: event ids, reuse groups, facts, anomalies, fingerprints.
 
     ``docs`` may come without their texts (as ``finish`` reads a store): ``read`` then gives
     whole documents by id, and every stage that reads text takes them a batch or an event
     at a time. ``changed`` on the result lists the documents a stage changed (a publication
-    year inferred), for the store to rewrite."""
+    year inferred), for the store to rewrite. ``stored_keys``: documents' reuse band keys
+    as the per-document stage kept them (see find_reuse)."""
     by_id = {d.id: d for d in docs}
     texts: Sequence[Document] = docs if read is None else _Texts(docs, read)
     read = read or (lambda ids, _part: [by_id[i] for i in ids])
@@ -210,7 +230,9 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                 pass
             anomalies += date_anomalies + marked
     with stage("reuse"):
-        report = find_reuse(texts, reuse_settings, known_reuse, dated=docs)
+        report = find_reuse(texts, reuse_settings, known_reuse, dated=docs,
+                            stored_keys=stored_keys if reuse_settings in (None, DEFAULT_REUSE)
+                            else None)
     with stage("facts"):
         facts, found = reconcile(claims, report.groups)
         anomalies = found + anomalies
@@ -310,7 +332,8 @@ def finish(store: Store, vocab: Vocab) -> Result:
         stored = [(c.event, c.source) for c in claims]  # to rewrite only the claims that move
     result = corpus_stages(docs, claims, vocab, known_reuse=known,
                            read=lambda ids, part: store.documents(
-                               ids, text=part != "meta", all_meta=True, meta=part != "text"))
+                               ids, text=part != "meta", all_meta=True, meta=part != "text"),
+                           stored_keys=store.reuse_keys(KEYS_VERSION))
     result.skipped = store.skipped()
     with stage("save"):
         moved = [c for c, was in zip(claims, stored, strict=True) if (c.event, c.source) != was]
@@ -336,9 +359,9 @@ def add_documents(store: Store, docs: Iterable[Document], vocab_files: tuple[str
 
     fingerprint = vocab_fingerprint(vocab)
     added = 0
-    for doc, claims in process_all(todo(), vocab_files, workers=workers, dask=dask):
+    for doc, claims, keys in process_all(todo(), vocab_files, workers=workers, dask=dask):
         doc.meta["extracted_with"] = fingerprint
-        store.save_document(doc, claims, keep_history=True)
+        store.save_document(doc, claims, keep_history=True, reuse_keys=keys)
         added += 1
         report.append({"id": doc.id, "claims": len(claims),
                        "note": "replaced (the old version is kept in history)"
@@ -397,9 +420,9 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
                     continue
                 yield doc
 
-        for doc, claims in process_all(todo(), vocab_files, workers=workers, dask=dask):
+        for doc, claims, keys in process_all(todo(), vocab_files, workers=workers, dask=dask):
             doc.meta["extracted_with"] = fingerprint
-            store.save_document(doc, claims)
+            store.save_document(doc, claims, reuse_keys=keys)
             if progress:
                 progress(doc)
         store.save_skipped(batch.skipped)

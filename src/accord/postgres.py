@@ -27,6 +27,7 @@ def translate_schema(schema: str) -> str:
     schema = schema.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY")
     schema = re.sub(r"\bINTEGER\b", "BIGINT", schema)
     schema = re.sub(r"\bREAL\b", "DOUBLE PRECISION", schema)
+    schema = re.sub(r"\bBLOB\b", "BYTEA", schema)
     return schema.replace("DEFAULT (datetime('now'))",
                           "DEFAULT (to_char(now() AT TIME ZONE 'utc', 'YYYY-MM-DD HH24:MI:SS'))")
 

@@ -266,25 +266,50 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys
 
 
-def candidate_pairs(hashes: Iterable[np.ndarray], settings: ReuseSettings
-                    ) -> tuple[np.ndarray, int]:
-    """Pairs of documents (by index, i < j) with windows in the same bucket of some band, as
-    an (m, 2) array, and how many weak pairs were left out (see ReuseSettings.min_hits).
+@lru_cache(maxsize=8)
+def _permutations(num_perm: int) -> _Permutations:
+    return _Permutations(num_perm)
 
-    Only the band keys of each document are kept (its words are not); the keys are sorted
-    and runs of equal keys are the buckets: O(n log n) time, 12 bytes per window and band,
-    spilled to disk by key range past ``memory_entries``.
-    """
-    perms = _Permutations(settings.num_perm)
+
+def keys_version(settings: ReuseSettings) -> str:
+    """What a document's band keys depend on: keys kept under another version are redone."""
     bands, rows = settings.bands_and_rows()
+    return (f"{settings.shingle}:{settings.window}:{settings.anchor_every}:"
+            f"{settings.num_perm}:{bands}x{rows}:1")
+
+
+def document_keys(doc: Document, settings: ReuseSettings | None = None) -> np.ndarray:
+    """A document's band keys, flat: computed where the document is processed (in parallel)
+    and kept in the store, so finding a corpus's candidate pairs reads no text."""
+    settings = settings or ReuseSettings()
+    return _keys(words_of(doc, settings).hashes, settings).ravel()
+
+
+def _keys(hashes: np.ndarray, settings: ReuseSettings) -> np.ndarray:
+    bands, rows = settings.bands_and_rows()
+    return band_keys(_permutations(settings.num_perm).window_signatures(hashes, settings),
+                     bands, rows)
+
+
+def bucket_candidates(keyed: Iterable[tuple[int, np.ndarray]], settings: ReuseSettings
+                      ) -> tuple[np.ndarray, int]:
+    """Pairs of documents (by index, i < j) with windows in the same bucket of some band, as
+    an (m, 2) array, and how many weak pairs were left out (see ReuseSettings.min_hits),
+    from each document's band keys given as (index, keys) in any order.
+
+    Only the band keys are kept (no words); the keys are sorted and runs of equal keys are
+    the buckets: O(n log n) time, 12 bytes per window and band, spilled to disk by key
+    range past ``memory_entries``.
+    """
     documents = 0
     codes: list[np.ndarray] = []
     with _KeyStore(settings.memory_entries) as store:
-        for d, doc_hashes in enumerate(hashes):
-            store.add(d, band_keys(perms.window_signatures(doc_hashes, settings), bands, rows))
-            documents = d + 1
+        for d, keys in keyed:
+            store.add(d, keys)
+            documents += 1
         for keys, owners in store.parts():
             pairs = _bucket_pairs(keys, owners, settings.max_bucket)
+            pairs.sort(axis=1)  # i < j, whatever order the documents came in
             codes.append((pairs[:, 0].astype(np.uint64) << np.uint64(32))
                          | pairs[:, 1].astype(np.uint64))
     if not codes or not sum(len(c) for c in codes):
@@ -563,7 +588,8 @@ PREFETCH_PAIRS = 2000
 
 def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None,
                known: KnownReuse | None = None,
-               dated: Sequence[Document] | None = None) -> ReuseReport:
+               dated: Sequence[Document] | None = None,
+               stored_keys: Iterable[tuple[str, np.ndarray]] | None = None) -> ReuseReport:
     """Shared passages, shares, near-duplicates, lineage and reuse groups of a corpus.
 
     ``docs`` only needs indexing: a sequence that builds or loads each document when asked
@@ -572,21 +598,28 @@ def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None,
     passages depend on its two texts only) and only pairs touching a changed document are
     aligned: adding a few documents to a large store does not realign it. ``dated``: the
     same documents as their publication dates are known (without their texts), for the
-    direction of the pairs kept from ``known``.
+    direction of the pairs kept from ``known``. ``stored_keys``: (id, band keys) of
+    documents as ``document_keys`` gave them with these settings, in any order; the keys of
+    the other documents are computed from their texts.
     """
     dated = dated if dated is not None else docs
     settings = settings or ReuseSettings()
     report = ReuseReport()
-    ids: list[str] = []
+    ids = [d.id for d in dated]
     stored = known.lookup() if known else {}
 
-    def hashes() -> Iterator[np.ndarray]:
-        for i in range(len(docs)):
-            doc = docs[i]
-            ids.append(doc.id)
-            yield words_of(doc, settings).hashes
+    def keyed() -> Iterator[tuple[int, np.ndarray]]:
+        position = {doc_id: i for i, doc_id in enumerate(ids)}
+        done = np.zeros(len(ids), dtype=bool)
+        for doc_id, keys in stored_keys or ():
+            i = position.get(doc_id)
+            if i is not None and not done[i]:
+                done[i] = True
+                yield i, keys
+        for i in np.flatnonzero(~done).tolist():
+            yield i, document_keys(docs[i], settings)
 
-    pairs, report.weak_pairs_skipped = candidate_pairs(hashes(), settings)
+    pairs, report.weak_pairs_skipped = bucket_candidates(keyed(), settings)
     report.candidate_pairs = len(pairs)
     words = lru_cache(maxsize=4096)(lambda i: words_of(docs[i], settings))
     edges: list[tuple[int, int]] = []

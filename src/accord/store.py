@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from accord.errors import StoreError
 from accord.model import (
@@ -67,6 +69,9 @@ CREATE TABLE IF NOT EXISTS reuse_pairs (a TEXT, b TEXT, data TEXT, PRIMARY KEY (
 CREATE TABLE IF NOT EXISTS reuse_groups (doc TEXT PRIMARY KEY, grp INTEGER);
 CREATE TABLE IF NOT EXISTS fingerprints (a TEXT, b TEXT, data TEXT, PRIMARY KEY (a, b));
 CREATE TABLE IF NOT EXISTS corpus (key TEXT PRIMARY KEY, data TEXT);
+CREATE TABLE IF NOT EXISTS reuse_keys (
+    doc TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE, version TEXT, keys BLOB
+);
 CREATE TABLE IF NOT EXISTS document_history (
     id TEXT NOT NULL, sha256 TEXT, text TEXT, meta TEXT,
     replaced TEXT NOT NULL DEFAULT (datetime('now'))
@@ -167,10 +172,12 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------
     def save_document(self, doc: Document, claims: Iterable[Claim], *,
-                      keep_history: bool = False) -> None:
+                      keep_history: bool = False,
+                      reuse_keys: tuple[str, bytes] | None = None) -> None:
         """Write one document with its marked spans and claims, all or nothing. With
         ``keep_history``, a stored document of the same id and other text is kept in
-        ``document_history`` before it is replaced."""
+        ``document_history`` before it is replaced. ``reuse_keys``: (version, band keys)
+        of the document, for the reuse stage to find candidates without reading texts."""
         with self.conn:
             if keep_history:
                 self.conn.execute(
@@ -190,6 +197,9 @@ class Store:
             self.conn.executemany(
                 f"INSERT INTO claims ({cols}) VALUES ({marks})",
                 [tuple(getattr(c, c_name) for c_name in CLAIM_COLUMNS) for c in claims])
+            if reuse_keys is not None:
+                self.conn.execute("INSERT INTO reuse_keys VALUES (?,?,?)",
+                                  (doc.id, reuse_keys[0], reuse_keys[1]))
 
     def save_results(self, result: Result, *, changed: Iterable[Document] | None = None,
                      finished: dict[str, str] | None = None,
@@ -323,6 +333,13 @@ class Store:
         # the meta JSON is ours (json.dumps): the key is found without parsing all of it
         return {row[0]: (row[1], m.group(1) if (m := EXTRACTED_WITH.search(row[2] or "")) else "")
                 for row in self.conn.execute("SELECT id, sha256, meta FROM documents")}
+
+    def reuse_keys(self, version: str) -> Iterator[tuple[str, np.ndarray]]:
+        """Each document's band keys kept under ``version`` (see reuse.document_keys), read a
+        row at a time."""
+        for row in self.conn.execute("SELECT doc, keys FROM reuse_keys WHERE version = ?",
+                                     (version,)):
+            yield row[0], np.frombuffer(bytes(row[1]), dtype=np.uint64)
 
     def finished_keys(self) -> dict[str, str]:
         """Each stored document's finished_key, read without loading the documents."""
