@@ -205,30 +205,9 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     changed: list[Document] = []
     with stage("dates"):
         for event in events:
-            if not event.main:
-                continue
-            marked: list[Anomaly] = []
-
-            def in_turn(event: Event = event, marked: list[Anomaly] = marked
-                        ) -> Iterator[Document]:
-                """The event's documents a batch at a time, publication years inferred."""
-                for k in range(0, len(event.docs), BATCH):
-                    part = read(event.docs[k:k + BATCH], "whole")
-                    undated = {d.id for d in part if not d.published}
-                    infer_publication_years(part, event)
-                    for doc in part:
-                        if doc.id in undated and doc.published:
-                            by_id[doc.id].published = doc.published
-                            by_id[doc.id].meta["metadata"] = doc.meta["metadata"]
-                            changed.append(doc)
-                    marked += anniversary_anomalies(part, event)
-                    yield from part
-
-            stream = in_turn()
-            dates[event.id], date_anomalies = event_dates(stream, event, vocab)
-            for _ in stream:  # event_dates stops early for an event without a year
-                pass
-            anomalies += date_anomalies + marked
+            if event.main:
+                dates[event.id], found = date_event(event, vocab, read, by_id, changed)
+                anomalies += found
     with stage("reuse"):
         report = find_reuse(texts, reuse_settings, known_reuse, dated=docs,
                             stored_keys=stored_keys if reuse_settings in (None, DEFAULT_REUSE)
@@ -245,6 +224,33 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                     events=[_event_record(e, dates.get(e.id, [])) for e in events],
                     statements=statements + quotes, entities=entities, changed=changed)
     return result
+
+
+def date_event(event: Event, vocab: Vocab, read: Reader, by_id: dict[str, Document],
+               changed: list[Document]) -> tuple[list[dict[str, Any]], list[Anomaly]]:
+    """The dates an event's documents state and the date anomalies among them, its
+    documents read a batch at a time. Publication years inferred on the way are set on
+    ``by_id``'s documents and the whole documents added to ``changed``."""
+    marked: list[Anomaly] = []
+
+    def in_turn() -> Iterator[Document]:
+        for k in range(0, len(event.docs), BATCH):
+            part = read(event.docs[k:k + BATCH], "whole")
+            undated = {d.id for d in part if not d.published}
+            infer_publication_years(part, event)
+            for doc in part:
+                if doc.id in undated and doc.published:
+                    by_id[doc.id].published = doc.published
+                    by_id[doc.id].meta["metadata"] = doc.meta["metadata"]
+                    changed.append(doc)
+            marked.extend(anniversary_anomalies(part, event))
+            yield from part
+
+    stream = in_turn()
+    stated, found = event_dates(stream, event, vocab)
+    for _ in stream:  # event_dates stops early for an event without a year
+        pass
+    return stated, found + marked
 
 
 def _with_meta(read: Reader, ids: list[str], *keys: str) -> list[Document]:
@@ -293,7 +299,8 @@ def _event_record(event: Event, stated: list[dict[str, Any]]) -> dict[str, Any]:
     status = "undated" if not stated else "agree" if len(stated) == 1 or all(
         _overlap(a["value"], b["value"]) for a in stated for b in stated) else "conflict"
     return {"id": event.id, "year": event.year, "place": event.place, "main": event.main,
-            "documents": event.docs, "dates": stated, "date_status": status}
+            "documents": event.docs, "dates": stated, "date_status": status,
+            "signature": [list(f) for f in event.signature]}
 
 
 def _overlap(a: str, b: str) -> bool:

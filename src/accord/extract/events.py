@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -212,6 +212,19 @@ class Event:
     place: str | None
     main: bool
     docs: list[str] = field(default_factory=list)
+    #: the figures (category, low, high) a tenth of its reports state: how a relay that
+    #: names no place is recognised, now and when documents are added later
+    signature: list[Figure] = field(default_factory=list)
+
+
+Figure = tuple[str, int | None, int | None]
+
+
+class Route(NamedTuple):
+    docs: list[Document]
+    year: int | None
+    place: str | None
+    signature: list[Figure]
 
 
 MIN_SHARED_FIGURES = 2
@@ -233,9 +246,9 @@ class _Postings:
 
 
 def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab,
-                    places: Places | None = None
-                    ) -> list[tuple[list[Document], int | None, str | None]]:
-    """Documents grouped by the event they report: (documents, year, place), largest first.
+                    places: Places | None = None) -> list[Route]:
+    """Documents grouped by the event they report (documents, year, place, signature
+    figures), largest first.
     See the module docstring for the rule. ``places`` defaults to reading ``docs``.
 
     Each round looks only at the documents it could take (through lists of the documents
@@ -245,7 +258,7 @@ def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab,
     n = len(docs)
     year_df: Counter[int] = Counter(y for d in docs for y in _years(d))
     position = {d.id: k for k, d in enumerate(docs)}
-    figure_number: dict[tuple[str, int | None, int | None], int] = {}
+    figure_number: dict[Figure, int] = {}
     held: set[tuple[int, int]] = set()
     for c in claims:
         k = position.get(c.doc)
@@ -271,7 +284,8 @@ def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab,
     tf_total = np.bincount(entry_key, weights=entry_tf,
                            minlength=len(places.keys)).astype(np.int64)
     left = np.ones(n, dtype=bool)
-    routed: list[tuple[list[Document], int | None, str | None]] = []
+    routed: list[Route] = []
+    figure_of = list(figure_number)
     while left.any():
         key = _main_key(places.keys, df_total, tf_total)
         naming = [] if key is None else [
@@ -281,15 +295,17 @@ def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab,
         mine = set(core)
         if year is not None and year in year_number:
             mine.update(k for k in speaking.of(year_number[year]).tolist() if left[k])
-        mine.update(_relays(core, figures_of, stating, own_figures, left))
+        signature = _signature(core, figures_of)
+        mine.update(_relays(signature, stating, own_figures, left))
         taken = sorted(mine)
         left[taken] = False
         for k in taken:  # these documents' places no longer count
             np.subtract.at(df_total, seen[k], 1)
             np.subtract.at(tf_total, seen[k], tf[k])
-        routed.append(([docs[k] for k in taken], year,
-                       places.spelling(key, [docs[k].id for k in naming]) if key else None))
-    return sorted(routed, key=lambda r: -len(r[0]))
+        routed.append(Route([docs[k] for k in taken], year,
+                            places.spelling(key, [docs[k].id for k in naming]) if key else None,
+                            [figure_of[f] for f in signature.tolist()]))
+    return sorted(routed, key=lambda r: -len(r.docs))
 
 
 def _main_key(keys: list[str], df: np.ndarray, tf: np.ndarray) -> str | None:
@@ -304,14 +320,18 @@ def _main_key(keys: list[str], df: np.ndarray, tf: np.ndarray) -> str | None:
     return max(keys[n] for n in np.flatnonzero(score == best))
 
 
-def _relays(core: list[int], figures_of: _Postings, stating: _Postings,
-            own_figures: np.ndarray, left: np.ndarray) -> list[int]:
-    """Documents left of which at least two figures, and half of all they state, are the
-    event's signature figures (stated by SIGNATURE_SHARE of its core): a relay that names
-    no place. Two figures in common by chance ("27 killed") are not enough."""
+def _signature(core: list[int], figures_of: _Postings) -> np.ndarray:
+    """The figures SIGNATURE_SHARE of the core documents state (each at least once)."""
     held = np.concatenate([figures_of.of(k) for k in core]) if core else np.zeros(0, np.int64)
     figures, count = np.unique(held, return_counts=True)
-    signature = figures[count >= max(1, SIGNATURE_SHARE * len(core))]
+    return figures[count >= max(1, SIGNATURE_SHARE * len(core))]
+
+
+def _relays(signature: np.ndarray, stating: _Postings, own_figures: np.ndarray,
+            left: np.ndarray) -> list[int]:
+    """Documents left of which at least two figures, and half of all they state, are the
+    event's signature figures: a relay that names no place. Two figures in common by chance
+    ("27 killed") are not enough."""
     if not len(signature):
         return []
     holders = np.concatenate([stating.of(int(f)) for f in signature])
@@ -319,6 +339,12 @@ def _relays(core: list[int], figures_of: _Postings, stating: _Postings,
     who, shared = np.unique(holders, return_counts=True)
     keep = (shared >= MIN_SHARED_FIGURES) & (shared >= own_figures[who] / 2)
     return who[keep].tolist()
+
+
+def states_signature(own: set[Figure], signature: set[Figure]) -> bool:
+    """The relay rule of _relays for one document (as documents added later are routed)."""
+    shared = len(own & signature)
+    return shared >= MIN_SHARED_FIGURES and shared >= len(own) / 2
 
 
 def _years(doc: Document) -> set[int]:
@@ -341,13 +367,26 @@ def assign_events(docs: list[Document], claims: list[Claim], vocab: Vocab,
     another one when its context is another year (``places``: see route_documents)."""
     events: dict[str, Event] = {}
     event_of: dict[str, Event] = {}
-    for group, year, place in route_documents(docs, claims, vocab, places):
-        event_id = "-".join(p for p in (slug(place) if place else "", str(year) if year else "")
-                            if p) or "event"
-        event = events.setdefault(event_id, Event(event_id, year, place, True))
-        for doc in group:
+    for route in route_documents(docs, claims, vocab, places):
+        event_id = event_id_of(route.place, route.year)
+        event = events.setdefault(event_id, Event(event_id, route.year, route.place, True))
+        event.signature = sorted(set(event.signature) | set(route.signature), key=str)
+        for doc in route.docs:
             event.docs.append(doc.id)
             event_of[doc.id] = event
+    set_claim_events(claims, event_of, events)
+    return sorted(events.values(), key=lambda e: (not e.main, -len(e.docs), e.id))
+
+
+def event_id_of(place: str | None, year: int | None) -> str:
+    return "-".join(p for p in (slug(place) if place else "", str(year) if year else "")
+                    if p) or "event"
+
+
+def set_claim_events(claims: list[Claim], event_of: dict[str, Event],
+                     events: dict[str, Event]) -> None:
+    """Each claim's event: its document's, or the event of another year when the claim's
+    context is that year (added to ``events`` when new)."""
     for claim in claims:
         home = event_of.get(claim.doc)
         if home is None:
@@ -359,4 +398,3 @@ def assign_events(docs: list[Document], claims: list[Claim], vocab: Vocab,
             claim.event = f"{slug(claim.context_kind or 'event')}-{ctx_year}"
             if claim.event not in events:
                 events[claim.event] = Event(claim.event, ctx_year, None, False)
-    return sorted(events.values(), key=lambda e: (not e.main, -len(e.docs), e.id))
