@@ -37,7 +37,7 @@ from accord.reuse import (
     find_reuse,
     keys_version,
 )
-from accord.store import Store
+from accord.store import Store, finished_key, finished_key_from
 from accord.vocab import Vocab, load_vocab
 
 LOGGER = logging.getLogger(__name__)
@@ -221,7 +221,7 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
         shared_figures = fingerprints(claims, sharing)
     result = Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
                     pairs=report.pairs, fingerprints=shared_figures,
-                    events=[_event_record(e, dates.get(e.id, [])) for e in events],
+                    events=[event_record(e, dates.get(e.id, [])) for e in events],
                     statements=statements + quotes, entities=entities, changed=changed)
     return result
 
@@ -295,7 +295,7 @@ class _Texts(Sequence[Document]):
         return doc
 
 
-def _event_record(event: Event, stated: list[dict[str, Any]]) -> dict[str, Any]:
+def event_record(event: Event, stated: list[dict[str, Any]]) -> dict[str, Any]:
     status = "undated" if not stated else "agree" if len(stated) == 1 or all(
         _overlap(a["value"], b["value"]) for a in stated for b in stated) else "conflict"
     return {"id": event.id, "year": event.year, "place": event.place, "main": event.main,
@@ -337,9 +337,7 @@ def finish(store: Store, vocab: Vocab) -> Result:
             known = KnownReuse(changed, store.reuse(), store.reuse_pairs())
         claims = store.claims(text=False)
         stored = [(c.event, c.source) for c in claims]  # to rewrite only the claims that move
-    result = corpus_stages(docs, claims, vocab, known_reuse=known,
-                           read=lambda ids, part: store.documents(
-                               ids, text=part != "meta", all_meta=True, meta=part != "text"),
+    result = corpus_stages(docs, claims, vocab, known_reuse=known, read=_reader(store),
                            stored_keys=store.reuse_keys(KEYS_VERSION))
     result.skipped = store.skipped()
     with stage("save"):
@@ -348,13 +346,25 @@ def finish(store: Store, vocab: Vocab) -> Result:
     return result
 
 
+def _reader(store: Store) -> Reader:
+    return lambda ids, part: store.documents(ids, text=part != "meta", all_meta=True,
+                                             meta=part != "text")
+
+
 def add_documents(store: Store, docs: Iterable[Document], vocab_files: tuple[str, ...] = (), *,
-                  workers: int = 1, dask: str | None = None) -> list[dict[str, Any]]:
+                  workers: int = 1, dask: str | None = None, full: bool = False
+                  ) -> list[dict[str, Any]]:
     """Add documents to a store: the same id and text is left as it is; the same id with new
     text replaces it, the old version kept in the store's history. The corpus results are
-    then recomputed over everything the store holds. ``docs`` is consumed as it is read."""
+    then brought up to date for what the new documents touch (see accord.incremental), or
+    recomputed over everything the store holds when ``full`` or when the store's results do
+    not allow it. ``docs`` is consumed as it is read."""
+    from accord.incremental import finish_added  # it builds on this module's stages
+
     vocab = load_vocab(*vocab_files)
-    existing = {doc_id: sha for doc_id, (sha, _) in store.fingerprints().items()}
+    stored = store.fingerprints()
+    existing = {doc_id: sha for doc_id, (sha, _) in stored.items()}
+    keys = {doc_id: finished_key_from(sha, used) for doc_id, (sha, used) in stored.items()}
     report: list[dict[str, Any]] = []
 
     def todo() -> Iterator[Document]:
@@ -366,14 +376,15 @@ def add_documents(store: Store, docs: Iterable[Document], vocab_files: tuple[str
 
     fingerprint = vocab_fingerprint(vocab)
     added = 0
-    for doc, claims, keys in process_all(todo(), vocab_files, workers=workers, dask=dask):
+    for doc, claims, reuse_keys in process_all(todo(), vocab_files, workers=workers, dask=dask):
         doc.meta["extracted_with"] = fingerprint
-        store.save_document(doc, claims, keep_history=True, reuse_keys=keys)
+        store.save_document(doc, claims, keep_history=True, reuse_keys=reuse_keys)
+        keys[doc.id] = finished_key(doc)
         added += 1
         report.append({"id": doc.id, "claims": len(claims),
                        "note": "replaced (the old version is kept in history)"
                        if doc.id in existing else "added"})
-    if added:
+    if added and (full or not finish_added(store, vocab, keys, _reader(store), KEYS_VERSION)):
         finish(store, vocab)
     return report
 

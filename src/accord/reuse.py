@@ -550,7 +550,7 @@ def self_repeats(doc: Document, settings: ReuseSettings | None = None,
     return spans
 
 
-def _components(nodes: list[str], edges: list[tuple[int, int]]) -> list[list[str]]:
+def components(nodes: list[str], edges: list[tuple[int, int]]) -> list[list[str]]:
     """Reuse groups: documents connected by shared passages, directly or through others.
     scipy's sparse graph: a million documents are a million integers, not graph nodes."""
     from scipy.sparse import coo_matrix
@@ -606,7 +606,6 @@ def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None,
     settings = settings or ReuseSettings()
     report = ReuseReport()
     ids = [d.id for d in dated]
-    stored = known.lookup() if known else {}
 
     def keyed() -> Iterator[tuple[int, np.ndarray]]:
         position = {doc_id: i for i, doc_id in enumerate(ids)}
@@ -621,14 +620,28 @@ def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None,
 
     pairs, report.weak_pairs_skipped = bucket_candidates(keyed(), settings)
     report.candidate_pairs = len(pairs)
+    edges = align_pairs(docs, pairs, report, settings, known, dated)
+    report.groups = components(ids, edges)
+    return report
+
+
+def align_pairs(docs: Sequence[Document], pairs: np.ndarray, report: ReuseReport,
+                settings: ReuseSettings, known: KnownReuse | None = None,
+                dated: Sequence[Document] | None = None) -> list[tuple[int, int]]:
+    """Align candidate pairs (indexes into ``docs``, sorted by the first), adding the
+    passages and pair records found to ``report``; returns the pairs that share text.
+    See find_reuse for ``known`` and ``dated``."""
+    dated = dated if dated is not None else docs
+    stored = known.lookup() if known else {}
     words = lru_cache(maxsize=4096)(lambda i: words_of(docs[i], settings))
     edges: list[tuple[int, int]] = []
     prefetch = getattr(docs, "prefetch", None)  # a store-backed sequence reads in batches
     for n, (i, j) in enumerate(pairs.tolist()):  # sorted by i: words built about once each
         if prefetch is not None and n % PREFETCH_PAIRS == 0:
             prefetch(pairs[n:n + PREFETCH_PAIRS].ravel())
-        if known is not None and ids[i] not in known.changed and ids[j] not in known.changed:
-            found = stored.get(frozenset((ids[i], ids[j])))
+        if known is not None and dated[i].id not in known.changed and \
+                dated[j].id not in known.changed:
+            found = stored.get(frozenset((dated[i].id, dated[j].id)))
             if found is not None:  # the same two texts: the same passages; dates may move
                 report.links.extend(found[0])
                 report.pairs.append({**found[1], **_lineage_edge(dated[i], dated[j])})
@@ -647,8 +660,7 @@ def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None,
             "near_duplicate": max(share_a, share_b) >= settings.near_duplicate,
             **_lineage_edge(a.doc, b.doc)})
         edges.append((i, j))
-    report.groups = _components(ids, edges)
-    return report
+    return edges
 
 
 def _covered(ranges: list[tuple[int, int]]) -> int:

@@ -13,7 +13,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from accord.model import (
 )
 from accord.postgres import Connection as PostgresConnection
 from accord.postgres import is_postgres
+
+if TYPE_CHECKING:
+    from accord.incremental import Increment
 
 SCHEMA_VERSION = 4
 
@@ -100,10 +103,10 @@ SHARED_CLAIM_COLUMNS = ("doc", "event", "category", "group", "qualifier", "text"
 def finished_key(doc: Document) -> str:
     """A document as corpus results saw it: its text, and what cleaned and extracted it (a new
     vocabulary may set other passages aside, so its reuse is looked at again)."""
-    return _finished(doc.sha256, doc.meta.get("extracted_with", ""))
+    return finished_key_from(doc.sha256, doc.meta.get("extracted_with", ""))
 
 
-def _finished(sha256: str, extracted_with: str) -> str:
+def finished_key_from(sha256: str, extracted_with: str) -> str:
     return f"{sha256}/{extracted_with}"
 
 
@@ -222,13 +225,7 @@ class Store:
             for table in ("facts", "anomalies", "reuse", "reuse_pairs", "reuse_groups",
                           "fingerprints", "corpus"):
                 self.conn.execute(f"DELETE FROM {table}")
-            self.conn.executemany(
-                "INSERT INTO facts VALUES (?,?,?,?,?,?,?,?)",
-                ((f.event, f.category, f.group, f.status, f.best, f.low, f.high,
-                  json.dumps({"values": [v.to_dict() for v in f.values],
-                              "independent_groups": f.independent_groups,
-                              "timeline": f.timeline, "undated": f.undated}))
-                 for f in result.facts))
+            self._insert_facts(result.facts)
             self.conn.executemany(
                 "INSERT INTO anomalies VALUES (?,?,?,?)",
                 ((a.kind, a.doc, a.detail, json.dumps(a.claims)) for a in result.anomalies))
@@ -253,6 +250,58 @@ class Store:
             # result at once was over a gigabyte
             self.conn.executemany("INSERT INTO corpus VALUES (?,?)",
                                   ((key, json.dumps(value)) for key, value in parts.items()))
+
+    def save_increment(self, inc: Increment) -> None:
+        """Write what an incremental finish changed (accord.incremental), all or nothing:
+        the new documents' claim events, inferred dates, the touched events' facts, the
+        reuse and fingerprint rows of the new documents, and the corpus-wide records."""
+        marks = ",".join("?" * len(inc.new))
+        with self.conn:
+            self.conn.executemany("UPDATE claims SET event = ? WHERE id = ?",
+                                  ((c.event, c.id) for c in inc.claims))
+            self.conn.executemany("UPDATE documents SET published = ?, publisher = ?, meta = ? "
+                                  "WHERE id = ?",
+                                  ((d.published, d.publisher, json.dumps(d.meta), d.id)
+                                   for d in inc.changed))
+            for k in range(0, len(inc.touched), 500):
+                chunk = inc.touched[k:k + 500]
+                self.conn.execute(f"DELETE FROM facts WHERE event IN "
+                                  f"({','.join('?' * len(chunk))})", chunk)
+            self._insert_facts(inc.facts)
+            self.conn.execute("DELETE FROM anomalies")
+            self.conn.executemany(
+                "INSERT INTO anomalies VALUES (?,?,?,?)",
+                ((a.kind, a.doc, a.detail, json.dumps(a.claims)) for a in inc.anomalies))
+            for table in ("reuse", "reuse_pairs", "fingerprints"):
+                self.conn.execute(f"DELETE FROM {table} WHERE a IN ({marks}) OR b IN ({marks})",
+                                  inc.new + inc.new)
+            self.conn.executemany(
+                "INSERT INTO reuse VALUES (?,?,?,?,?,?,?)",
+                ((r.a, r.b, r.a_start, r.a_end, r.b_start, r.b_end, r.similarity)
+                 for r in inc.links))
+            self.conn.executemany("UPDATE reuse_pairs SET data = ? WHERE a = ? AND b = ?",
+                                  ((json.dumps(p), p["a"], p["b"]) for p in inc.redated))
+            self.conn.executemany("INSERT INTO reuse_pairs VALUES (?,?,?)",
+                                  ((p["a"], p["b"], json.dumps(p)) for p in inc.pairs))
+            self.conn.execute("DELETE FROM reuse_groups")
+            self.conn.executemany("INSERT INTO reuse_groups VALUES (?,?)",
+                                  ((d, n) for n, g in enumerate(inc.groups) for d in g))
+            self.conn.executemany("INSERT INTO fingerprints VALUES (?,?,?)",
+                                  ((p["a"], p["b"], json.dumps(p)) for p in inc.fingerprints))
+            parts = {"events": inc.events, "statements": inc.statements,
+                     "entities": inc.entities, "finished": inc.finished}
+            self.conn.executemany("INSERT INTO corpus VALUES (?,?) ON CONFLICT (key) DO UPDATE "
+                                  "SET data = excluded.data",
+                                  ((key, json.dumps(value)) for key, value in parts.items()))
+
+    def _insert_facts(self, facts: Iterable[Fact]) -> None:
+        self.conn.executemany(
+            "INSERT INTO facts VALUES (?,?,?,?,?,?,?,?)",
+            ((f.event, f.category, f.group, f.status, f.best, f.low, f.high,
+              json.dumps({"values": [v.to_dict() for v in f.values],
+                          "independent_groups": f.independent_groups,
+                          "timeline": f.timeline, "undated": f.undated}))
+             for f in facts))
 
     def save_skipped(self, skipped: list[Skipped]) -> None:
         """Record the inputs a run could not read (replacing the previous list)."""
@@ -334,24 +383,39 @@ class Store:
         return {row[0]: (row[1], m.group(1) if (m := EXTRACTED_WITH.search(row[2] or "")) else "")
                 for row in self.conn.execute("SELECT id, sha256, meta FROM documents")}
 
-    def reuse_keys(self, version: str) -> Iterator[tuple[str, np.ndarray]]:
+    def reuse_keys(self, version: str, ids: list[str] | None = None
+                   ) -> Iterator[tuple[str, np.ndarray]]:
         """Each document's band keys kept under ``version`` (see reuse.document_keys), read a
-        row at a time."""
-        for row in self.conn.execute("SELECT doc, keys FROM reuse_keys WHERE version = ?",
-                                     (version,)):
-            yield row[0], np.frombuffer(bytes(row[1]), dtype=np.uint64)
+        row at a time (those of ``ids`` only, when given)."""
+        rows: Iterable[Any] = (
+            self.conn.execute("SELECT doc, keys, version FROM reuse_keys")
+            if ids is None else self._rows_in("SELECT doc, keys, version FROM reuse_keys",
+                                              "doc", ids))
+        for row in rows:
+            if row[2] == version:
+                yield row[0], np.frombuffer(bytes(row[1]), dtype=np.uint64)
 
     def finished_keys(self) -> dict[str, str]:
         """Each stored document's finished_key, read without loading the documents."""
-        return {i: _finished(sha, extracted) for i, (sha, extracted) in self.fingerprints().items()}
+        return {i: finished_key_from(sha, extracted)
+                for i, (sha, extracted) in self.fingerprints().items()}
 
-    def claims(self, *, text: bool = True) -> list[Claim]:
-        """Every stored claim (``text=False``: without the sentence, which no corpus stage
-        reads). Words that recur (categories, groups, events, a sentence several claims
-        quote) are one string each: a store of 100k documents holds a million claims."""
+    def claims(self, *, text: bool = True, docs: Sequence[str] | None = None,
+               events: Sequence[str] | None = None) -> list[Claim]:
+        """Every stored claim, or those of ``docs`` or of ``events`` (``text=False``:
+        without the sentence, which no corpus stage reads). Words that recur (categories,
+        groups, events, a sentence several claims quote) are one string each: a store of
+        100k documents holds a million claims."""
         columns = "*" if text else ", ".join(
             "'' AS text" if c == "text" else _q(c) for c in CLAIM_COLUMNS)
-        rows = self.conn.execute(f"SELECT {columns} FROM claims ORDER BY doc, figure_start, id")
+        order = "ORDER BY doc, figure_start, id"
+        if docs is None and events is None:
+            rows: Iterable[Any] = self.conn.execute(f"SELECT {columns} FROM claims {order}")
+        else:
+            column, wanted = ("doc", docs) if docs is not None else ("event", events)
+            rows = sorted(self._rows_in(f"SELECT {columns} FROM claims", column,
+                                        list(wanted or [])),
+                          key=lambda r: (r["doc"], r["figure_start"] or 0, r["id"]))
         shared: dict[str, str] = {}
         out = []
         for row in rows:
@@ -363,6 +427,39 @@ class Store:
             if len(shared) > 100_000:  # sentences do not recur across documents
                 shared.clear()
         return out
+
+    def _rows_in(self, select: str, column: str, values: list[str]) -> Iterator[Any]:
+        """Rows whose ``column`` is one of ``values``, queried 500 at a time."""
+        for k in range(0, len(values), 500):
+            chunk = values[k:k + 500]
+            yield from self.conn.execute(
+                f"{select} WHERE {_q(column)} IN ({','.join('?' * len(chunk))})", chunk)
+
+    def document_ids(self) -> list[str]:
+        return [row[0] for row in self.conn.execute("SELECT id FROM documents ORDER BY id")]
+
+    def publication_dates(self) -> dict[str, str | None]:
+        """Each document's publication date (for the direction of reuse and timelines)."""
+        return dict(self.conn.execute("SELECT id, published FROM documents").fetchall())
+
+    def figures(self) -> Iterator[tuple[str, str, str, str, int | None, int | None]]:
+        """(doc, category, group, event, low, high) of every claim, a row at a time."""
+        yield from self.conn.execute(
+            'SELECT doc, category, "group", event, low, high FROM claims')
+
+    def events_of(self, docs: list[str]) -> set[str | None]:
+        """The events the claims of ``docs`` belong to."""
+        return {r[0] for r in self._rows_in("SELECT DISTINCT event FROM claims", "doc", docs)}
+
+    def reuse_edges(self) -> list[tuple[str, str]]:
+        """The documents of every pair sharing text, without the pair's record."""
+        return [(r[0], r[1]) for r in self.conn.execute("SELECT a, b FROM reuse_pairs")]
+
+    def reuse_pairs_of(self, ids: list[str]) -> list[dict[str, Any]]:
+        """The pair records that involve any of ``ids``."""
+        found = {(r[0], r[1]): r[2] for column in ("a", "b")
+                 for r in self._rows_in("SELECT a, b, data FROM reuse_pairs", column, ids)}
+        return [json.loads(data) for data in found.values()]
 
     def facts(self) -> list[Fact]:
         out = []
@@ -405,6 +502,10 @@ class Store:
     def _json_rows(self, table: str) -> list[dict[str, Any]]:
         return [json.loads(r[0]) for r in self.conn.execute(
             f"SELECT data FROM {table} ORDER BY a, b")]
+
+    def corpus(self, key: str) -> list[dict[str, Any]]:
+        """A corpus-wide result: "events", "statements" or "entities"."""
+        return self._corpus(key)
 
     def _corpus(self, key: str) -> list[dict[str, Any]]:
         row = self.conn.execute("SELECT data FROM corpus WHERE key = ?", (key,)).fetchone()

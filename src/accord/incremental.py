@@ -1,0 +1,371 @@
+"""Documents added to a finished store: the corpus stages for what they touch, nothing else.
+
+A full finish reads every document's records and every claim of the store. When a store's
+results cover all but a few documents (``accord add``), only these are redone:
+
+- the new documents are routed to the stored events (the largest first: one naming its
+  place, speaking of its year or stating its signature figures), the rest among
+  themselves, as a full routing would;
+- the facts, dates and anomalies of the events they touch are recomputed from all of
+  those events' claims, and the events whose documents' reuse groups grew;
+- reuse candidates come from the band keys the store keeps: only the keys the new
+  documents hold are bucketed, and only pairs with a new document are aligned;
+- figure fingerprints are computed between the new documents and every other;
+- their statements are added, and their names to the stored entity clusters.
+
+What a full finish would do otherwise: earlier documents are never moved to another event,
+and a new name form joins an entity cluster only with a form of the same spelling key
+(look-alike and context joins need every name). ``accord add --full`` runs a full finish.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from accord.chronology import order_facts
+from accord.extract.entities import _names, skeleton
+from accord.extract.events import (
+    Event,
+    Places,
+    _years,
+    event_id_of,
+    route_documents,
+    set_claim_events,
+    states_signature,
+    stored_places,
+)
+from accord.extract.events import skeleton as place_key
+from accord.model import Anomaly, Claim, Document, Fact, ReuseLink
+from accord.pipeline import Reader, date_event, event_record
+from accord.reconcile import (
+    FINGERPRINT_MIN_SHARED,
+    FINGERPRINT_MIN_SIMILARITY,
+    MAX_POSTINGS,
+    reconcile,
+)
+from accord.reuse import (
+    ReuseReport,
+    ReuseSettings,
+    _lineage_edge,
+    align_pairs,
+    bucket_candidates,
+    components,
+    document_keys,
+)
+from accord.store import Store
+from accord.vocab import Vocab
+
+#: past this share of new documents a full finish costs about as much, and is exact
+MAX_NEW_SHARE = 0.2
+DATE_KINDS = ("date_contradiction",)
+
+
+@dataclass
+class Increment:
+    """What an incremental finish changes in the store, for Store.save_increment."""
+
+    new: list[str]
+    claims: list[Claim]  # the new documents' claims, their events set
+    changed: list[Document]  # whole documents whose publication year was inferred
+    touched: list[str]  # events whose facts are replaced
+    facts: list[Fact]
+    anomalies: list[Anomaly]  # every anomaly of the store
+    links: list[ReuseLink]
+    pairs: list[dict[str, Any]]  # pairs with a new document
+    redated: list[dict[str, Any]]  # stored pairs whose lineage moved with a date
+    groups: list[list[str]]
+    fingerprints: list[dict[str, Any]]  # pairs with a new document
+    events: list[dict[str, Any]]
+    statements: list[dict[str, Any]]
+    entities: list[dict[str, Any]]
+    finished: dict[str, str] = field(default_factory=dict)
+
+
+def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
+                 keys_version: str, settings: ReuseSettings | None = None) -> bool:
+    """Run the corpus stages for the documents whose finished key (``keys``: every stored
+    document's) the stored results do not cover. Returns False, having changed nothing,
+    when a full finish is needed instead: no results yet, a document gone, too many new
+    ones, or documents without kept band keys."""
+    covered = store.finished_documents()
+    if covered is None or set(covered) - set(keys):
+        return False
+    new = sorted(i for i, key in keys.items() if covered.get(i) != key)
+    if not new:
+        return True
+    if len(new) > MAX_NEW_SHARE * len(keys):
+        return False
+    settings = settings or ReuseSettings()
+    ids = sorted(keys)
+    docs = store.documents(new, text=False, all_meta=True)
+    claims = store.claims(docs=new, text=False)
+    stored_events = store.corpus("events")
+    events, touched = _route(docs, claims, stored_events, vocab)
+    published = store.publication_dates()
+    dated = [Document(id=i, text="", published=published.get(i)) for i in ids]
+    by_id = {d.id: d for d in dated}
+
+    reuse = _reuse(store, new, ids, dated, read, keys_version, settings)
+    if reuse is None:
+        return False
+    links, pairs, edges = reuse
+    old_groups = {frozenset(g) for g in store.groups()}
+    groups = components(ids, edges)
+    regrouped = {d for g in groups if frozenset(g) not in old_groups for d in g}
+    touched |= {e for e in store.events_of(sorted(regrouped - set(new))) if e}
+
+    event_claims = [c for c in store.claims(events=sorted(touched), text=False)
+                    if c.doc not in set(new)]
+    event_claims += [c for c in claims if c.event in touched]
+    facts, found = reconcile(event_claims, groups)
+    order_facts(facts, event_claims, [by_id[i] for i in {c.doc for c in event_claims}])
+
+    changed: list[Document] = []
+    records = []
+    before = {e["id"]: e for e in stored_events}
+    for event in events:
+        if event.main and event.id in touched:
+            stated, date_anomalies = date_event(event, vocab, read, by_id, changed)
+            found += date_anomalies
+            records.append(event_record(event, stated))
+        elif event.id in before:
+            records.append({**before[event.id], "documents": event.docs})
+        else:
+            records.append(event_record(event, []))
+    redated = _redated(store, changed, by_id)
+    anomalies = _anomalies(store.anomalies(), new, event_claims, events, touched) + found
+    sharing = {frozenset(e) for e in store.reuse_edges()} | {
+        frozenset((p["a"], p["b"])) for p in pairs}
+    finished = {**covered, **{i: keys[i] for i in new}}
+    store.save_increment(Increment(
+        new=new, claims=claims, changed=changed, touched=sorted(touched), facts=facts,
+        anomalies=anomalies, links=links, pairs=pairs, redated=redated, groups=groups,
+        fingerprints=_fingerprints(store, new, claims, sharing), events=records,
+        statements=_statements(store.corpus("statements"), docs),
+        entities=_entities(store.corpus("entities"), docs, vocab), finished=finished))
+    return True
+
+
+def _route(docs: list[Document], claims: list[Claim], stored: list[dict[str, Any]],
+           vocab: Vocab) -> tuple[list[Event], set[str]]:
+    """The stored events with the new documents routed in; the events they touch."""
+    new = {d.id for d in docs}
+    events: dict[str, Event] = {}
+    touched: set[str] = set()
+    for record in stored:
+        kept = [d for d in record["documents"] if d not in new]
+        if len(kept) != len(record["documents"]):
+            touched.add(record["id"])  # a replaced document left it
+        events[record["id"]] = Event(record["id"], record["year"], record["place"],
+                                     record["main"], kept,
+                                     [tuple(f) for f in record.get("signature", [])])
+    mains = [e for e in events.values() if e.main and e.docs]  # stored order: largest first
+    keys = {e.id: place_key(e.place) if e.place else None for e in mains}
+    figures: dict[str, set[Any]] = defaultdict(set)
+    for c in claims:
+        figures[c.doc].add((c.category, c.low, c.high))
+    event_of: dict[str, Event] = {}
+    rest = []
+    for doc in docs:
+        named, years = set(stored_places(doc, vocab)), _years(doc)
+        home = next((e for e in mains if keys[e.id] in named
+                     or (e.year is not None and e.year in years)
+                     or states_signature(figures[doc.id], set(e.signature))), None)
+        if home is None:
+            rest.append(doc)
+        else:
+            event_of[doc.id] = home
+    places = Places()
+    for doc in rest:
+        places.add(doc.id, stored_places(doc, vocab))
+    for route in route_documents(rest, [c for c in claims if c.doc not in event_of], vocab,
+                                 places) if rest else []:
+        event_id = event_id_of(route.place, route.year)
+        event = events.get(event_id)
+        if event is None or not event.main:
+            event = events[event_id] = Event(event_id, route.year, route.place, True, [],
+                                             route.signature)
+        for doc in route.docs:
+            event_of[doc.id] = event
+    for doc in docs:
+        event_of[doc.id].docs.append(doc.id)
+        touched.add(event_of[doc.id].id)
+    set_claim_events(claims, event_of, events)
+    touched |= {c.event for c in claims if c.event}
+    ordered = sorted(events.values(), key=lambda e: (not e.main, -len(e.docs), e.id))
+    return [e for e in ordered if e.docs or not e.main], touched
+
+
+def _reuse(store: Store, new: list[str], ids: list[str], dated: list[Document], read: Reader,
+           keys_version: str, settings: ReuseSettings
+           ) -> tuple[list[ReuseLink], list[dict[str, Any]], list[tuple[int, int]]] | None:
+    """Links and pairs with the new documents, and every pair's edge (by index in ``ids``).
+    Only keys some new document holds are bucketed: other pairs cannot have changed."""
+    position = {doc_id: k for k, doc_id in enumerate(ids)}
+    fresh = set(new)
+    own = dict(store.reuse_keys(keys_version, new))
+    for doc in read([i for i in new if i not in own], "text"):
+        own[doc.id] = document_keys(doc, settings)
+    wanted = np.unique(np.concatenate(list(own.values()))) if own else np.zeros(0, np.uint64)
+    kept = 0
+
+    def keyed() -> Iterator[tuple[int, np.ndarray]]:
+        nonlocal kept
+        for doc_id, keys in own.items():
+            yield position[doc_id], keys
+        if not len(wanted):
+            return
+        for doc_id, keys in store.reuse_keys(keys_version):
+            if doc_id in fresh or doc_id not in position:
+                continue
+            kept += 1
+            at = np.minimum(np.searchsorted(wanted, keys), len(wanted) - 1)
+            shared = keys[wanted[at] == keys]
+            if len(shared):
+                yield position[doc_id], shared
+
+    candidates, _ = bucket_candidates(keyed(), settings)
+    if kept + len(own) < len(ids):
+        return None  # documents without kept keys: a full finish hashes their texts
+    news = np.array(sorted(position[i] for i in new), dtype=np.int64)
+    mine = np.isin(candidates[:, 0], news) | np.isin(candidates[:, 1], news)
+    report = ReuseReport()
+    edges = align_pairs(_ByPosition(dated, read), candidates[mine], report, settings,
+                        dated=dated)
+    old = [(position[a], position[b]) for a, b in store.reuse_edges()
+           if a not in fresh and b not in fresh and a in position and b in position]
+    return report.links, report.pairs, old + edges
+
+
+class _ByPosition(Sequence[Document]):
+    """Documents by index, texts read from the store in batches (the candidate pairs')."""
+
+    def __init__(self, dated: list[Document], read: Reader) -> None:
+        self.dated, self.read = dated, read
+        self.fetched: dict[int, Document] = {}
+
+    def __len__(self) -> int:
+        return len(self.dated)
+
+    def prefetch(self, positions: Any) -> None:
+        wanted = sorted({int(i) for i in positions})
+        self.fetched = dict(zip(wanted, self.read([self.dated[i].id for i in wanted], "text"),
+                                strict=True))
+
+    def __getitem__(self, i: int) -> Document:  # type: ignore[override]
+        doc = self.fetched.get(i) or self.read([self.dated[i].id], "text")[0]
+        doc.published = self.dated[i].published
+        return doc
+
+
+def _redated(store: Store, changed: list[Document], by_id: dict[str, Document]
+             ) -> list[dict[str, Any]]:
+    """Stored pairs of documents whose publication year was just inferred: their lineage."""
+    out = []
+    for pair in store.reuse_pairs_of(sorted({d.id for d in changed})):
+        out.append({**pair, **_lineage_edge(by_id[pair["a"]], by_id[pair["b"]])})
+    return out
+
+
+def _anomalies(stored: list[Anomaly], new: list[str], claims: list[Claim],
+               events: list[Event], touched: set[str]) -> list[Anomaly]:
+    """The stored anomalies that the recomputed ones do not replace: not of a new document,
+    not found among the touched events' claims, not a date anomaly of a touched event."""
+    fresh = set(new)
+    recomputed = {c.id for c in claims}
+    redated = {d for e in events if e.id in touched for d in e.docs}
+    return [a for a in stored if a.doc not in fresh
+            and not (set(a.claims) & recomputed)
+            and not (a.kind in DATE_KINDS and a.doc in redated)]
+
+
+def _fingerprints(store: Store, new: list[str], claims: list[Claim],
+                  sharing: set[frozenset[str]]) -> list[dict[str, Any]]:
+    """Fingerprint pairs between each new document and any other (reconcile.fingerprints'
+    rule: rarest figures first, at most MAX_POSTINGS candidates per figure)."""
+    fresh = set(new)
+    numbers: dict[tuple[Any, ...], int] = {}
+    sets: dict[str, set[int]] = defaultdict(set)
+    for doc, category, group, event, low, high in store.figures():
+        if doc not in fresh:
+            sets[doc].add(numbers.setdefault((category, group, event, low, high), len(numbers)))
+    for c in claims:
+        sets[c.doc].add(numbers.setdefault((c.category, c.group, c.event, c.low, c.high),
+                                           len(numbers)))
+    frequency: Counter[int] = Counter(item for items in sets.values() for item in items)
+    holders: dict[int, list[str]] = defaultdict(list)
+    for doc in sorted(sets):
+        for item in sets[doc]:
+            if len(holders[item]) < MAX_POSTINGS or doc in fresh:
+                holders[item].append(doc)
+    out = []
+    threshold = FINGERPRINT_MIN_SIMILARITY
+    for doc in new:
+        items = sorted(sets.get(doc, ()), key=lambda item: (frequency[item], item))
+        prefix = items[:len(items) - math.ceil(threshold * len(items)) + 1]
+        others = {o for item in prefix for o in holders[item][:MAX_POSTINGS + len(fresh)]}
+        for other in sorted(others - {doc}):
+            if other in fresh and other < doc:
+                continue  # the pair of two new documents is counted once
+            shared = len(sets[doc] & sets[other])
+            similarity = shared / (len(sets[doc]) + len(sets[other]) - shared)
+            if shared >= FINGERPRINT_MIN_SHARED and similarity >= threshold:
+                a, b = sorted((doc, other))
+                out.append({"a": a, "b": b, "shared": shared,
+                            "similarity": round(similarity, 3),
+                            "shared_wording": frozenset((a, b)) in sharing})
+    return sorted(out, key=lambda p: (p["a"], p["b"]))
+
+
+def _statements(stored: list[dict[str, Any]], docs: list[Document]) -> list[dict[str, Any]]:
+    """Attributions then quotes, as a full finish lists them; the new documents' replace
+    what a replaced version of them said."""
+    fresh = {d.id for d in docs}
+    kept = [s for s in stored if s.get("doc") not in fresh]
+    attributions = [s for s in kept if s["kind"] == "attribution"]
+    quotes = [s for s in kept if s["kind"] != "attribution"]
+    for doc in docs:
+        attributions += [{"kind": "attribution", "doc": doc.id, **a}
+                         for a in doc.meta.get("attributions", [])]
+        quotes += [{"kind": "quote", **q} for q in doc.meta.get("statements", [])]
+    return attributions + quotes
+
+
+def _entities(stored: list[dict[str, Any]], docs: list[Document], vocab: Vocab
+              ) -> list[dict[str, Any]]:
+    """The stored clusters with the new documents' occurrences of their forms, or of a form
+    with the same spelling key, added (a replaced version's occurrences removed)."""
+    fresh = {d.id for d in docs}
+    by_key: dict[str, dict[str, Any]] = {}
+    for cluster in stored:
+        for form in cluster["forms"]:
+            form["occurrences"] = [o for o in form["occurrences"] if o["doc"] not in fresh]
+            by_key.setdefault(skeleton(form["form"]), cluster)
+    for doc in docs:
+        for name, start, end in _names(doc, vocab):
+            joined = by_key.get(skeleton(name))
+            if joined is None:
+                continue
+            spelt = {f["form"]: f for f in joined["forms"]}
+            if name not in spelt:
+                spelt[name] = {"form": name, "count": 0, "occurrences": []}
+                joined["forms"].append(spelt[name])
+            spelt[name]["occurrences"].append({"doc": doc.id, "start": start, "end": end})
+    out = []
+    for cluster in stored:
+        forms = [f for f in cluster["forms"] if f["occurrences"]]
+        for form in forms:
+            form["count"] = len(form["occurrences"])
+        if len(forms) < 2:
+            continue
+        forms.sort(key=lambda f: -f["count"])
+        out.append({**cluster, "forms": forms,
+                    "documents": sorted({o["doc"] for f in forms for o in f["occurrences"]})})
+    out.sort(key=lambda c: -sum(f["count"] for f in c["forms"]))
+    return out
