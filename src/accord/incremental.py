@@ -42,7 +42,7 @@ from accord.extract.events import (
 )
 from accord.extract.events import skeleton as place_key
 from accord.model import Anomaly, Claim, Document, Fact, ReuseLink
-from accord.pipeline import Reader, date_event, event_record
+from accord.pipeline import Reader, date_event, event_record, stage
 from accord.reconcile import (
     FINGERPRINT_MIN_SHARED,
     FINGERPRINT_MIN_SIMILARITY,
@@ -103,52 +103,56 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
         return False
     settings = settings or ReuseSettings()
     ids = sorted(keys)
-    docs = store.documents(new, text=False, all_meta=True)
-    claims = store.claims(docs=new, text=False)
-    stored_events = store.corpus("events")
-    events, touched = _route(docs, claims, stored_events, vocab)
-    published = store.publication_dates()
-    dated = [Document(id=i, text="", published=published.get(i)) for i in ids]
-    by_id = {d.id: d for d in dated}
-
-    reuse = _reuse(store, new, ids, dated, read, keys_version, settings)
-    if reuse is None:
-        return False
-    links, pairs, edges = reuse
-    old_groups = {frozenset(g) for g in store.groups()}
-    groups = components(ids, edges)
-    regrouped = {d for g in groups if frozenset(g) not in old_groups for d in g}
-    touched |= {e for e in store.events_of(sorted(regrouped - set(new))) if e}
-
-    event_claims = [c for c in store.claims(events=sorted(touched), text=False)
-                    if c.doc not in set(new)]
-    event_claims += [c for c in claims if c.event in touched]
-    facts, found = reconcile(event_claims, groups)
-    order_facts(facts, event_claims, [by_id[i] for i in {c.doc for c in event_claims}])
-
+    with stage("added: load and route"):
+        docs = store.documents(new, text=False, all_meta=True)
+        claims = store.claims(docs=new, text=False)
+        stored_events = store.corpus("events")
+        events, touched = _route(docs, claims, stored_events, vocab)
+        published = store.publication_dates()
+        dated = [Document(id=i, text="", published=published.get(i)) for i in ids]
+        by_id = {d.id: d for d in dated}
+    with stage("added: reuse"):
+        reuse = _reuse(store, new, ids, dated, read, keys_version, settings)
+        if reuse is None:
+            return False
+        links, pairs, edges = reuse
+        old_groups = {frozenset(g) for g in store.groups()}
+        groups = components(ids, edges)
+        regrouped = {d for g in groups if frozenset(g) not in old_groups for d in g}
+        touched |= {e for e in store.events_of(sorted(regrouped - set(new))) if e}
+    with stage(f"added: facts of {len(touched)} events"):
+        event_claims = [c for c in store.claims(events=sorted(touched), text=False)
+                        if c.doc not in set(new)]
+        event_claims += [c for c in claims if c.event in touched]
+        facts, found = reconcile(event_claims, groups)
+        order_facts(facts, event_claims, [by_id[i] for i in {c.doc for c in event_claims}])
     changed: list[Document] = []
     records = []
     before = {e["id"]: e for e in stored_events}
-    for event in events:
-        if event.main and event.id in touched:
-            stated, date_anomalies = date_event(event, vocab, read, by_id, changed)
-            found += date_anomalies
-            records.append(event_record(event, stated))
-        elif event.id in before:
-            records.append({**before[event.id], "documents": event.docs})
-        else:
-            records.append(event_record(event, []))
-    redated = _redated(store, changed, by_id)
-    anomalies = _anomalies(store.anomalies(), new, event_claims, events, touched) + found
-    sharing = {frozenset(e) for e in store.reuse_edges()} | {
-        frozenset((p["a"], p["b"])) for p in pairs}
-    finished = {**covered, **{i: keys[i] for i in new}}
-    store.save_increment(Increment(
-        new=new, claims=claims, changed=changed, touched=sorted(touched), facts=facts,
-        anomalies=anomalies, links=links, pairs=pairs, redated=redated, groups=groups,
-        fingerprints=_fingerprints(store, new, claims, sharing), events=records,
-        statements=_statements(store.corpus("statements"), docs),
-        entities=_entities(store.corpus("entities"), docs, vocab), finished=finished))
+    with stage("added: dates"):
+        for event in events:
+            if event.main and event.id in touched:
+                stated, date_anomalies = date_event(event, vocab, read, by_id, changed)
+                found += date_anomalies
+                records.append(event_record(event, stated))
+            elif event.id in before:
+                records.append({**before[event.id], "documents": event.docs})
+            else:
+                records.append(event_record(event, []))
+    with stage("added: fingerprints and records"):
+        redated = _redated(store, changed, by_id)
+        anomalies = _anomalies(store.anomalies(), new, event_claims, events, touched) + found
+        sharing = {frozenset(e) for e in store.reuse_edges()} | {
+            frozenset((p["a"], p["b"])) for p in pairs}
+        increment = Increment(
+            new=new, claims=claims, changed=changed, touched=sorted(touched), facts=facts,
+            anomalies=anomalies, links=links, pairs=pairs, redated=redated, groups=groups,
+            fingerprints=_fingerprints(store, new, claims, sharing), events=records,
+            statements=_statements(store.corpus("statements"), docs),
+            entities=_entities(store.corpus("entities"), docs, vocab),
+            finished={**covered, **{i: keys[i] for i in new}})
+    with stage("added: save"):
+        store.save_increment(increment)
     return True
 
 
