@@ -287,12 +287,24 @@ def test_adding_documents_recomputes_what_they_touch_as_a_full_run_would(
         raise AssertionError("a full finish ran")
 
     monkeypatch.setattr(pipeline, "finish", full_finish)
+    read_whole: set[str] = set()
+    reader = pipeline._reader
+
+    def counting(store: Store) -> pipeline.Reader:
+        def read(ids: list[str], part: str) -> list[object]:
+            if part == "whole":
+                read_whole.update(ids)
+            return reader(store)(ids, part)  # type: ignore[return-value]
+        return read  # type: ignore[return-value]
+
+    monkeypatch.setattr(pipeline, "_reader", counting)
     added = ingest([str(later)]).documents
     for doc in added:  # the ids a run over the whole folder gives them
         doc.id = doc.id.replace(str(later), str(whole))
     with Store(db) as store:
         report = pipeline.add_documents(store, added)
     assert [r["note"] for r in report] == ["added", "added"]
+    assert read_whole == {d.id for d in added}  # the events' other documents: their records
     got, want = _stored(db), _stored(tmp_path / "full.db")
     del got["entities"], want["entities"]
     for name in want:

@@ -100,46 +100,75 @@ def _publication_spans(doc: Document) -> list[tuple[int, int]]:
             if isinstance(m, dict) and "start" in m]
 
 
+def date_record(doc: Document, main: Event, vocab: Vocab) -> dict[str, Any]:
+    """What one document of the event ``main`` says of its date, kept per document so that
+    adding documents to an event does not read its other documents again: the dates it
+    states for the event (the event's year), the dates near the event with another year
+    (checked against the event's dates once all are known), and its anniversary anomalies.
+    Infers the document's publication year first (see infer_publication_years)."""
+    record: dict[str, Any] = {"event": f"{main.year}|{main.place}", "stated": [],
+                              "suspects": [], "anomalies": []}
+    if main.year is None:
+        return record
+    infer_publication_years([doc], main)
+    record["anomalies"] = [a.to_dict() for a in anniversary_anomalies([doc], main)]
+    words = set(vocab.event_kinds) | {"incident", "tragedy"}
+    place = main.place.lower() if main.place else None
+    plain = view(doc.text)
+    skip = _publication_spans(doc)
+    for d in doc.meta.get("dates", []):
+        if d["kind"] not in EVENT_DATE_KINDS or not d["value"] or d["year"] is None:
+            continue
+        if any(a <= d["start"] < b for a, b in skip):
+            continue
+        if not _near_event_word(plain, d["start"], d["end"], words, place):
+            continue
+        if d["year"] == main.year:
+            record["stated"].append({"value": d["value"], "text": d["text"],
+                                     "start": d["start"], "end": d["end"]})
+        elif not d.get("relative"):  # "today" is anchored on publication: no contradiction
+            record["suspects"].append(d)
+    if record["suspects"]:
+        record["published"] = doc.published
+        record["anniversaries"] = doc.meta.get("anniversaries")
+    return record
+
+
+def tally_dates(records: Iterable[tuple[str, dict[str, Any]]], main: Event
+                ) -> tuple[list[dict[str, Any]], list[Anomaly]]:
+    """The dates an event's documents state for it (most stated first) and the date
+    anomalies among them, from each document's date_record in the event's order."""
+    if main.year is None:
+        return [], []
+    stated: dict[str, dict[str, Any]] = {}
+    suspects: list[tuple[Document, dict[str, Any]]] = []
+    anomalies: list[Anomaly] = []
+    for doc_id, record in records:
+        for d in record["stated"]:
+            entry = stated.setdefault(d["value"], {"value": d["value"], "docs": [],
+                                                   "stated": []})
+            if not entry["docs"] or entry["docs"][-1] != doc_id:  # docs come in turn
+                entry["docs"].append(doc_id)
+            entry["stated"].append({"doc": doc_id, "text": d["text"], "start": d["start"],
+                                    "end": d["end"]})
+        if record["suspects"]:
+            holder = Document(doc_id, "", published=record.get("published"),
+                              meta={"anniversaries": record.get("anniversaries")})
+            suspects += [(holder, d) for d in record["suspects"]]
+        anomalies += [Anomaly(**a) for a in record["anomalies"]]
+    values = sorted(stated.values(), key=lambda v: (-len(v["docs"]), v["value"]))
+    month_days = _month_days(values)
+    contradictions = [a for doc, d in suspects
+                      if (a := _contradiction(doc, d, main, values, month_days)) is not None]
+    return values, contradictions + anomalies
+
+
 def event_dates(docs: Iterable[Document], main: Event, vocab: Vocab
                 ) -> tuple[list[dict[str, Any]], list[Anomaly]]:
     """The dates the documents routed to ``main`` state for it, and dates that contradict
-    their text. ``docs`` is read once, in turn (a stream of an event's many documents)."""
-    if main.year is None:
-        return [], []
-    words = set(vocab.event_kinds) | {"incident", "tragedy"}
-    place = main.place.lower() if main.place else None
-    stated: dict[str, dict[str, Any]] = {}
-    suspects: list[tuple[Document, dict[str, Any]]] = []
-    for doc in docs:
-        plain = view(doc.text)
-        skip = _publication_spans(doc)
-        for d in doc.meta.get("dates", []):
-            if d["kind"] not in EVENT_DATE_KINDS or not d["value"] or d["year"] is None:
-                continue
-            if any(a <= d["start"] < b for a, b in skip):
-                continue
-            if not _near_event_word(plain, d["start"], d["end"], words, place):
-                continue
-            if d["year"] == main.year:
-                entry = stated.setdefault(d["value"], {"value": d["value"], "docs": [],
-                                                       "stated": []})
-                if not entry["docs"] or entry["docs"][-1] != doc.id:  # docs come in turn
-                    entry["docs"].append(doc.id)
-                entry["stated"].append({"doc": doc.id, "text": d["text"], "start": d["start"],
-                                        "end": d["end"]})
-            elif not d.get("relative"):  # "today" is anchored on publication: no contradiction
-                suspects.append((_without_text(doc), d))
-    values = sorted(stated.values(), key=lambda v: (-len(v["docs"]), v["value"]))
-    month_days = _month_days(values)
-    anomalies = [a for doc, d in suspects
-                 if (a := _contradiction(doc, d, main, values, month_days)) is not None]
-    return values, anomalies
-
-
-def _without_text(doc: Document) -> Document:
-    """What a suspect date's check needs of its document (not the text a stream lets go)."""
-    return Document(doc.id, "", published=doc.published,
-                    meta={"anniversaries": doc.meta.get("anniversaries")})
+    their text (publication years inferred on the way). ``docs`` is read once, in turn (a
+    stream of an event's many documents)."""
+    return tally_dates(((d.id, date_record(d, main, vocab)) for d in docs), main)
 
 
 def _month_days(values: list[dict[str, Any]]) -> set[str]:

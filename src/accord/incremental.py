@@ -20,6 +20,8 @@ and a new name form joins an entity cluster only with a form of the same spellin
 
 from __future__ import annotations
 
+import bisect
+import logging
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
@@ -61,6 +63,7 @@ from accord.reuse import (
 from accord.store import Store
 from accord.vocab import Vocab
 
+LOGGER = logging.getLogger(__name__)
 #: past this share of new documents a full finish costs about as much, and is exact
 MAX_NEW_SHARE = 0.2
 DATE_KINDS = ("date_contradiction",)
@@ -84,6 +87,7 @@ class Increment:
     events: list[dict[str, Any]]
     statements: list[dict[str, Any]]
     entities: list[dict[str, Any]]
+    date_records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     finished: dict[str, str] = field(default_factory=dict)
 
 
@@ -103,6 +107,7 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
         return False
     settings = settings or ReuseSettings()
     ids = sorted(keys)
+    fresh = set(new)
     with stage("added: load and route"):
         docs = store.documents(new, text=False, all_meta=True)
         claims = store.claims(docs=new, text=False)
@@ -116,24 +121,30 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
         if reuse is None:
             return False
         links, pairs, edges = reuse
-        old_groups = {frozenset(g) for g in store.groups()}
         groups = components(ids, edges)
-        regrouped = {d for g in groups if frozenset(g) not in old_groups for d in g}
-        touched |= {e for e in store.events_of(sorted(regrouped - set(new))) if e}
+        merged = _merged(store.groups(), groups, set(new))
+        routed = len(touched)
+        touched |= {e for e in store.events_of(sorted(merged)) if e}
+        LOGGER.info("%d new documents touch %d events; merged reuse groups %d more",
+                    len(new), routed, len(touched) - routed)
     with stage(f"added: facts of {len(touched)} events"):
         event_claims = [c for c in store.claims(events=sorted(touched), text=False)
-                        if c.doc not in set(new)]
+                        if c.doc not in fresh]
         event_claims += [c for c in claims if c.event in touched]
         facts, found = reconcile(event_claims, groups)
         order_facts(facts, event_claims, [by_id[i] for i in {c.doc for c in event_claims}])
     changed: list[Document] = []
     records = []
+    date_records: list[tuple[str, dict[str, Any]]] = []
     before = {e["id"]: e for e in stored_events}
     with stage("added: dates"):
         for event in events:
             if event.main and event.id in touched:
-                stated, date_anomalies = date_event(event, vocab, read, by_id, changed)
+                kept = store.date_records([i for i in event.docs if i not in fresh])
+                stated, date_anomalies, dated_now = date_event(event, vocab, read, by_id,
+                                                               changed, kept)
                 found += date_anomalies
+                date_records += [(i, r) for i, r in dated_now if kept.get(i) != r]
                 records.append(event_record(event, stated))
             elif event.id in before:
                 records.append({**before[event.id], "documents": event.docs})
@@ -150,6 +161,7 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
             fingerprints=_fingerprints(store, new, claims, sharing), events=records,
             statements=_statements(store.corpus("statements"), docs),
             entities=_entities(store.corpus("entities"), docs, vocab),
+            date_records=date_records,
             finished={**covered, **{i: keys[i] for i in new}})
     with stage("added: save"):
         store.save_increment(increment)
@@ -197,8 +209,8 @@ def _route(docs: list[Document], claims: list[Claim], stored: list[dict[str, Any
                                              route.signature)
         for doc in route.docs:
             event_of[doc.id] = event
-    for doc in docs:
-        event_of[doc.id].docs.append(doc.id)
+    for doc in docs:  # in id order, as a full routing lists an event's documents
+        bisect.insort(event_of[doc.id].docs, doc.id)
         touched.add(event_of[doc.id].id)
     set_claim_events(claims, event_of, events)
     touched |= {c.event for c in claims if c.event}
@@ -245,6 +257,24 @@ def _reuse(store: Store, new: list[str], ids: list[str], dated: list[Document], 
     old = [(position[a], position[b]) for a, b in store.reuse_edges()
            if a not in fresh and b not in fresh and a in position and b in position]
     return report.links, report.pairs, old + edges
+
+
+def _merged(before: list[list[str]], after: list[list[str]], new: set[str]) -> set[str]:
+    """The documents whose facts may count other independent groups now: a new document
+    that shares text with two earlier groups makes them one, and a value stated in both
+    counts one group less. Values stated within the largest of them alone do not change,
+    so its documents are left out (a crawl's reuse has one giant group)."""
+    group_of = {d: n for n, g in enumerate(before) for d in g}
+    out: set[str] = set()
+    for members in after:
+        olds: dict[int, list[str]] = defaultdict(list)
+        for d in members:
+            if d not in new and d in group_of:
+                olds[group_of[d]].append(d)
+        if len(olds) >= 2:
+            largest = max(olds, key=lambda n: (len(olds[n]), -n))
+            out.update(d for n, docs in olds.items() if n != largest for d in docs)
+    return out
 
 
 class _ByPosition(Sequence[Document]):

@@ -213,3 +213,6 @@ class Result:
     entities: list[dict[str, Any]] = field(default_factory=list)
     #: documents whose metadata the corpus stages set (a publication year inferred)
     changed: list[Document] = field(default_factory=list)
+    #: each document's date record for its event (chronology.date_record): kept by the
+    #: store, so that adding documents to an event does not read the others again
+    date_records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)

@@ -16,13 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from accord.chronology import (
-    Period,
-    anniversary_anomalies,
-    event_dates,
-    infer_publication_years,
-    order_facts,
-)
+from accord.chronology import Period, date_record, order_facts, tally_dates
 from accord.clean import clean
 from accord.extract import assign_events, extract
 from accord.extract.entities import NameIndex, entity_variants
@@ -203,11 +197,14 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     dates: dict[str, list[dict[str, Any]]] = {}
     anomalies: list[Anomaly] = []
     changed: list[Document] = []
+    date_records: list[tuple[str, dict[str, Any]]] = []
     with stage("dates"):
         for event in events:
             if event.main:
-                dates[event.id], found = date_event(event, vocab, read, by_id, changed)
+                dates[event.id], found, records = date_event(event, vocab, read, by_id,
+                                                             changed)
                 anomalies += found
+                date_records += records
     with stage("reuse"):
         report = find_reuse(texts, reuse_settings, known_reuse, dated=docs,
                             stored_keys=stored_keys if reuse_settings in (None, DEFAULT_REUSE)
@@ -222,35 +219,39 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     result = Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
                     pairs=report.pairs, fingerprints=shared_figures,
                     events=[event_record(e, dates.get(e.id, [])) for e in events],
-                    statements=statements + quotes, entities=entities, changed=changed)
+                    statements=statements + quotes, entities=entities, changed=changed,
+                    date_records=date_records)
     return result
 
 
 def date_event(event: Event, vocab: Vocab, read: Reader, by_id: dict[str, Document],
-               changed: list[Document]) -> tuple[list[dict[str, Any]], list[Anomaly]]:
-    """The dates an event's documents state and the date anomalies among them, its
-    documents read a batch at a time. Publication years inferred on the way are set on
-    ``by_id``'s documents and the whole documents added to ``changed``."""
-    marked: list[Anomaly] = []
-
-    def in_turn() -> Iterator[Document]:
-        for k in range(0, len(event.docs), BATCH):
-            part = read(event.docs[k:k + BATCH], "whole")
-            undated = {d.id for d in part if not d.published}
-            infer_publication_years(part, event)
-            for doc in part:
-                if doc.id in undated and doc.published:
-                    by_id[doc.id].published = doc.published
-                    by_id[doc.id].meta["metadata"] = doc.meta["metadata"]
-                    changed.append(doc)
-            marked.extend(anniversary_anomalies(part, event))
-            yield from part
-
-    stream = in_turn()
-    stated, found = event_dates(stream, event, vocab)
-    for _ in stream:  # event_dates stops early for an event without a year
-        pass
-    return stated, found + marked
+               changed: list[Document], kept: dict[str, dict[str, Any]] | None = None
+               ) -> tuple[list[dict[str, Any]], list[Anomaly], list[tuple[str, dict[str, Any]]]]:
+    """The dates an event's documents state, the date anomalies among them, and each
+    document's date record (see chronology.date_record). A document's record is taken from
+    ``kept`` when it holds one for this event; the others are read a batch at a time.
+    Publication years inferred on the way are set on ``by_id``'s documents and the whole
+    documents added to ``changed``."""
+    mark = f"{event.year}|{event.place}"
+    kept = {i: r for i, r in (kept or {}).items() if r.get("event") == mark}
+    records: list[tuple[str, dict[str, Any]]] = []
+    for k in range(0, len(event.docs), BATCH):
+        ids = event.docs[k:k + BATCH]
+        read_now = {d.id: d for d in read([i for i in ids if i not in kept], "whole")} \
+            if any(i not in kept for i in ids) else {}
+        for doc_id in ids:
+            doc = read_now.get(doc_id)
+            if doc is None:
+                records.append((doc_id, kept[doc_id]))
+                continue
+            undated = not doc.published
+            records.append((doc_id, date_record(doc, event, vocab)))
+            if undated and doc.published:
+                by_id[doc_id].published = doc.published
+                by_id[doc_id].meta["metadata"] = doc.meta["metadata"]
+                changed.append(doc)
+    stated, anomalies = tally_dates(records, event)
+    return stated, anomalies, records
 
 
 def _with_meta(read: Reader, ids: list[str], *keys: str) -> list[Document]:

@@ -72,6 +72,9 @@ CREATE TABLE IF NOT EXISTS reuse_pairs (a TEXT, b TEXT, data TEXT, PRIMARY KEY (
 CREATE TABLE IF NOT EXISTS reuse_groups (doc TEXT PRIMARY KEY, grp INTEGER);
 CREATE TABLE IF NOT EXISTS fingerprints (a TEXT, b TEXT, data TEXT, PRIMARY KEY (a, b));
 CREATE TABLE IF NOT EXISTS corpus (key TEXT PRIMARY KEY, data TEXT);
+CREATE TABLE IF NOT EXISTS date_records (
+    doc TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE, data TEXT
+);
 CREATE TABLE IF NOT EXISTS reuse_keys (
     doc TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE, version TEXT, keys BLOB
 );
@@ -223,8 +226,9 @@ class Store:
                                   ((d.published, d.publisher, json.dumps(d.meta), d.id)
                                    for d in (result.documents if changed is None else changed)))
             for table in ("facts", "anomalies", "reuse", "reuse_pairs", "reuse_groups",
-                          "fingerprints", "corpus"):
+                          "fingerprints", "corpus", "date_records"):
                 self.conn.execute(f"DELETE FROM {table}")
+            self._insert_date_records(result.date_records)
             self._insert_facts(result.facts)
             self.conn.executemany(
                 "INSERT INTO anomalies VALUES (?,?,?,?)",
@@ -288,11 +292,22 @@ class Store:
                                   ((d, n) for n, g in enumerate(inc.groups) for d in g))
             self.conn.executemany("INSERT INTO fingerprints VALUES (?,?,?)",
                                   ((p["a"], p["b"], json.dumps(p)) for p in inc.fingerprints))
+            self._insert_date_records(inc.date_records)
             parts = {"events": inc.events, "statements": inc.statements,
                      "entities": inc.entities, "finished": inc.finished}
             self.conn.executemany("INSERT INTO corpus VALUES (?,?) ON CONFLICT (key) DO UPDATE "
                                   "SET data = excluded.data",
                                   ((key, json.dumps(value)) for key, value in parts.items()))
+
+    def _insert_date_records(self, records: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        self.conn.executemany("INSERT INTO date_records VALUES (?,?) ON CONFLICT (doc) DO "
+                              "UPDATE SET data = excluded.data",
+                              ((doc, json.dumps(r)) for doc, r in records))
+
+    def date_records(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The date records (chronology.date_record) the store keeps for ``ids``."""
+        return {r[0]: json.loads(r[1])
+                for r in self._rows_in("SELECT doc, data FROM date_records", "doc", ids)}
 
     def _insert_facts(self, facts: Iterable[Fact]) -> None:
         self.conn.executemany(
