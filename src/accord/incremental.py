@@ -49,7 +49,12 @@ from accord.reconcile import (
     FINGERPRINT_MIN_SHARED,
     FINGERPRINT_MIN_SIMILARITY,
     MAX_POSTINGS,
-    reconcile,
+    PEOPLE_CATEGORIES,
+    build_facts,
+    category_swaps,
+    independence,
+    subgroup_anomalies,
+    within_document_conflicts,
 )
 from accord.reuse import (
     ReuseReport,
@@ -76,7 +81,8 @@ class Increment:
     new: list[str]
     claims: list[Claim]  # the new documents' claims, their events set
     changed: list[Document]  # whole documents whose publication year was inferred
-    touched: list[str]  # events whose facts are replaced
+    left: list[str]  # events a replaced document left: all their facts are replaced
+    fact_keys: list[tuple[str, str, str]]  # (event, category, group) of the facts replaced
     facts: list[Fact]
     anomalies: list[Anomaly]  # every anomaly of the store
     links: list[ReuseLink]
@@ -112,7 +118,7 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
         docs = store.documents(new, text=False, all_meta=True)
         claims = store.claims(docs=new, text=False)
         stored_events = store.corpus("events")
-        events, touched = _route(docs, claims, stored_events, vocab)
+        events, touched, left = _route(docs, claims, stored_events, vocab)
         published = store.publication_dates()
         dated = [Document(id=i, text="", published=published.get(i)) for i in ids]
         by_id = {d.id: d for d in dated}
@@ -122,17 +128,20 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
             return False
         links, pairs, edges = reuse
         groups = components(ids, edges)
-        merged = _merged(store.groups(), groups, set(new))
-        routed = len(touched)
-        touched |= {e for e in store.events_of(sorted(merged)) if e}
-        LOGGER.info("%d new documents touch %d events; merged reuse groups %d more",
-                    len(new), routed, len(touched) - routed)
-    with stage(f"added: facts of {len(touched)} events"):
-        event_claims = [c for c in store.claims(events=sorted(touched), text=False)
-                        if c.doc not in fresh]
-        event_claims += [c for c in claims if c.event in touched]
-        facts, found = reconcile(event_claims, groups)
+        merged = _merged(store.groups(), groups, fresh)
+    with stage("added: facts"):
+        recomputed = _fact_keys(store, claims, merged)
+        loaded = {c.id: c for c in store.claims(keys=sorted(recomputed), text=False)
+                  + store.claims(events=sorted(left), text=False) if c.doc not in fresh}
+        loaded.update((c.id, c) for c in claims if c.key in recomputed or c.event in left)
+        event_claims = list(loaded.values())
+        facts = build_facts(event_claims)
+        independence(facts, groups)
         order_facts(facts, event_claims, [by_id[i] for i in {c.doc for c in event_claims}])
+        found = (subgroup_anomalies(claims) + within_document_conflicts(claims)
+                 + category_swaps(event_claims, facts))
+        LOGGER.info("%d new documents: %d facts of %d events recomputed from %d claims",
+                    len(new), len(facts), len({f.event for f in facts}), len(event_claims))
     changed: list[Document] = []
     records = []
     date_records: list[tuple[str, dict[str, Any]]] = []
@@ -156,7 +165,9 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
         sharing = {frozenset(e) for e in store.reuse_edges()} | {
             frozenset((p["a"], p["b"])) for p in pairs}
         increment = Increment(
-            new=new, claims=claims, changed=changed, touched=sorted(touched), facts=facts,
+            new=new, claims=claims, changed=changed, left=sorted(left),
+            fact_keys=sorted({(f.event, f.category, f.group) for f in facts} | recomputed),
+            facts=facts,
             anomalies=anomalies, links=links, pairs=pairs, redated=redated, groups=groups,
             fingerprints=_fingerprints(store, new, claims, sharing), events=records,
             statements=_statements(store.corpus("statements"), docs),
@@ -169,15 +180,16 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
 
 
 def _route(docs: list[Document], claims: list[Claim], stored: list[dict[str, Any]],
-           vocab: Vocab) -> tuple[list[Event], set[str]]:
-    """The stored events with the new documents routed in; the events they touch."""
+           vocab: Vocab) -> tuple[list[Event], set[str], set[str]]:
+    """The stored events with the new documents routed in; the events whose documents
+    changed, and those of them that a replaced document left."""
     new = {d.id for d in docs}
     events: dict[str, Event] = {}
-    touched: set[str] = set()
+    left: set[str] = set()
     for record in stored:
         kept = [d for d in record["documents"] if d not in new]
         if len(kept) != len(record["documents"]):
-            touched.add(record["id"])  # a replaced document left it
+            left.add(record["id"])  # a replaced document left it
         events[record["id"]] = Event(record["id"], record["year"], record["place"],
                                      record["main"], kept,
                                      [tuple(f) for f in record.get("signature", [])])
@@ -187,6 +199,7 @@ def _route(docs: list[Document], claims: list[Claim], stored: list[dict[str, Any
     for c in claims:
         figures[c.doc].add((c.category, c.low, c.high))
     event_of: dict[str, Event] = {}
+    touched: set[str] = set()
     rest = []
     for doc in docs:
         named, years = set(stored_places(doc, vocab)), _years(doc)
@@ -213,9 +226,9 @@ def _route(docs: list[Document], claims: list[Claim], stored: list[dict[str, Any
         bisect.insort(event_of[doc.id].docs, doc.id)
         touched.add(event_of[doc.id].id)
     set_claim_events(claims, event_of, events)
-    touched |= {c.event for c in claims if c.event}
+    touched |= left
     ordered = sorted(events.values(), key=lambda e: (not e.main, -len(e.docs), e.id))
-    return [e for e in ordered if e.docs or not e.main], touched
+    return [e for e in ordered if e.docs or not e.main], touched, left
 
 
 def _reuse(store: Store, new: list[str], ids: list[str], dated: list[Document], read: Reader,
@@ -257,6 +270,19 @@ def _reuse(store: Store, new: list[str], ids: list[str], dated: list[Document], 
     old = [(position[a], position[b]) for a, b in store.reuse_edges()
            if a not in fresh and b not in fresh and a in position and b in position]
     return report.links, report.pairs, old + edges
+
+
+def _fact_keys(store: Store, claims: list[Claim], merged: set[str]
+               ) -> set[tuple[str, str, str]]:
+    """The facts to recompute: those the new claims state, those stated by documents whose
+    reuse groups merged (their independent groups), and for counts of people every sibling
+    category of the same event and group (a category swap compares them)."""
+    keys = {c.key for c in claims if c.event}
+    keys |= {c.key for c in store.claims(docs=sorted(merged), text=False) if c.event}
+    people = {(e, g) for e, category, g in keys if category in PEOPLE_CATEGORIES}
+    keys |= {k for k in store.fact_keys(sorted({e for e, _ in people}))
+             if k[1] in PEOPLE_CATEGORIES and (k[0], k[2]) in people}
+    return keys
 
 
 def _merged(before: list[list[str]], after: list[list[str]], new: set[str]) -> set[str]:
@@ -310,12 +336,14 @@ def _redated(store: Store, changed: list[Document], by_id: dict[str, Document]
 def _anomalies(stored: list[Anomaly], new: list[str], claims: list[Claim],
                events: list[Event], touched: set[str]) -> list[Anomaly]:
     """The stored anomalies that the recomputed ones do not replace: not of a new document,
-    not found among the touched events' claims, not a date anomaly of a touched event."""
+    not a category swap among the recomputed facts' claims, not a date anomaly of an event
+    whose dates were recomputed (an earlier document's own anomalies stay: its claims do
+    not change)."""
     fresh = set(new)
     recomputed = {c.id for c in claims}
     redated = {d for e in events if e.id in touched for d in e.docs}
     return [a for a in stored if a.doc not in fresh
-            and not (set(a.claims) & recomputed)
+            and not (a.kind == "category_swap" and a.claims and a.claims[0] in recomputed)
             and not (a.kind in DATE_KINDS and a.doc in redated)]
 
 

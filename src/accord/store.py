@@ -267,10 +267,12 @@ class Store:
                                   "WHERE id = ?",
                                   ((d.published, d.publisher, json.dumps(d.meta), d.id)
                                    for d in inc.changed))
-            for k in range(0, len(inc.touched), 500):
-                chunk = inc.touched[k:k + 500]
+            for k in range(0, len(inc.left), 500):
+                chunk = inc.left[k:k + 500]
                 self.conn.execute(f"DELETE FROM facts WHERE event IN "
                                   f"({','.join('?' * len(chunk))})", chunk)
+            self.conn.executemany('DELETE FROM facts WHERE event = ? AND category = ? AND '
+                                  '"group" = ?', inc.fact_keys)
             self._insert_facts(inc.facts)
             self.conn.execute("DELETE FROM anomalies")
             self.conn.executemany(
@@ -416,16 +418,24 @@ class Store:
                 for i, (sha, extracted) in self.fingerprints().items()}
 
     def claims(self, *, text: bool = True, docs: Sequence[str] | None = None,
-               events: Sequence[str] | None = None) -> list[Claim]:
-        """Every stored claim, or those of ``docs`` or of ``events`` (``text=False``:
+               events: Sequence[str] | None = None,
+               keys: Sequence[tuple[str, str, str]] | None = None) -> list[Claim]:
+        """Every stored claim, or those of ``docs``, of ``events`` or of facts' ``keys``
+        (event, category, group) (``text=False``:
         without the sentence, which no corpus stage reads). Words that recur (categories,
         groups, events, a sentence several claims quote) are one string each: a store of
         100k documents holds a million claims."""
         columns = "*" if text else ", ".join(
             "'' AS text" if c == "text" else _q(c) for c in CLAIM_COLUMNS)
         order = "ORDER BY doc, figure_start, id"
-        if docs is None and events is None:
-            rows: Iterable[Any] = self.conn.execute(f"SELECT {columns} FROM claims {order}")
+        if keys is not None:
+            rows: Iterable[Any] = sorted(
+                (r for key in keys for r in self.conn.execute(
+                    f'SELECT {columns} FROM claims WHERE event = ? AND category = ? AND '
+                    f'"group" = ?', key)),
+                key=lambda r: (r["doc"], r["figure_start"] or 0, r["id"]))
+        elif docs is None and events is None:
+            rows = self.conn.execute(f"SELECT {columns} FROM claims {order}")
         else:
             column, wanted = ("doc", docs) if docs is not None else ("event", events)
             rows = sorted(self._rows_in(f"SELECT {columns} FROM claims", column,
@@ -462,9 +472,10 @@ class Store:
         yield from self.conn.execute(
             'SELECT doc, category, "group", event, low, high FROM claims')
 
-    def events_of(self, docs: list[str]) -> set[str | None]:
-        """The events the claims of ``docs`` belong to."""
-        return {r[0] for r in self._rows_in("SELECT DISTINCT event FROM claims", "doc", docs)}
+    def fact_keys(self, events: list[str]) -> set[tuple[str, str, str]]:
+        """(event, category, group) of the stored facts of ``events``."""
+        return {(r[0], r[1], r[2]) for r in self._rows_in(
+            'SELECT event, category, "group" FROM facts', "event", events)}
 
     def reuse_edges(self) -> list[tuple[str, str]]:
         """The documents of every pair sharing text, without the pair's record."""
