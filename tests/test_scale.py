@@ -312,3 +312,29 @@ def test_adding_documents_recomputes_what_they_touch_as_a_full_run_would(
     with Store(db) as store:
         clustered = {d for c in store.corpus("entities") for d in c["documents"]}
     assert {d.id for d in added} <= clustered
+
+
+def test_add_full_recomputes_every_result(tmp_path: Path, khojaly: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from accord import incremental
+    from accord.cli import cli
+
+    db = tmp_path / "accord.db"
+    run([str(khojaly)], db)
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "b.txt").write_text("Floods killed 15 people and 40 were rescued.", "utf-8")
+
+    def incremental_ran(*args: object, **kwargs: object) -> bool:
+        raise AssertionError("the incremental stage ran")
+
+    monkeypatch.setattr(incremental, "finish_added", incremental_ran)
+    out = CliRunner().invoke(cli, ["add", str(db), str(new), "--full"])
+    assert out.exit_code == 0, out.output
+    with Store(db) as store:
+        assert any(c.value == 40 for c in store.claims())
+    (new / "c.txt").write_text("Floods killed 15 people.", "utf-8")
+    without = CliRunner().invoke(cli, ["add", str(db), str(new)])  # incremental by default
+    assert isinstance(without.exception, AssertionError)

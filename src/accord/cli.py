@@ -298,10 +298,13 @@ def reuse(paths: tuple[str, ...], fmt: str, vocab_files: tuple[str, ...]) -> Non
 @vocab_option
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--dask", "dask_address", default=None, metavar="ADDRESS")
+@click.option("--full", is_flag=True,
+              help="Recompute every corpus result, not only what the new documents touch.")
 def add(db: str, paths: tuple[str, ...], vocab_files: tuple[str, ...], workers: int,
-        dask_address: str | None) -> None:
+        dask_address: str | None, full: bool) -> None:
     """Add documents to an existing store; unchanged ones are skipped, changed ones replaced
-    (the old version kept in history); facts are then recomputed.
+    (the old version kept in history); the events, facts, dates, reuse and fingerprints the
+    new documents touch are then recomputed (--full: all of them).
 
     Example:
 
@@ -313,7 +316,7 @@ def add(db: str, paths: tuple[str, ...], vocab_files: tuple[str, ...], workers: 
         batch = Batch()
         with Store(db) as store:
             report = add_documents(store, stream(paths, batch), vocab_files, workers=workers,
-                                   dask=dask_address)
+                                   dask=dask_address, full=full)
         _report_skips(batch)
     except AccordError as exc:
         raise click.ClickException(str(exc)) from exc
