@@ -130,13 +130,18 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
         groups = components(ids, edges)
         merged = _merged(store.groups(), groups, fresh)
     with stage("added: facts"):
-        recomputed = _fact_keys(store, claims, merged)
+        recomputed = _fact_keys(store, claims)
         loaded = {c.id: c for c in store.claims(keys=sorted(recomputed), text=False)
                   + store.claims(events=sorted(left), text=False) if c.doc not in fresh}
         loaded.update((c.id, c) for c in claims if c.key in recomputed or c.event in left)
         event_claims = list(loaded.values())
         facts = build_facts(event_claims)
-        independence(facts, groups)
+        done = {(f.event, f.category, f.group) for f in facts} | recomputed
+        # merged reuse groups change only the independent groups of the facts that their
+        # documents state: counted again on the stored facts, their claims not read
+        recounted = [f for f in store.facts(docs=sorted(merged))
+                     if (f.event, f.category, f.group) not in done and f.event not in left]
+        independence(facts + recounted, groups)
         order_facts(facts, event_claims, [by_id[i] for i in {c.doc for c in event_claims}])
         found = (subgroup_anomalies(claims) + within_document_conflicts(claims)
                  + category_swaps(event_claims, facts))
@@ -166,8 +171,8 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
             frozenset((p["a"], p["b"])) for p in pairs}
         increment = Increment(
             new=new, claims=claims, changed=changed, left=sorted(left),
-            fact_keys=sorted({(f.event, f.category, f.group) for f in facts} | recomputed),
-            facts=facts,
+            fact_keys=sorted(done | {(f.event, f.category, f.group) for f in recounted}),
+            facts=facts + recounted,
             anomalies=anomalies, links=links, pairs=pairs, redated=redated, groups=groups,
             fingerprints=_fingerprints(store, new, claims, sharing), events=records,
             statements=_statements(store.corpus("statements"), docs),
@@ -250,14 +255,16 @@ def _reuse(store: Store, new: list[str], ids: list[str], dated: list[Document], 
             yield position[doc_id], keys
         if not len(wanted):
             return
+        batch: list[tuple[int, np.ndarray]] = []
         for doc_id, keys in store.reuse_keys(keys_version):
             if doc_id in fresh or doc_id not in position:
                 continue
             kept += 1
-            at = np.minimum(np.searchsorted(wanted, keys), len(wanted) - 1)
-            shared = keys[wanted[at] == keys]
-            if len(shared):
-                yield position[doc_id], shared
+            batch.append((position[doc_id], keys))
+            if len(batch) == 5000:
+                yield from _holding(batch, wanted)
+                batch = []
+        yield from _holding(batch, wanted)
 
     candidates, _ = bucket_candidates(keyed(), settings)
     if kept + len(own) < len(ids):
@@ -272,13 +279,11 @@ def _reuse(store: Store, new: list[str], ids: list[str], dated: list[Document], 
     return report.links, report.pairs, old + edges
 
 
-def _fact_keys(store: Store, claims: list[Claim], merged: set[str]
-               ) -> set[tuple[str, str, str]]:
-    """The facts to recompute: those the new claims state, those stated by documents whose
-    reuse groups merged (their independent groups), and for counts of people every sibling
-    category of the same event and group (a category swap compares them)."""
+def _fact_keys(store: Store, claims: list[Claim]) -> set[tuple[str, str, str]]:
+    """The facts to recompute from their claims: those the new claims state, and for counts
+    of people every sibling category of the same event and group (a category swap compares
+    them)."""
     keys = {c.key for c in claims if c.event}
-    keys |= {c.key for c in store.claims(docs=sorted(merged), text=False) if c.event}
     people = {(e, g) for e, category, g in keys if category in PEOPLE_CATEGORIES}
     keys |= {k for k in store.fact_keys(sorted({e for e, _ in people}))
              if k[1] in PEOPLE_CATEGORIES and (k[0], k[2]) in people}
@@ -301,6 +306,20 @@ def _merged(before: list[list[str]], after: list[list[str]], new: set[str]) -> s
             largest = max(olds, key=lambda n: (len(olds[n]), -n))
             out.update(d for n, docs in olds.items() if n != largest for d in docs)
     return out
+
+
+def _holding(batch: list[tuple[int, np.ndarray]], wanted: np.ndarray
+             ) -> Iterator[tuple[int, np.ndarray]]:
+    """Each document's keys that are among ``wanted`` (sorted), a batch in one lookup."""
+    if not batch:
+        return
+    keys = np.concatenate([k for _, k in batch])
+    owner = np.repeat(np.array([d for d, _ in batch]), [len(k) for _, k in batch])
+    at = np.minimum(np.searchsorted(wanted, keys), len(wanted) - 1)
+    hit = wanted[at] == keys
+    keys, owner = keys[hit], owner[hit]
+    for d in np.unique(owner).tolist():
+        yield d, keys[owner == d]
 
 
 class _ByPosition(Sequence[Document]):

@@ -487,9 +487,19 @@ class Store:
                  for r in self._rows_in("SELECT a, b, data FROM reuse_pairs", column, ids)}
         return [json.loads(data) for data in found.values()]
 
-    def facts(self) -> list[Fact]:
+    def facts(self, docs: list[str] | None = None) -> list[Fact]:
+        """Every stored fact, or those of the events and keys (event, category, group) the
+        claims of ``docs`` state."""
+        if docs is None:
+            rows: Iterable[Any] = self.conn.execute(
+                'SELECT * FROM facts ORDER BY event, category, "group"')
+        else:
+            keys = {(r[0], r[1], r[2]) for r in self._rows_in(
+                'SELECT DISTINCT event, category, "group" FROM claims', "doc", docs)}
+            rows = [r for key in sorted(keys, key=str) for r in self.conn.execute(
+                'SELECT * FROM facts WHERE event = ? AND category = ? AND "group" = ?', key)]
         out = []
-        for row in self.conn.execute('SELECT * FROM facts ORDER BY event, category, "group"'):
+        for row in rows:
             data = json.loads(row["values"])
             values = [FactValue(**v) for v in data["values"]]
             out.append(Fact(row["event"], row["category"], row["group"], row["status"],
