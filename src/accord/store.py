@@ -101,6 +101,7 @@ CLAIM_COLUMNS = ("id", "doc", "event", "category", "group", "value", "low", "hig
 EXTRACTED_WITH = re.compile(r'"extracted_with": "([^"]*)"')
 SHARED_CLAIM_COLUMNS = ("doc", "event", "category", "group", "qualifier", "text", "cue", "source",
                         "context_kind")
+SHARED_POSITIONS = tuple(CLAIM_COLUMNS.index(c) for c in SHARED_CLAIM_COLUMNS)
 
 
 def finished_key(doc: Document) -> str:
@@ -425,30 +426,32 @@ class Store:
         without the sentence, which no corpus stage reads). Words that recur (categories,
         groups, events, a sentence several claims quote) are one string each: a store of
         100k documents holds a million claims."""
-        columns = "*" if text else ", ".join(
-            "'' AS text" if c == "text" else _q(c) for c in CLAIM_COLUMNS)
+        columns = ", ".join("'' AS text" if c == "text" and not text else _q(c)
+                            for c in CLAIM_COLUMNS)
         order = "ORDER BY doc, figure_start, id"
+
+        def in_order(r: Any) -> tuple[str, int, str]:
+            return r[1], r[12] or 0, r[0]  # doc, figure_start, id
+
         if keys is not None:
             rows: Iterable[Any] = sorted(
                 (r for key in keys for r in self.conn.execute(
                     f'SELECT {columns} FROM claims WHERE event = ? AND category = ? AND '
-                    f'"group" = ?', key)),
-                key=lambda r: (r["doc"], r["figure_start"] or 0, r["id"]))
+                    f'"group" = ?', key)), key=in_order)
         elif docs is None and events is None:
             rows = self.conn.execute(f"SELECT {columns} FROM claims {order}")
         else:
             column, wanted = ("doc", docs) if docs is not None else ("event", events)
             rows = sorted(self._rows_in(f"SELECT {columns} FROM claims", column,
-                                        list(wanted or [])),
-                          key=lambda r: (r["doc"], r["figure_start"] or 0, r["id"]))
+                                        list(wanted or [])), key=in_order)
         shared: dict[str, str] = {}
         out = []
-        for row in rows:
-            values = {c: row[c] for c in CLAIM_COLUMNS}
-            for name in SHARED_CLAIM_COLUMNS:
-                if isinstance(values[name], str):
-                    values[name] = shared.setdefault(values[name], values[name])
-            out.append(Claim(**values))
+        for row in rows:  # by position: a million claims, so no dict per row
+            values = list(row)
+            for i in SHARED_POSITIONS:
+                if values[i] is not None:
+                    values[i] = shared.setdefault(values[i], values[i])
+            out.append(Claim(*values))
             if len(shared) > 100_000:  # sentences do not recur across documents
                 shared.clear()
         return out
