@@ -159,14 +159,24 @@ def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
     """A value for one category that is a sibling category's value ("487 killed", 487 injured)."""
     best = {(f.event, f.category, f.group): f for f in facts}
     stating = {key: len(f.docs) for key, f in best.items()}  # once: a fact may have 10,000
+    order = {category: n for n, category in enumerate(PEOPLE_CATEGORIES)}
+    # which people categories hold a value, as a fact's best or in one document: a claim's
+    # siblings are then looked up once, not category by category (a crawl has a million)
+    best_of: dict[tuple[str, str, int], set[str]] = defaultdict(set)
+    for (event, category, group), f in best.items():
+        if category in order and f.best is not None:
+            best_of[(event, group, f.best)].add(category)
     by_doc_value: dict[tuple[str, str, str, str, int], list[Claim]] = defaultdict(list)
+    in_doc: dict[tuple[str, str, str, int], set[str]] = defaultdict(set)
     for o in claims:
         if o.value is not None:
             by_doc_value[(o.doc, o.event, o.category, o.group, o.value)].append(o)
+            if o.category in order:
+                in_doc[(o.doc, o.event, o.group, o.value)].add(o.category)
     out = []
     seen: set[tuple[str, str, str, str, int]] = set()
     for c in claims:
-        if c.category not in PEOPLE_CATEGORIES or c.value is None:
+        if c.category not in order or c.value is None:
             continue
         marker = (c.doc, c.event, c.category, c.group, c.value)
         if marker in seen:
@@ -174,22 +184,22 @@ def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
         own = best.get(c.key)
         if own is None or own.best == c.value or own.status == "single_source":
             continue
-        for sibling in PEOPLE_CATEGORIES:
-            if sibling == c.category:
-                continue
-            other = best.get((c.event, sibling, c.group))
-            same_doc = by_doc_value.get((c.doc, c.event, sibling, c.group, c.value), [])
-            if (other is not None and other.best == c.value) or same_doc:
-                seen.add(marker)
-                out.append(Anomaly(
-                    "category_swap", c.doc,
-                    f"{c.doc} states {c.value} {c.category}; {c.value} is the {sibling} figure "
-                    f"stated by {stating[(c.event, sibling, c.group)] if other else 1} "
-                    "document(s)"
-                    + (", this one included" if same_doc else "")
-                    + f"; the {c.category} figure most stated is {own.best}",
-                    [c.id, *[o.id for o in same_doc[:3]]]))
-                break
+        siblings = (best_of.get((c.event, c.group, c.value), set())
+                    | in_doc.get((c.doc, c.event, c.group, c.value), set())) - {c.category}
+        if not siblings:
+            continue
+        sibling = min(siblings, key=order.__getitem__)  # the first, as PEOPLE_CATEGORIES lists
+        other = best.get((c.event, sibling, c.group))
+        same_doc = by_doc_value.get((c.doc, c.event, sibling, c.group, c.value), [])
+        seen.add(marker)
+        out.append(Anomaly(
+            "category_swap", c.doc,
+            f"{c.doc} states {c.value} {c.category}; {c.value} is the {sibling} figure "
+            f"stated by {stating[(c.event, sibling, c.group)] if other else 1} "
+            "document(s)"
+            + (", this one included" if same_doc else "")
+            + f"; the {c.category} figure most stated is {own.best}",
+            [c.id, *[o.id for o in same_doc[:3]]]))
     return out
 
 
