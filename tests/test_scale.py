@@ -209,7 +209,7 @@ def test_finish_finds_reuse_from_the_band_keys_kept_at_extraction(tmp_path: Path
                                                                    ) -> None:
     """Candidate pairs come from the keys each document's processing stored (no text is
     hashed again); a document without kept keys (an older store) gets them from its text,
-    with the same result."""
+    once, with the same result."""
     from accord import pipeline, reuse
     from accord.vocab import load_vocab
 
@@ -232,6 +232,7 @@ def test_finish_finds_reuse_from_the_band_keys_kept_at_extraction(tmp_path: Path
         store.conn.execute("DELETE FROM reuse_keys WHERE doc = ?", (one.id,))
         store.conn.commit()
         assert pipeline.finish(store, load_vocab()).pairs == first.pairs
+        assert dict(store.reuse_keys(pipeline.KEYS_VERSION)).keys() == kept.keys()  # kept again
 
 
 def _stored(db: Path) -> dict[str, object]:

@@ -327,7 +327,13 @@ def finish(store: Store, vocab: Vocab) -> Result:
     read from the store a batch at a time. The returned result's documents come without
     their text, its claims without their sentence (``Store.result()`` reads everything, for
     a report). Pairs of documents that the last finished results already covered, with the
-    same text, keep the reuse the store holds for them instead of being aligned again."""
+    same text, keep the reuse the store holds for them instead of being aligned again.
+    Documents stored without reuse band keys (by an earlier accord) get them here, once."""
+    with stage("keys"):
+        missing = store.without_reuse_keys(KEYS_VERSION)
+        for k in range(0, len(missing), BATCH):
+            store.save_reuse_keys([(d.id, KEYS_VERSION, document_keys(d, DEFAULT_REUSE))
+                                   for d in _reader(store)(missing[k:k + BATCH], "text")])
     with stage("load"):
         docs = store.documents(text=False)
         keys = store.finished_keys()

@@ -413,6 +413,19 @@ class Store:
             if row[2] == version:
                 yield row[0], np.frombuffer(bytes(row[1]), dtype=np.uint64)
 
+    def without_reuse_keys(self, version: str) -> list[str]:
+        """The documents with no band keys kept under ``version``."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT id FROM documents WHERE id NOT IN "
+            "(SELECT doc FROM reuse_keys WHERE version = ?) ORDER BY id", (version,))]
+
+    def save_reuse_keys(self, rows: list[tuple[str, str, np.ndarray]]) -> None:
+        """Keep (document, version, band keys) rows, replacing a document's earlier keys."""
+        with self.conn:
+            self.conn.executemany("INSERT INTO reuse_keys VALUES (?,?,?) ON CONFLICT (doc) DO "
+                                  "UPDATE SET version = excluded.version, keys = excluded.keys",
+                                  [(doc, version, keys.tobytes()) for doc, version, keys in rows])
+
     def finished_keys(self) -> dict[str, str]:
         """Each stored document's finished_key, read without loading the documents."""
         return {i: finished_key_from(sha, extracted)
