@@ -122,7 +122,25 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
         published = store.publication_dates()
         dated = [Document(id=i, text="", published=published.get(i)) for i in ids]
         by_id = {d.id: d for d in dated}
-    with stage("added: reuse"):
+    changed: list[Document] = []
+    records = []
+    date_records: list[tuple[str, dict[str, Any]]] = []
+    dating: list[Anomaly] = []
+    before = {e["id"]: e for e in stored_events}
+    with stage("added: dates"):
+        for event in events:
+            if event.main and event.id in touched:
+                kept = store.date_records([i for i in event.docs if i not in fresh])
+                stated, date_anomalies, dated_now = date_event(event, vocab, read, by_id,
+                                                               changed, kept)
+                dating += date_anomalies
+                date_records += [(i, r) for i, r in dated_now if kept.get(i) != r]
+                records.append(event_record(event, stated))
+            elif event.id in before:
+                records.append({**before[event.id], "documents": event.docs})
+            else:
+                records.append(event_record(event, []))
+    with stage("added: reuse"):  # after dates: lineage follows inferred publication years
         reuse = _reuse(store, new, ids, dated, read, keys_version, settings)
         if reuse is None:
             return False
@@ -144,26 +162,9 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
         independence(facts + recounted, groups)
         order_facts(facts, event_claims, [by_id[i] for i in {c.doc for c in event_claims}])
         found = (subgroup_anomalies(claims) + within_document_conflicts(claims)
-                 + category_swaps(event_claims, facts))
+                 + category_swaps(event_claims, facts) + dating)
         LOGGER.info("%d new documents: %d facts of %d events recomputed from %d claims",
                     len(new), len(facts), len({f.event for f in facts}), len(event_claims))
-    changed: list[Document] = []
-    records = []
-    date_records: list[tuple[str, dict[str, Any]]] = []
-    before = {e["id"]: e for e in stored_events}
-    with stage("added: dates"):
-        for event in events:
-            if event.main and event.id in touched:
-                kept = store.date_records([i for i in event.docs if i not in fresh])
-                stated, date_anomalies, dated_now = date_event(event, vocab, read, by_id,
-                                                               changed, kept)
-                found += date_anomalies
-                date_records += [(i, r) for i, r in dated_now if kept.get(i) != r]
-                records.append(event_record(event, stated))
-            elif event.id in before:
-                records.append({**before[event.id], "documents": event.docs})
-            else:
-                records.append(event_record(event, []))
     with stage("added: fingerprints and records"):
         redated = _redated(store, changed, by_id)
         anomalies = _anomalies(store.anomalies(), new, event_claims, events, touched) + found
