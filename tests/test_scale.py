@@ -176,6 +176,9 @@ def test_a_store_finishes_as_the_corpus_in_memory_does(tmp_path: Path, khojaly: 
     assert len(memory.entities) >= 2 and len(memory.events) >= 2  # the comparison bites
     with Store(tmp_path / "accord.db") as store:
         assert store.result().events == memory.events
+        # entity occurrences are rows of their own: read back, the clusters are the same
+        assert [{k: v for k, v in c.items() if k != "id"} for c in store.entities()] == \
+            memory.entities
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -311,8 +314,13 @@ def test_adding_documents_recomputes_what_they_touch_as_a_full_run_would(
     for name in want:
         assert got[name] == want[name], name
     with Store(db) as store:
-        clustered = {d for c in store.corpus("entities") for d in c["documents"]}
-    assert {d.id for d in added} <= clustered
+        clusters = store.entities()
+    assert {d.id for d in added} <= {d for c in clusters for d in c["documents"]}
+    for cluster in clusters:  # counts and documents as the occurrence rows say
+        for form in cluster["forms"]:
+            assert form["count"] == len(form["occurrences"]) > 0
+        assert cluster["documents"] == sorted({o[0] for f in cluster["forms"]
+                                               for o in f["occurrences"]})
 
 
 def test_add_full_recomputes_every_result(tmp_path: Path, khojaly: Path,

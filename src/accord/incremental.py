@@ -92,7 +92,8 @@ class Increment:
     fingerprints: list[dict[str, Any]]  # pairs with a new document
     events: list[dict[str, Any]]
     statements: list[dict[str, Any]]
-    entities: list[dict[str, Any]]
+    entities: list[dict[str, Any]]  # clusters without occurrences
+    occurrences: list[tuple[Any, ...]]  # (cluster, form, doc, start, end) to add
     date_records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     finished: dict[str, str] = field(default_factory=dict)
 
@@ -102,15 +103,16 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
     """Run the corpus stages for the documents whose finished key (``keys``: every stored
     document's) the stored results do not cover. Returns False, having changed nothing,
     when a full finish is needed instead: no results yet, a document gone, too many new
-    ones, or documents without kept band keys."""
+    ones, documents without kept band keys, or a store written by an earlier accord."""
     covered = store.finished_documents()
     if covered is None or set(covered) - set(keys):
         return False
     new = sorted(i for i, key in keys.items() if covered.get(i) != key)
     if not new:
         return True
-    if len(new) > MAX_NEW_SHARE * len(keys):
-        return False
+    clusters = store.entities(occurrences=False)
+    if len(new) > MAX_NEW_SHARE * len(keys) or any("id" not in c for c in clusters):
+        return False  # (clusters without ids: a store from before occurrences had rows)
     settings = settings or ReuseSettings()
     ids = sorted(keys)
     fresh = set(new)
@@ -170,6 +172,7 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
         anomalies = _anomalies(store.anomalies(), new, event_claims, events, touched) + found
         sharing = {frozenset(e) for e in store.reuse_edges()} | {
             frozenset((p["a"], p["b"])) for p in pairs}
+        entities, occurrences = _entities(store, clusters, docs, vocab)
         increment = Increment(
             new=new, claims=claims, changed=changed, left=sorted(left),
             fact_keys=sorted(done | {(f.event, f.category, f.group) for f in recounted}),
@@ -177,7 +180,7 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
             anomalies=anomalies, links=links, pairs=pairs, redated=redated, groups=groups,
             fingerprints=_fingerprints(store, new, claims, sharing), events=records,
             statements=_statements(store.corpus("statements"), docs),
-            entities=_entities(store.corpus("entities"), docs, vocab),
+            entities=entities, occurrences=occurrences,
             date_records=date_records,
             finished={**covered, **{i: keys[i] for i in new}})
     with stage("added: save"):
@@ -419,16 +422,21 @@ def _statements(stored: list[dict[str, Any]], docs: list[Document]) -> list[dict
     return attributions + quotes
 
 
-def _entities(stored: list[dict[str, Any]], docs: list[Document], vocab: Vocab
-              ) -> list[dict[str, Any]]:
+def _entities(store: Store, clusters: list[dict[str, Any]], docs: list[Document],
+              vocab: Vocab) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
     """The stored clusters with the new documents' occurrences of their forms, or of a form
-    with the same spelling key, added (a replaced version's occurrences removed)."""
+    with the same spelling key, added (a replaced version's occurrences removed); and the
+    occurrence rows to add. The stored occurrences are not read: counts say enough."""
     fresh = {d.id for d in docs}
+    gone = store.entity_counts(sorted(fresh))
     by_key: dict[str, dict[str, Any]] = {}
-    for cluster in stored:
+    for cluster in clusters:
+        cluster["documents"] = [d for d in cluster["documents"] if d not in fresh]
         for form in cluster["forms"]:
-            form["occurrences"] = [o for o in form["occurrences"] if o["doc"] not in fresh]
+            form["count"] -= gone[cluster["id"], form["form"]]
             by_key.setdefault(skeleton(form["form"]), cluster)
+    rows: list[tuple[Any, ...]] = []
+    listed: set[tuple[int, str]] = set()
     for doc in docs:
         for name, start, end in _names(doc, vocab):
             joined = by_key.get(skeleton(name))
@@ -436,18 +444,19 @@ def _entities(stored: list[dict[str, Any]], docs: list[Document], vocab: Vocab
                 continue
             spelt = {f["form"]: f for f in joined["forms"]}
             if name not in spelt:
-                spelt[name] = {"form": name, "count": 0, "occurrences": []}
+                spelt[name] = {"form": name, "count": 0}
                 joined["forms"].append(spelt[name])
-            spelt[name]["occurrences"].append({"doc": doc.id, "start": start, "end": end})
+            spelt[name]["count"] += 1
+            rows.append((joined["id"], name, doc.id, start, end))
+            if (joined["id"], doc.id) not in listed:
+                listed.add((joined["id"], doc.id))
+                bisect.insort(joined["documents"], doc.id)
     out = []
-    for cluster in stored:
-        forms = [f for f in cluster["forms"] if f["occurrences"]]
-        for form in forms:
-            form["count"] = len(form["occurrences"])
-        if len(forms) < 2:
-            continue
-        forms.sort(key=lambda f: -f["count"])
-        out.append({**cluster, "forms": forms,
-                    "documents": sorted({o["doc"] for f in forms for o in f["occurrences"]})})
+    for cluster in clusters:
+        forms = sorted((f for f in cluster["forms"] if f["count"] > 0),
+                       key=lambda f: -f["count"])
+        if len(forms) >= 2:
+            out.append({**cluster, "forms": forms})
     out.sort(key=lambda c: -sum(f["count"] for f in c["forms"]))
-    return out
+    kept = {c["id"] for c in out}
+    return out, [r for r in rows if r[0] in kept]

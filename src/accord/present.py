@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from accord.charts import MAX_LINEAGE_DOCUMENTS, lineage_svg, timeline_svg
+from accord.extract.entities import occurrence_record
 from accord.model import Claim, Document, Result
 
 CLAIM_KEYS = ("id", "doc", "event", "category", "group", "value", "low", "high", "qualifier",
@@ -45,7 +46,9 @@ def facts_record(result: Result) -> dict[str, Any]:
         "fingerprints": result.fingerprints,
         "events": result.events,
         "statements": result.statements,
-        "entities": result.entities,
+        "entities": [{**c, "forms": [{**f, "occurrences": [occurrence_record(o)
+                                                            for o in f.get("occurrences", [])]}
+                                     for f in c["forms"]]} for c in result.entities],
         "boilerplate": [
             {"doc": s.doc, "start": s.start, "end": s.end, "kind": s.kind, "reason": s.reason}
             for d in result.documents for s in d.marked],

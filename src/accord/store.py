@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from accord.errors import StoreError
+from accord.extract.entities import _at
 from accord.model import (
     Anomaly,
     Claim,
@@ -72,6 +74,10 @@ CREATE TABLE IF NOT EXISTS reuse_pairs (a TEXT, b TEXT, data TEXT, PRIMARY KEY (
 CREATE TABLE IF NOT EXISTS reuse_groups (doc TEXT PRIMARY KEY, grp INTEGER);
 CREATE TABLE IF NOT EXISTS fingerprints (a TEXT, b TEXT, data TEXT, PRIMARY KEY (a, b));
 CREATE TABLE IF NOT EXISTS corpus (key TEXT PRIMARY KEY, data TEXT);
+CREATE TABLE IF NOT EXISTS entity_occurrences (
+    cluster INTEGER, form TEXT, doc TEXT, start INTEGER, "end" INTEGER
+);
+CREATE INDEX IF NOT EXISTS entity_occurrences_doc ON entity_occurrences(doc);
 CREATE TABLE IF NOT EXISTS date_records (
     doc TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE, data TEXT
 );
@@ -102,6 +108,13 @@ EXTRACTED_WITH = re.compile(r'"extracted_with": "([^"]*)"')
 SHARED_CLAIM_COLUMNS = ("doc", "event", "category", "group", "qualifier", "text", "cue", "source",
                         "context_kind")
 SHARED_POSITIONS = tuple(CLAIM_COLUMNS.index(c) for c in SHARED_CLAIM_COLUMNS)
+
+
+def entity_clusters(clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Clusters as the corpus table keeps them: an id each, forms without occurrences."""
+    return [{**c, "id": c.get("id", n),
+             "forms": [{k: v for k, v in f.items() if k != "occurrences"} for f in c["forms"]]}
+            for n, c in enumerate(clusters)]
 
 
 def finished_key(doc: Document) -> str:
@@ -227,7 +240,7 @@ class Store:
                                   ((d.published, d.publisher, json.dumps(d.meta), d.id)
                                    for d in (result.documents if changed is None else changed)))
             for table in ("facts", "anomalies", "reuse", "reuse_pairs", "reuse_groups",
-                          "fingerprints", "corpus", "date_records"):
+                          "fingerprints", "corpus", "date_records", "entity_occurrences"):
                 self.conn.execute(f"DELETE FROM {table}")
             self._insert_date_records(result.date_records)
             self._insert_facts(result.facts)
@@ -249,8 +262,9 @@ class Store:
             # which texts these results cover: the next finish realigns only the others
             covered = (finished if finished is not None else
                        {d.id: finished_key(d) for d in result.documents})
+            self._insert_occurrences(result.entities)
             parts = {"events": result.events, "statements": result.statements,
-                     "entities": result.entities, "finished": covered}
+                     "entities": entity_clusters(result.entities), "finished": covered}
             # rows are made as written (generators): at 100k documents the JSON of every
             # result at once was over a gigabyte
             self.conn.executemany("INSERT INTO corpus VALUES (?,?)",
@@ -296,11 +310,46 @@ class Store:
             self.conn.executemany("INSERT INTO fingerprints VALUES (?,?,?)",
                                   ((p["a"], p["b"], json.dumps(p)) for p in inc.fingerprints))
             self._insert_date_records(inc.date_records)
+            self.conn.execute(f"DELETE FROM entity_occurrences WHERE doc IN ({marks})", inc.new)
+            kept = [c["id"] for c in inc.entities]
+            self.conn.execute(f"DELETE FROM entity_occurrences WHERE cluster NOT IN "
+                              f"({','.join('?' * len(kept))})", kept)
+            self.conn.executemany("INSERT INTO entity_occurrences VALUES (?,?,?,?,?)",
+                                  inc.occurrences)
             parts = {"events": inc.events, "statements": inc.statements,
                      "entities": inc.entities, "finished": inc.finished}
             self.conn.executemany("INSERT INTO corpus VALUES (?,?) ON CONFLICT (key) DO UPDATE "
                                   "SET data = excluded.data",
                                   ((key, json.dumps(value)) for key, value in parts.items()))
+
+    def _insert_occurrences(self, clusters: list[dict[str, Any]]) -> None:
+        """Entity occurrences as rows (a crawl's clusters hold millions: as JSON in the corpus
+        table, every save and load would write and parse all of them)."""
+        self.conn.executemany(
+            "INSERT INTO entity_occurrences VALUES (?,?,?,?,?)",
+            ((c.get("id", n), f["form"], *_at(o)) for n, c in enumerate(clusters)
+             for f in c["forms"] for o in f.get("occurrences", [])))
+
+    def entities(self, occurrences: bool = True) -> list[dict[str, Any]]:
+        """The entity clusters, with each form's occurrences (doc, start, end) unless
+        ``occurrences`` is False."""
+        clusters = self._corpus("entities")
+        if not occurrences:
+            return clusters
+        by_id = {c.get("id"): c for c in clusters}
+        forms = {(c.get("id"), f["form"]): f for c in clusters for f in c["forms"]}
+        for f in forms.values():
+            f.setdefault("occurrences", [])
+        for cluster, form, doc, start, end in self.conn.execute(
+                'SELECT cluster, form, doc, start, "end" FROM entity_occurrences ORDER BY rowid'):
+            if cluster in by_id and (cluster, form) in forms:
+                forms[cluster, form]["occurrences"].append((doc, start, end))
+        return clusters
+
+    def entity_counts(self, docs: list[str]) -> Counter[tuple[int, str]]:
+        """How many occurrences of each (cluster, form) the documents ``docs`` hold."""
+        return Counter((r[0], r[1]) for r in self._rows_in(
+            "SELECT cluster, form FROM entity_occurrences", "doc", docs))
 
     def _insert_date_records(self, records: Iterable[tuple[str, dict[str, Any]]]) -> None:
         self.conn.executemany("INSERT INTO date_records VALUES (?,?) ON CONFLICT (doc) DO "
@@ -556,7 +605,7 @@ class Store:
             f"SELECT data FROM {table} ORDER BY a, b")]
 
     def corpus(self, key: str) -> list[dict[str, Any]]:
-        """A corpus-wide result: "events", "statements" or "entities"."""
+        """A corpus-wide result: "events" or "statements" (see entities())."""
         return self._corpus(key)
 
     def _corpus(self, key: str) -> list[dict[str, Any]]:
@@ -570,7 +619,7 @@ class Store:
                       pairs=self.reuse_pairs(),
                       fingerprints=self._json_rows("fingerprints"),
                       events=self._corpus("events"), statements=self._corpus("statements"),
-                      entities=self._corpus("entities"))
+                      entities=self.entities())
 
     def counts(self) -> dict[str, Any]:
         tables = ("documents", "spans", "claims", "facts", "anomalies", "skipped", "reuse",

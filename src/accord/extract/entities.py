@@ -98,7 +98,7 @@ def names_in(doc: Document, vocab: Vocab) -> list[list[Any]]:
 def gather(docs: Iterable[Document], vocab: Vocab) -> dict[str, list[dict[str, Any]]]:
     """Every capitalised name form with its occurrences {doc, start, end}."""
     index = NameIndex.of(docs, vocab)
-    return {form: [_occurrence(o) for o in found]
+    return {form: [occurrence_record(o) for o in found]
             for form, found in index.occurrences(set(index.number)).items()}
 
 
@@ -140,10 +140,12 @@ def _context(text_of: Callable[[str], str], occurrences: list[Occurrence],
 
 
 def _at(o: Occurrence) -> tuple[str, int, int]:
-    return o if isinstance(o, tuple) else (o["doc"], o["start"], o["end"])
+    return (o["doc"], o["start"], o["end"]) if isinstance(o, dict) else (o[0], o[1], o[2])
 
 
-def _occurrence(o: Occurrence) -> dict[str, Any]:
+def occurrence_record(o: Occurrence) -> dict[str, Any]:
+    """An occurrence as output formats write it (clusters hold (doc, start, end): a crawl's
+    clusters hold millions)."""
     doc, start, end = _at(o)
     return {"doc": doc, "start": start, "end": end}
 
@@ -203,7 +205,7 @@ def _clusters_out(forms: dict[str, list[Occurrence]], groups: list[list[str]],
             continue
         reasons = sorted({why[m] for m in group_forms if m in why})
         out.append({"forms": [{"form": m, "count": len(forms[m]),
-                               "occurrences": [_occurrence(o) for o in forms[m]]}
+                               "occurrences": [_at(o) for o in forms[m]]}
                               for m in sorted(group_forms, key=lambda m: -len(forms[m]))],
                     "documents": sorted({_at(o)[0] for m in group_forms for o in forms[m]}),
                     "method": "; ".join(reasons) or "same transliteration skeleton"})
