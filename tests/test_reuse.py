@@ -245,3 +245,23 @@ def test_a_new_vocabulary_looks_at_reuse_again(khojaly: Path, tmp_path: Path,
     extra.write_text("line_patterns:\n  house note: '^editor note:'\n", "utf-8")
     run([str(khojaly)], tmp_path / "a.db", vocab_files=[str(extra)])
     assert calls
+
+
+def test_pairs_aligned_in_processes_give_the_same_report(khojaly: Path, hathras: Path,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    """Blocks of candidate pairs aligned by two processes, results taken in order."""
+    from accord import reuse
+    from accord.ingest import ingest
+    from accord.vocab import load_vocab
+
+    docs = ingest([str(khojaly), str(hathras)]).documents
+    docs += [text_document(f"copy-{d.id}", d.text.replace(" the ", " a ")[:3000])
+             for d in docs]  # a reprint of each, a word changed throughout
+    vocab = load_vocab()
+    for doc in docs:
+        clean(doc, vocab)
+    monkeypatch.setattr(reuse, "PREFETCH_PAIRS", 3)  # many blocks, several in flight
+    one, two = find_reuse(docs), find_reuse(docs, workers=2)
+    assert len(one.pairs) >= 13
+    assert (one.links, one.pairs, one.groups) == (two.links, two.pairs, two.groups)

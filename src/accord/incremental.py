@@ -99,7 +99,8 @@ class Increment:
 
 
 def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
-                 keys_version: str, settings: ReuseSettings | None = None) -> bool:
+                 keys_version: str, settings: ReuseSettings | None = None,
+                 workers: int = 1) -> bool:
     """Run the corpus stages for the documents whose finished key (``keys``: every stored
     document's) the stored results do not cover. Returns False, having changed nothing,
     when a full finish is needed instead: no results yet, a document gone, too many new
@@ -143,7 +144,7 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
             else:
                 records.append(event_record(event, []))
     with stage("added: reuse"):  # after dates: lineage follows inferred publication years
-        reuse = _reuse(store, new, ids, dated, read, keys_version, settings)
+        reuse = _reuse(store, new, ids, dated, read, keys_version, settings, workers)
         if reuse is None:
             return False
         links, pairs, edges = reuse
@@ -241,7 +242,7 @@ def _route(docs: list[Document], claims: list[Claim], stored: list[dict[str, Any
 
 
 def _reuse(store: Store, new: list[str], ids: list[str], dated: list[Document], read: Reader,
-           keys_version: str, settings: ReuseSettings
+           keys_version: str, settings: ReuseSettings, workers: int
            ) -> tuple[list[ReuseLink], list[dict[str, Any]], list[tuple[int, int]]] | None:
     """Links and pairs with the new documents, and every pair's edge (by index in ``ids``).
     Only keys some new document holds are bucketed: other pairs cannot have changed."""
@@ -277,7 +278,7 @@ def _reuse(store: Store, new: list[str], ids: list[str], dated: list[Document], 
     mine = np.isin(candidates[:, 0], news) | np.isin(candidates[:, 1], news)
     report = ReuseReport()
     edges = align_pairs(_ByPosition(dated, read), candidates[mine], report, settings,
-                        dated=dated)
+                        dated=dated, workers=workers)
     old = [(position[a], position[b]) for a, b in store.reuse_edges()
            if a not in fresh and b not in fresh and a in position and b in position]
     return report.links, report.pairs, old + edges

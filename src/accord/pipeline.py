@@ -158,14 +158,16 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                   reuse_settings: ReuseSettings | None = None,
                   known_reuse: KnownReuse | None = None,
                   read: Reader | None = None,
-                  stored_keys: Iterable[tuple[str, Any]] | None = None) -> Result:
+                  stored_keys: Iterable[tuple[str, Any]] | None = None,
+                  workers: int = 1) -> Result:
     """What needs the whole corpus: event ids, reuse groups, facts, anomalies, fingerprints.
 
     ``docs`` may come without their texts (as ``finish`` reads a store): ``read`` then gives
     whole documents by id, and every stage that reads text takes them a batch or an event
     at a time. ``changed`` on the result lists the documents a stage changed (a publication
     year inferred), for the store to rewrite. ``stored_keys``: documents' reuse band keys
-    as the per-document stage kept them (see find_reuse)."""
+    as the per-document stage kept them (see find_reuse); ``workers``: local processes
+    that align reuse candidates."""
     by_id = {d.id: d for d in docs}
     texts: Sequence[Document] = docs if read is None else _Texts(docs, read)
     read = read or (lambda ids, _part: [by_id[i] for i in ids])
@@ -208,7 +210,7 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     with stage("reuse"):
         report = find_reuse(texts, reuse_settings, known_reuse, dated=docs,
                             stored_keys=stored_keys if reuse_settings in (None, DEFAULT_REUSE)
-                            else None)
+                            else None, workers=workers)
     with stage("facts"):
         facts, found = reconcile(claims, report.groups)
         anomalies = found + anomalies
@@ -320,7 +322,7 @@ def analyse(docs: list[Document], vocab: Vocab, *, progress: Progress | None = N
     return corpus_stages(docs, claims, vocab)
 
 
-def finish(store: Store, vocab: Vocab) -> Result:
+def finish(store: Store, vocab: Vocab, workers: int = 1) -> Result:
     """Run the corpus stages over everything the store holds; save and return the result.
 
     The stages hold every document's metadata and every claim, never every text: texts are
@@ -345,7 +347,7 @@ def finish(store: Store, vocab: Vocab) -> Result:
         claims = store.claims(text=False)
         stored = [(c.event, c.source) for c in claims]  # to rewrite only the claims that move
     result = corpus_stages(docs, claims, vocab, known_reuse=known, read=_reader(store),
-                           stored_keys=store.reuse_keys(KEYS_VERSION))
+                           stored_keys=store.reuse_keys(KEYS_VERSION), workers=workers)
     result.skipped = store.skipped()
     with stage("save"):
         moved = [c for c, was in zip(claims, stored, strict=True) if (c.event, c.source) != was]
@@ -391,8 +393,9 @@ def add_documents(store: Store, docs: Iterable[Document], vocab_files: tuple[str
         report.append({"id": doc.id, "claims": len(claims),
                        "note": "replaced (the old version is kept in history)"
                        if doc.id in existing else "added"})
-    if added and (full or not finish_added(store, vocab, keys, _reader(store), KEYS_VERSION)):
-        finish(store, vocab)
+    if added and (full or not finish_added(store, vocab, keys, _reader(store), KEYS_VERSION,
+                                           workers=workers)):
+        finish(store, vocab, workers=workers)
     return report
 
 
@@ -457,7 +460,7 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
         # is emptied too)
         batch.documents = documents = []
         done.clear()
-        result = finish(store, vocab)
+        result = finish(store, vocab, workers=workers)
         if texts:  # the documents and sentences as renderers take them
             result.documents, result.claims = store.documents(), store.claims()
     return result

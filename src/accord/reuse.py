@@ -584,12 +584,14 @@ class KnownReuse:
 
 
 PREFETCH_PAIRS = 2000
+ALIGN = object()  # a candidate pair to align (not one whose result the store holds)
 
 
 def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None,
                known: KnownReuse | None = None,
                dated: Sequence[Document] | None = None,
-               stored_keys: Iterable[tuple[str, np.ndarray]] | None = None) -> ReuseReport:
+               stored_keys: Iterable[tuple[str, np.ndarray]] | None = None,
+               workers: int = 1) -> ReuseReport:
     """Shared passages, shares, near-duplicates, lineage and reuse groups of a corpus.
 
     ``docs`` only needs indexing: a sequence that builds or loads each document when asked
@@ -600,7 +602,8 @@ def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None,
     same documents as their publication dates are known (without their texts), for the
     direction of the pairs kept from ``known``. ``stored_keys``: (id, band keys) of
     documents as ``document_keys`` gave them with these settings, in any order; the keys of
-    the other documents are computed from their texts.
+    the other documents are computed from their texts. ``workers``: local processes that
+    align the candidate pairs.
     """
     dated = dated if dated is not None else docs
     settings = settings or ReuseSettings()
@@ -620,47 +623,97 @@ def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None,
 
     pairs, report.weak_pairs_skipped = bucket_candidates(keyed(), settings)
     report.candidate_pairs = len(pairs)
-    edges = align_pairs(docs, pairs, report, settings, known, dated)
+    edges = align_pairs(docs, pairs, report, settings, known, dated, workers)
     report.groups = components(ids, edges)
     return report
 
 
 def align_pairs(docs: Sequence[Document], pairs: np.ndarray, report: ReuseReport,
                 settings: ReuseSettings, known: KnownReuse | None = None,
-                dated: Sequence[Document] | None = None) -> list[tuple[int, int]]:
+                dated: Sequence[Document] | None = None, workers: int = 1
+                ) -> list[tuple[int, int]]:
     """Align candidate pairs (indexes into ``docs``, sorted by the first), adding the
     passages and pair records found to ``report``; returns the pairs that share text.
-    See find_reuse for ``known`` and ``dated``."""
+    See find_reuse for ``known`` and ``dated``. With ``workers`` > 1 the pairs are aligned
+    a block at a time in that many local processes (the texts a block needs are sent with
+    it), the results taken in order: the same report as one process gives."""
     dated = dated if dated is not None else docs
     stored = known.lookup() if known else {}
-    words = lru_cache(maxsize=4096)(lambda i: words_of(docs[i], settings))
     edges: list[tuple[int, int]] = []
     prefetch = getattr(docs, "prefetch", None)  # a store-backed sequence reads in batches
-    for n, (i, j) in enumerate(pairs.tolist()):  # sorted by i: words built about once each
-        if prefetch is not None and n % PREFETCH_PAIRS == 0:
-            prefetch(pairs[n:n + PREFETCH_PAIRS].ravel())
-        if known is not None and dated[i].id not in known.changed and \
-                dated[j].id not in known.changed:
-            found = stored.get(frozenset((dated[i].id, dated[j].id)))
-            if found is not None:  # the same two texts: the same passages; dates may move
-                report.links.extend(found[0])
-                report.pairs.append({**found[1], **_lineage_edge(dated[i], dated[j])})
-                edges.append((i, j))
-            continue  # aligned before and nothing found
-        a, b = words(i), words(j)
+
+    def blocks() -> Iterator[tuple[list[tuple[int, int, Any]], dict[int, Document]]]:
+        """Each block of pairs, each pair with what to do: ALIGN it, or KEEP what the store
+        holds for the same two texts (None: aligned before and nothing found); and the
+        texts the pairs to align need."""
+        for n in range(0, len(pairs), PREFETCH_PAIRS):
+            todo: list[tuple[int, int, Any]] = []
+            for i, j in pairs[n:n + PREFETCH_PAIRS].tolist():
+                if known is not None and dated[i].id not in known.changed and \
+                        dated[j].id not in known.changed:
+                    todo.append((i, j, stored.get(frozenset((dated[i].id, dated[j].id)))))
+                else:
+                    todo.append((i, j, ALIGN))
+            wanted = sorted({x for i, j, what in todo if what is ALIGN for x in (i, j)})
+            if prefetch is not None and wanted:
+                prefetch(wanted)
+            yield todo, {x: docs[x] for x in wanted}
+
+    def take(todo: list[tuple[int, int, Any]], aligned: list[Any]) -> None:
+        results = iter(aligned)
+        for i, j, what in todo:
+            found = next(results) if what is ALIGN else what
+            if found is None:
+                continue
+            links, record = found
+            report.links.extend(links)
+            report.pairs.append({**record, **_lineage_edge(dated[i], dated[j])})
+            edges.append((i, j))
+
+    def to_align(todo: list[tuple[int, int, Any]]) -> list[tuple[int, int]]:
+        return [(i, j) for i, j, what in todo if what is ALIGN]
+
+    if workers > 1 and len(pairs) > PREFETCH_PAIRS:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            pending: list[tuple[list[tuple[int, int, Any]], Any]] = []
+            for todo, texts in blocks():
+                pending.append((todo, pool.submit(_align_block, to_align(todo), texts,
+                                                  settings)))
+                if len(pending) >= 2 * workers:
+                    first, future = pending.pop(0)
+                    take(first, future.result())
+            for todo, future in pending:
+                take(todo, future.result())
+    else:
+        for todo, texts in blocks():
+            take(todo, _align_block(to_align(todo), texts, settings))
+    return edges
+
+
+def _align_block(block: list[tuple[int, int]], texts: dict[int, Document],
+                 settings: ReuseSettings) -> list[tuple[list[ReuseLink], dict[str, Any]] | None]:
+    """Align each pair of a block (a worker's unit): its passages and the pair's record
+    (without lineage, which needs dates only the corpus stage knows), or None."""
+    words: dict[int, Words] = {}
+    out: list[tuple[list[ReuseLink], dict[str, Any]] | None] = []
+    for i, j in block:
+        for x in (i, j):
+            if x not in words:
+                words[x] = words_of(texts[x], settings)
+        a, b = words[i], words[j]
         passages = align(a.hashes, b.hashes, settings)
         if not passages:
+            out.append(None)
             continue
-        report.links.extend(_link(a, b, p, settings.shingle) for p in passages)
         share_a = _covered([(p.a_start, p.a_end) for p in passages]) / max(1, len(a.starts))
         share_b = _covered([(p.b_start, p.b_end) for p in passages]) / max(1, len(b.starts))
-        report.pairs.append({
+        out.append(([_link(a, b, p, settings.shingle) for p in passages], {
             "a": a.doc.id, "b": b.doc.id, "passages": len(passages),
             "a_in_b": round(share_a, 3), "b_in_a": round(share_b, 3),
-            "near_duplicate": max(share_a, share_b) >= settings.near_duplicate,
-            **_lineage_edge(a.doc, b.doc)})
-        edges.append((i, j))
-    return edges
+            "near_duplicate": max(share_a, share_b) >= settings.near_duplicate}))
+    return out
 
 
 def _covered(ranges: list[tuple[int, int]]) -> int:
