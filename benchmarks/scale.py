@@ -14,8 +14,8 @@ Then, each in its own process (so peak RSS is its own):
   store size, and speed-ups;
 - on the first size, the same documents through quantulum3's parser (number extraction
   only) and through accord's clean + extract: both throughputs and the ratio;
-- incremental: 1% new documents added to the store of the last size with ``accord add``,
-  against the full run's time.
+- incremental: 1% new documents added to the store of the last size with ``accord add``
+  (as many workers as the main run), against the full run's time.
 
     python benchmarks/scale.py --sizes 10000 100000
 """
@@ -205,14 +205,14 @@ def child_run(corpus: str, db: str, workers: int, dask: str | None) -> dict[str,
             "store_mb": os.path.getsize(db) / 1e6}
 
 
-def child_add(db: str, corpus: str) -> dict[str, float]:
+def child_add(db: str, corpus: str, workers: int) -> dict[str, float]:
     from accord.ingest import Batch, stream
     from accord.pipeline import add_documents
     from accord.store import Store
 
     start = time.perf_counter()
     with Store(db) as store:
-        added = add_documents(store, stream([corpus], Batch()))
+        added = add_documents(store, stream([corpus], Batch()), workers=workers)
     return {"seconds": time.perf_counter() - start, "added": len(added), "peak_mb": _peak_mb()}
 
 
@@ -257,7 +257,7 @@ def main() -> None:
         if kind == "run":
             figures = child_run(rest[0], rest[1], int(rest[2]), rest[3] if rest[3:] else None)
         elif kind == "add":
-            figures = child_add(rest[0], rest[1])
+            figures = child_add(rest[0], rest[1], int(rest[2]))
         else:
             figures = child_quantulum(rest[0])
         print(json.dumps(figures))
@@ -305,8 +305,9 @@ def main() -> None:
             extra = str(Path(tmp) / "new.jsonl.gz")
             build(Path(extra), n_new, args.seed + 1, start=args.sizes[-1],
                   stories=max(1, args.sizes[-1] // DOCS_PER_STORY))
-            got = _child(["add", db, extra])
-            print(f"incremental: {n_new} new documents added to the {args.sizes[-1]} store in "
+            got = _child(["add", db, extra, str(args.workers)])
+            print(f"incremental: {n_new} new documents added (--workers {args.workers}) to the "
+                  f"{args.sizes[-1]} store in "
                   f"{got['seconds']:.1f} s = {100 * got['seconds'] / full:.1f}% of the full "
                   f"run ({full:.1f} s); peak RSS {got['peak_mb']:.0f} MB", flush=True)
 

@@ -69,6 +69,7 @@ from accord.store import Store
 from accord.vocab import Vocab
 
 LOGGER = logging.getLogger(__name__)
+SIEVE_MASK = np.uint64((1 << 24) - 1)  # low bits of band keys: a 16 MB table
 #: past this share of new documents a full finish costs about as much, and is exact
 MAX_NEW_SHARE = 0.2
 DATE_KINDS = ("date_contradiction",)
@@ -260,6 +261,8 @@ def _reuse(store: Store, new: list[str], ids: list[str], dated: list[Document], 
             yield position[doc_id], keys
         if not len(wanted):
             return
+        sieve = np.zeros(int(SIEVE_MASK) + 1, dtype=bool)
+        sieve[(wanted & SIEVE_MASK).astype(np.int64)] = True
         batch: list[tuple[int, np.ndarray]] = []
         for doc_id, keys in store.reuse_keys(keys_version):
             if doc_id in fresh or doc_id not in position:
@@ -267,9 +270,9 @@ def _reuse(store: Store, new: list[str], ids: list[str], dated: list[Document], 
             kept += 1
             batch.append((position[doc_id], keys))
             if len(batch) == 5000:
-                yield from _holding(batch, wanted)
+                yield from _holding(batch, wanted, sieve)
                 batch = []
-        yield from _holding(batch, wanted)
+        yield from _holding(batch, wanted, sieve)
 
     candidates, _ = bucket_candidates(keyed(), settings)
     if kept + len(own) < len(ids):
@@ -313,13 +316,16 @@ def _merged(before: list[list[str]], after: list[list[str]], new: set[str]) -> s
     return out
 
 
-def _holding(batch: list[tuple[int, np.ndarray]], wanted: np.ndarray
+def _holding(batch: list[tuple[int, np.ndarray]], wanted: np.ndarray, sieve: np.ndarray
              ) -> Iterator[tuple[int, np.ndarray]]:
-    """Each document's keys that are among ``wanted`` (sorted), a batch in one lookup."""
+    """Each document's keys that are among ``wanted`` (sorted), a batch in one lookup: the
+    low bits of a key in ``sieve`` first (one array read), then the few that pass exactly."""
     if not batch:
         return
     keys = np.concatenate([k for _, k in batch])
     owner = np.repeat(np.array([d for d, _ in batch]), [len(k) for _, k in batch])
+    maybe = sieve[(keys & SIEVE_MASK).astype(np.int64)]
+    keys, owner = keys[maybe], owner[maybe]
     at = np.minimum(np.searchsorted(wanted, keys), len(wanted) - 1)
     hit = wanted[at] == keys
     keys, owner = keys[hit], owner[hit]
