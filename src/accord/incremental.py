@@ -31,11 +31,11 @@ from typing import Any
 import numpy as np
 
 from accord.chronology import order_facts
-from accord.extract.entities import _names, skeleton
+from accord.extract.entities import names_of, skeleton
 from accord.extract.events import (
     Event,
     Places,
-    _years,
+    doc_years,
     event_id_of,
     route_documents,
     set_claim_events,
@@ -59,11 +59,11 @@ from accord.reconcile import (
 from accord.reuse import (
     ReuseReport,
     ReuseSettings,
-    _lineage_edge,
     align_pairs,
     bucket_candidates,
     components,
     document_keys,
+    lineage_edge,
 )
 from accord.store import Store
 from accord.vocab import Vocab
@@ -213,7 +213,7 @@ def _route(docs: list[Document], claims: list[Claim], stored: list[dict[str, Any
     touched: set[str] = set()
     rest = []
     for doc in docs:
-        named, years = set(stored_places(doc, vocab)), _years(doc)
+        named, years = set(stored_places(doc, vocab)), doc_years(doc)
         home = next((e for e in mains if keys[e.id] in named
                      or (e.year is not None and e.year in years)
                      or states_signature(figures[doc.id], set(e.signature))), None)
@@ -359,7 +359,7 @@ def _redated(store: Store, changed: list[Document], by_id: dict[str, Document]
     """Stored pairs of documents whose publication year was just inferred: their lineage."""
     out = []
     for pair in store.reuse_pairs_of(sorted({d.id for d in changed})):
-        out.append({**pair, **_lineage_edge(by_id[pair["a"]], by_id[pair["b"]])})
+        out.append({**pair, **lineage_edge(by_id[pair["a"]], by_id[pair["b"]])})
     return out
 
 
@@ -445,7 +445,7 @@ def _entities(store: Store, clusters: list[dict[str, Any]], docs: list[Document]
     rows: list[tuple[Any, ...]] = []
     listed: set[tuple[int, str]] = set()
     for doc in docs:
-        for name, start, end in _names(doc, vocab):
+        for name, start, end in names_of(doc, vocab):
             joined = by_key.get(skeleton(name))
             if joined is None:
                 continue

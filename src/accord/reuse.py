@@ -667,7 +667,7 @@ def align_pairs(docs: Sequence[Document], pairs: np.ndarray, report: ReuseReport
                 continue
             links, record = found
             report.links.extend(links)
-            report.pairs.append({**record, **_lineage_edge(dated[i], dated[j])})
+            report.pairs.append({**record, **lineage_edge(dated[i], dated[j])})
             edges.append((i, j))
 
     def to_align(todo: list[tuple[int, int, Any]]) -> list[tuple[int, int]]:
@@ -725,7 +725,7 @@ def _covered(ranges: list[tuple[int, int]]) -> int:
     return total
 
 
-def _lineage_edge(a: Document, b: Document) -> dict[str, Any]:
+def lineage_edge(a: Document, b: Document) -> dict[str, Any]:
     """Earlier -> later when both dates are known; undirected otherwise (never guessed)."""
     if a.published and b.published and a.published != b.published:
         first, second = (a, b) if a.published < b.published else (b, a)

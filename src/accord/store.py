@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from accord.errors import StoreError
-from accord.extract.entities import _at
+from accord.extract.entities import occurrence_at
 from accord.model import (
     Anomaly,
     Claim,
@@ -327,7 +327,7 @@ class Store:
         table, every save and load would write and parse all of them)."""
         self.conn.executemany(
             "INSERT INTO entity_occurrences VALUES (?,?,?,?,?)",
-            ((c.get("id", n), f["form"], *_at(o)) for n, c in enumerate(clusters)
+            ((c.get("id", n), f["form"], *occurrence_at(o)) for n, c in enumerate(clusters)
              for f in c["forms"] for o in f.get("occurrences", [])))
 
     def entities(self, occurrences: bool = True) -> list[dict[str, Any]]:

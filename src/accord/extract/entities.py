@@ -102,7 +102,7 @@ def gather(docs: Iterable[Document], vocab: Vocab) -> dict[str, list[dict[str, A
             for form, found in index.occurrences(set(index.number)).items()}
 
 
-def _names(doc: Document, vocab: Vocab) -> list[list[Any]]:
+def names_of(doc: Document, vocab: Vocab) -> list[list[Any]]:
     names = doc.meta.get("names")
     return names if names is not None else names_in(doc, vocab)
 
@@ -131,7 +131,7 @@ def _context(text_of: Callable[[str], str], occurrences: list[Occurrence],
     """Descriptor words around a form's occurrences ("former", "president", "defence")."""
     words: set[str] = set()
     for o in occurrences:
-        doc, start, end = _at(o)
+        doc, start, end = occurrence_at(o)
         text = text_of(doc)
         before = CONTEXT_WORD.findall(view(text[max(0, start - 120):start]).lower())
         after = CONTEXT_WORD.findall(view(text[end:end + 120]).lower())
@@ -139,14 +139,14 @@ def _context(text_of: Callable[[str], str], occurrences: list[Occurrence],
     return {_stem(w): w for w in sorted(words - vocab.context_stopwords)}
 
 
-def _at(o: Occurrence) -> tuple[str, int, int]:
+def occurrence_at(o: Occurrence) -> tuple[str, int, int]:
     return (o["doc"], o["start"], o["end"]) if isinstance(o, dict) else (o[0], o[1], o[2])
 
 
 def occurrence_record(o: Occurrence) -> dict[str, Any]:
     """An occurrence as output formats write it (clusters hold (doc, start, end): a crawl's
     clusters hold millions)."""
-    doc, start, end = _at(o)
+    doc, start, end = occurrence_at(o)
     return {"doc": doc, "start": start, "end": end}
 
 
@@ -205,9 +205,10 @@ def _clusters_out(forms: dict[str, list[Occurrence]], groups: list[list[str]],
             continue
         reasons = sorted({why[m] for m in group_forms if m in why})
         out.append({"forms": [{"form": m, "count": len(forms[m]),
-                               "occurrences": [_at(o) for o in forms[m]]}
+                               "occurrences": [occurrence_at(o) for o in forms[m]]}
                               for m in sorted(group_forms, key=lambda m: -len(forms[m]))],
-                    "documents": sorted({_at(o)[0] for m in group_forms for o in forms[m]}),
+                    "documents": sorted({occurrence_at(o)[0]
+                                         for m in group_forms for o in forms[m]}),
                     "method": "; ".join(reasons) or "same transliteration skeleton"})
     out.sort(key=lambda c: -sum(f["count"] for f in c["forms"]))
     return out
@@ -338,7 +339,7 @@ def join_by_context(forms: dict[str, list[Occurrence]], groups: list[list[str]],
             continue
         for r in (ra, rb):
             if r not in seen:
-                seen[r] = {_at(o)[0] for f in groups[r] for o in forms[f]}
+                seen[r] = {occurrence_at(o)[0] for f in groups[r] for o in forms[f]}
         if seen[ra] & seen[rb]:
             continue  # one text writes both: it names two people
         shared = {near[a][k] for k in (near[a].keys() & near[b].keys()) - common}
@@ -387,7 +388,7 @@ class NameIndex:
         position = len(self.doc_ids)
         self.doc_ids.append(doc.id)
         form_col, doc_col, start_col, end_col = self.columns
-        for form, start, end in _names(doc, vocab):
+        for form, start, end in names_of(doc, vocab):
             form_col.append(self.number.setdefault(form, len(self.number)))
             doc_col.append(position)
             start_col.append(start)

@@ -256,7 +256,7 @@ def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab,
     events routes in time that grows with its documents, not with documents x events."""
     places = places or places_of(docs, vocab)
     n = len(docs)
-    year_df: Counter[int] = Counter(y for d in docs for y in _years(d))
+    year_df: Counter[int] = Counter(y for d in docs for y in doc_years(d))
     position = {d.id: k for k, d in enumerate(docs)}
     figure_number: dict[Figure, int] = {}
     held: set[tuple[int, int]] = set()
@@ -269,7 +269,7 @@ def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab,
     figures_of = _Postings(pairs[:, 0], pairs[:, 1], n)  # figures of each document
     stating = _Postings(pairs[:, 1], pairs[:, 0], len(figure_number))
     own_figures = np.diff(figures_of.bounds)
-    year_items = [(y, k) for k, d in enumerate(docs) for y in _years(d)]
+    year_items = [(y, k) for k, d in enumerate(docs) for y in doc_years(d)]
     years = sorted({y for y, _ in year_items})
     year_number = {y: i for i, y in enumerate(years)}
     speaking = _Postings(np.array([year_number[y] for y, _ in year_items], dtype=np.int64),
@@ -347,14 +347,14 @@ def states_signature(own: set[Figure], signature: set[Figure]) -> bool:
     return shared >= MIN_SHARED_FIGURES and shared >= len(own) / 2
 
 
-def _years(doc: Document) -> set[int]:
+def doc_years(doc: Document) -> set[int]:
     return {int(y) for y in doc.meta.get("years", [])}
 
 
 def _event_year(docs: list[Document], year_df: Counter[int]) -> int | None:
     """The year most of these documents speak of (the whole corpus breaks ties); else the
     year most of them were published in."""
-    here: Counter[int] = Counter(y for d in docs for y in _years(d))
+    here: Counter[int] = Counter(y for d in docs for y in doc_years(d))
     if here:
         return max(here, key=lambda y: (here[y], year_df[y], -y))
     published = Counter(d.published[:4] for d in docs if d.published and d.published[:4].isdigit())
