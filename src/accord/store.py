@@ -312,8 +312,8 @@ class Store:
             self._insert_date_records(inc.date_records)
             self.conn.execute(f"DELETE FROM entity_occurrences WHERE doc IN ({marks})", inc.new)
             kept = [c["id"] for c in inc.entities]
-            self.conn.execute(f"DELETE FROM entity_occurrences WHERE cluster NOT IN "
-                              f"({','.join('?' * len(kept))})", kept)
+            self.conn.execute("DELETE FROM entity_occurrences" + (
+                f" WHERE cluster NOT IN ({','.join('?' * len(kept))})" if kept else ""), kept)
             self.conn.executemany("INSERT INTO entity_occurrences VALUES (?,?,?,?,?)",
                                   inc.occurrences)
             parts = {"events": inc.events, "statements": inc.statements,
