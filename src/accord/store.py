@@ -331,8 +331,9 @@ class Store:
              for f in c["forms"] for o in f.get("occurrences", [])))
 
     def entities(self, occurrences: bool = True) -> list[dict[str, Any]]:
-        """The entity clusters, with each form's occurrences (doc, start, end) unless
-        ``occurrences`` is False."""
+        """The entity clusters, with each form's occurrences (doc, start, end), as the corpus
+        stage gives them; with ``occurrences=False``, without them and with the id each
+        cluster's rows carry (what accord add updates)."""
         clusters = self._corpus("entities")
         if not occurrences:
             return clusters
@@ -341,10 +342,12 @@ class Store:
         for f in forms.values():
             f.setdefault("occurrences", [])
         for cluster, form, doc, start, end in self.conn.execute(
-                'SELECT cluster, form, doc, start, "end" FROM entity_occurrences ORDER BY rowid'):
+                'SELECT cluster, form, doc, start, "end" FROM entity_occurrences'):
             if cluster in by_id and (cluster, form) in forms:
                 forms[cluster, form]["occurrences"].append((doc, start, end))
-        return clusters
+        for f in forms.values():  # in document order, as the corpus stage lists them
+            f["occurrences"].sort()
+        return [{k: v for k, v in c.items() if k != "id"} for c in clusters]
 
     def entity_counts(self, docs: list[str]) -> Counter[tuple[int, str]]:
         """How many occurrences of each (cluster, form) the documents ``docs`` hold."""
