@@ -275,7 +275,7 @@ def _reuse(store: Store, new: list[str], ids: list[str], dated: list[Document], 
         yield from _holding(batch, wanted, sieve)
 
     candidates, _ = bucket_candidates(keyed(), settings)
-    if kept + len(own) < len(ids):
+    if len(wanted) and kept + len(own) < len(ids):
         return None  # documents without kept keys: a full finish hashes their texts
     news = np.array(sorted(position[i] for i in new), dtype=np.int64)
     mine = np.isin(candidates[:, 0], news) | np.isin(candidates[:, 1], news)
