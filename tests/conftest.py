@@ -40,6 +40,23 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+@pytest.fixture
+def first_and_later(tmp_path: Path, khojaly: Path, hathras: Path) -> tuple[Path, Path]:
+    """The two seed corpora split in two folders: all but the last report of each, and the
+    last report of each (documents to add to a finished store)."""
+    import shutil
+
+    first, later = tmp_path / "first", tmp_path / "later"
+    for corpus in (khojaly, hathras):
+        texts = sorted(corpus.glob("0*.txt"))
+        for path in texts[:-1]:
+            (first / corpus.name).mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, first / corpus.name / path.name)
+        (later / corpus.name).mkdir(parents=True, exist_ok=True)
+        shutil.copy(texts[-1], later / corpus.name / texts[-1].name)
+    return first, later
+
+
 @pytest.fixture(scope="session")
 def khojaly() -> Path:
     return EXAMPLES / "khojaly"

@@ -113,25 +113,15 @@ def test_cli_runs_reports_and_lists_events_on_postgres(database: str, khojaly: P
     assert "Khojaly" in (tmp_path / "r.html").read_text("utf-8")
 
 
-def test_an_incremental_add_on_postgres_ends_as_on_sqlite(database: str, khojaly: Path,
-                                                          hathras: Path, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch
-                                                          ) -> None:
+def test_an_incremental_add_on_postgres_ends_as_on_sqlite(
+        database: str, first_and_later: tuple[Path, Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """accord add's incremental stage (kept band keys as BYTEA, date records, entity rows,
     keyed fact deletes) writes on PostgreSQL what it writes on SQLite."""
-    import shutil
-
     from accord import pipeline
     from accord.ingest import ingest
 
-    first, later = tmp_path / "first", tmp_path / "later"
-    for corpus in (khojaly, hathras):
-        texts = sorted(corpus.glob("0*.txt"))
-        for path in texts[:-1]:
-            (first / corpus.name).mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, first / corpus.name / path.name)
-        (later / corpus.name).mkdir(parents=True, exist_ok=True)
-        shutil.copy(texts[-1], later / corpus.name / texts[-1].name)
+    first, later = first_and_later
 
     def full_finish(*args: object, **kwargs: object) -> None:
         raise AssertionError("a full finish ran")

@@ -260,7 +260,8 @@ def _stored(db: Path) -> dict[str, object]:
 
 
 def test_adding_documents_recomputes_what_they_touch_as_a_full_run_would(
-        tmp_path: Path, khojaly: Path, hathras: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, first_and_later: tuple[Path, Path],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """accord add on a finished store: only the new documents' events, pairs and records
     are redone (a full finish is not run), and the store ends as a run over all of them,
     but for entity clusters: they stay those of the store, the new documents' occurrences
@@ -270,14 +271,7 @@ def test_adding_documents_recomputes_what_they_touch_as_a_full_run_would(
     from accord import pipeline
     from accord.ingest import ingest
 
-    first, later = tmp_path / "first", tmp_path / "later"
-    for corpus in (khojaly, hathras):
-        texts = sorted(corpus.glob("0*.txt"))
-        for path in texts[:-1]:
-            (first / corpus.name).mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, first / corpus.name / path.name)
-        (later / corpus.name).mkdir(parents=True, exist_ok=True)
-        shutil.copy(texts[-1], later / corpus.name / texts[-1].name)
+    first, later = first_and_later
     whole = tmp_path / "whole"
     shutil.copytree(first, whole)
     shutil.copytree(later, whole, dirs_exist_ok=True)
