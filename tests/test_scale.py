@@ -340,3 +340,39 @@ def test_add_full_recomputes_every_result(tmp_path: Path, khojaly: Path,
     (new / "c.txt").write_text("Floods killed 15 people.", "utf-8")
     without = CliRunner().invoke(cli, ["add", str(db), str(new)])  # incremental by default
     assert isinstance(without.exception, AssertionError)
+
+
+def test_a_replaced_document_is_recomputed_incrementally_as_a_full_run_would(
+        tmp_path: Path, khojaly: Path, hathras: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same id with new text: its old claims, pairs, dates and facts leave the events it
+    was in, its new ones come in; the store ends as a full run over the new versions."""
+    import shutil
+
+    from accord import pipeline
+    from accord.ingest import ingest
+
+    corpus = tmp_path / "corpus"
+    for seed in (khojaly, hathras):
+        shutil.copytree(seed, corpus / seed.name,
+                        ignore=shutil.ignore_patterns("*.jsonl", "*.json", "*.md"))
+    db = tmp_path / "accord.db"
+    run([str(corpus)], db)
+    changed = sorted((corpus / hathras.name).glob("0*.txt"))[2]
+    text = changed.read_text("utf-8")
+    assert "116" in text
+    changed.write_text(text.replace("116", "131"), "utf-8")
+    run([str(corpus)], tmp_path / "full.db")  # a fresh run over the new version
+
+    def full_finish(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a full finish ran")
+
+    monkeypatch.setattr(pipeline, "finish", full_finish)
+    replaced = [d for d in ingest([str(corpus)]).documents if d.id.endswith(changed.name)]
+    with Store(db) as store:
+        report = pipeline.add_documents(store, replaced)
+    assert [r["note"] for r in report] == ["replaced (the old version is kept in history)"]
+    got, want = _stored(db), _stored(tmp_path / "full.db")
+    del got["entities"], want["entities"]
+    for name in want:
+        assert got[name] == want[name], name
+    assert any(131 in [v[0] for v in f[7]] for f in got["facts"])  # type: ignore[attr-defined]
