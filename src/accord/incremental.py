@@ -6,8 +6,12 @@ results cover all but a few documents (``accord add``), only these are redone:
 - the new documents are routed to the stored events (the largest first: one naming its
   place, speaking of its year or stating its signature figures), the rest among
   themselves, as a full routing would;
-- the facts, dates and anomalies of the events they touch are recomputed from all of
-  those events' claims, and the events whose documents' reuse groups grew;
+- the dates of the events they join are summed from the per-document date records the
+  store keeps (only the new documents are read whole);
+- the facts their claims state are recomputed from those facts' claims (with the sibling
+  counts of people a category swap compares; every fact of an event a replaced document
+  left); facts whose documents' reuse groups merged have their independent groups counted
+  again; an earlier document's own anomalies stay (its claims do not change);
 - reuse candidates come from the band keys the store keeps: only the keys the new
   documents hold are bucketed, and only pairs with a new document are aligned;
 - figure fingerprints are computed between the new documents and every other;
