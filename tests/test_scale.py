@@ -178,6 +178,7 @@ def test_a_store_finishes_as_the_corpus_in_memory_does(tmp_path: Path, khojaly: 
         assert store.result().events == memory.events
         # entity occurrences are rows of their own: read back, the clusters are the same
         assert store.entities() == memory.entities
+        assert store.statements() == memory.statements  # rows of their own, in order
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -253,7 +254,7 @@ def _stored(db: Path) -> dict[str, object]:
         "fingerprints": result.fingerprints,
         "events": sorted((e["id"], e["main"], sorted(e["documents"]), e["dates"])
                          for e in result.events),
-        "statements": sorted(str(s) for s in result.statements),
+        "statements": result.statements,
         "entities": sorted(str(sorted(f["form"] for f in c["forms"])) for c in result.entities),
         "published": sorted((d.id, d.published) for d in result.documents),
     }

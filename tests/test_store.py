@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -82,3 +83,19 @@ def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text("this is not sqlite " * 100, "utf-8")
     with pytest.raises(StoreError, match=r"notes\.db"):
         Store(path)
+
+
+def test_statements_kept_in_the_corpus_table_become_rows(khojaly: Path, db_path: Path) -> None:
+    """A store written when statements were one JSON value in the corpus table reads them
+    as rows once reopened, so an incremental add keeps the earlier documents' statements."""
+    result = run([str(khojaly)], db_path)
+    assert result.statements
+    with Store(db_path) as store:
+        store.conn.execute("DELETE FROM statements")
+        store.conn.execute("INSERT INTO corpus VALUES ('statements', ?)",
+                           (json.dumps(result.statements),))
+        store.conn.commit()
+    with Store(db_path) as store:
+        assert store.statements() == result.statements
+        assert store.conn.execute(
+            "SELECT COUNT(*) FROM corpus WHERE key = 'statements'").fetchone()[0] == 0

@@ -96,7 +96,7 @@ class Increment:
     groups: list[list[str]]
     fingerprints: list[dict[str, Any]]  # pairs with a new document
     events: list[dict[str, Any]]
-    statements: list[dict[str, Any]]
+    statements: list[dict[str, Any]]  # the new documents'
     entities: list[dict[str, Any]]  # clusters without occurrences
     occurrences: list[tuple[Any, ...]]  # (cluster, form, doc, start, end) to add
     date_records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -185,7 +185,7 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
             facts=facts + recounted,
             anomalies=anomalies, links=links, pairs=pairs, redated=redated, groups=groups,
             fingerprints=_fingerprints(store, new, claims, sharing), events=records,
-            statements=_statements(store.corpus("statements"), docs),
+            statements=_statements(docs),
             entities=entities, occurrences=occurrences,
             date_records=date_records,
             finished={**covered, **{i: keys[i] for i in new}})
@@ -419,18 +419,15 @@ def _fingerprints(store: Store, new: list[str], claims: list[Claim],
     return sorted(out, key=lambda p: (p["a"], p["b"]))
 
 
-def _statements(stored: list[dict[str, Any]], docs: list[Document]) -> list[dict[str, Any]]:
-    """Attributions then quotes, as a full finish lists them; the new documents' replace
-    what a replaced version of them said."""
-    fresh = {d.id for d in docs}
-    kept = [s for s in stored if s.get("doc") not in fresh]
-    attributions = [s for s in kept if s["kind"] == "attribution"]
-    quotes = [s for s in kept if s["kind"] != "attribution"]
+def _statements(docs: list[Document]) -> list[dict[str, Any]]:
+    """The new documents' attributions and quotes (the store replaces a replaced version's
+    and keeps them in a full finish's order)."""
+    out: list[dict[str, Any]] = []
     for doc in docs:
-        attributions += [{"kind": "attribution", "doc": doc.id, **a}
-                         for a in doc.meta.get("attributions", [])]
-        quotes += [{"kind": "quote", **q} for q in doc.meta.get("statements", [])]
-    return attributions + quotes
+        out += [{"kind": "attribution", "doc": doc.id, **a}
+                for a in doc.meta.get("attributions", [])]
+        out += [{"kind": "quote", **q} for q in doc.meta.get("statements", [])]
+    return out
 
 
 def _entities(store: Store, clusters: list[dict[str, Any]], docs: list[Document],

@@ -74,6 +74,8 @@ CREATE TABLE IF NOT EXISTS reuse_pairs (a TEXT, b TEXT, data TEXT, PRIMARY KEY (
 CREATE TABLE IF NOT EXISTS reuse_groups (doc TEXT PRIMARY KEY, grp INTEGER);
 CREATE TABLE IF NOT EXISTS fingerprints (a TEXT, b TEXT, data TEXT, PRIMARY KEY (a, b));
 CREATE TABLE IF NOT EXISTS corpus (key TEXT PRIMARY KEY, data TEXT);
+CREATE TABLE IF NOT EXISTS statements (doc TEXT, quote INTEGER, n INTEGER, data TEXT);
+CREATE INDEX IF NOT EXISTS statements_doc ON statements(doc);
 CREATE TABLE IF NOT EXISTS entity_occurrences (
     cluster INTEGER, form TEXT, doc TEXT, start INTEGER, "end" INTEGER
 );
@@ -180,6 +182,11 @@ class Store:
                 # document history; the script above has just created them
                 self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
                                   (str(SCHEMA_VERSION),))
+            legacy = self.conn.execute(
+                "SELECT data FROM corpus WHERE key = 'statements'").fetchone()
+            if legacy is not None:  # kept in the corpus table before they had rows
+                self._insert_statements(json.loads(legacy[0]))
+                self.conn.execute("DELETE FROM corpus WHERE key = 'statements'")
 
     def close(self) -> None:
         self.conn.close()
@@ -240,7 +247,8 @@ class Store:
                                   ((d.published, d.publisher, json.dumps(d.meta), d.id)
                                    for d in (result.documents if changed is None else changed)))
             for table in ("facts", "anomalies", "reuse", "reuse_pairs", "reuse_groups",
-                          "fingerprints", "corpus", "date_records", "entity_occurrences"):
+                          "fingerprints", "corpus", "date_records", "entity_occurrences",
+                          "statements"):
                 self.conn.execute(f"DELETE FROM {table}")
             self._insert_date_records(result.date_records)
             self._insert_facts(result.facts)
@@ -263,7 +271,8 @@ class Store:
             covered = (finished if finished is not None else
                        {d.id: finished_key(d) for d in result.documents})
             self._insert_occurrences(result.entities)
-            parts = {"events": result.events, "statements": result.statements,
+            self._insert_statements(result.statements)
+            parts = {"events": result.events,
                      "entities": entity_clusters(result.entities), "finished": covered}
             # rows are made as written (generators): at 100k documents the JSON of every
             # result at once was over a gigabyte
@@ -316,11 +325,30 @@ class Store:
                 f" WHERE cluster NOT IN ({','.join('?' * len(kept))})" if kept else ""), kept)
             self.conn.executemany("INSERT INTO entity_occurrences VALUES (?,?,?,?,?)",
                                   inc.occurrences)
-            parts = {"events": inc.events, "statements": inc.statements,
-                     "entities": inc.entities, "finished": inc.finished}
+            self.conn.execute(f"DELETE FROM statements WHERE doc IN ({marks})", inc.new)
+            self._insert_statements(inc.statements)
+            parts = {"events": inc.events, "entities": inc.entities,
+                     "finished": inc.finished}
             self.conn.executemany("INSERT INTO corpus VALUES (?,?) ON CONFLICT (key) DO UPDATE "
                                   "SET data = excluded.data",
                                   ((key, json.dumps(value)) for key, value in parts.items()))
+
+    def _insert_statements(self, statements: list[dict[str, Any]]) -> None:
+        """Statements as rows, in the order a full finish lists them (attributions, then
+        quotes, each by document): accord add then writes only the new documents' rows."""
+        seen: Counter[tuple[str, bool]] = Counter()
+        rows = []
+        for item in statements:
+            at = (item.get("doc", ""), item["kind"] == "quote")
+            rows.append((at[0], int(at[1]), seen[at], json.dumps(item)))
+            seen[at] += 1
+        self.conn.executemany("INSERT INTO statements VALUES (?,?,?,?)", rows)
+
+    def statements(self) -> list[dict[str, Any]]:
+        """Attributed statements and quotes, attributions first, each by document."""
+        rows = self.conn.execute("SELECT doc, quote, n, data FROM statements").fetchall()
+        rows.sort(key=lambda r: (r[1], r[0], r[2]))
+        return [json.loads(r[3]) for r in rows]
 
     def _insert_occurrences(self, clusters: list[dict[str, Any]]) -> None:
         """Entity occurrences as rows (a crawl's clusters hold millions: as JSON in the corpus
@@ -608,7 +636,7 @@ class Store:
             f"SELECT data FROM {table} ORDER BY a, b")]
 
     def corpus(self, key: str) -> list[dict[str, Any]]:
-        """A corpus-wide result: "events" or "statements" (see entities())."""
+        """A corpus-wide result: "events" (see entities(), statements())."""
         return self._corpus(key)
 
     def _corpus(self, key: str) -> list[dict[str, Any]]:
@@ -621,7 +649,7 @@ class Store:
                       self.skipped(), reuse=self.reuse(), groups=self.groups(),
                       pairs=self.reuse_pairs(),
                       fingerprints=self._json_rows("fingerprints"),
-                      events=self._corpus("events"), statements=self._corpus("statements"),
+                      events=self._corpus("events"), statements=self.statements(),
                       entities=self.entities())
 
     def counts(self) -> dict[str, Any]:
