@@ -112,7 +112,7 @@ def test_grows_over_time_and_undated(mosul: Result) -> None:
     killed = next(f for f in mosul.facts if f.category == "killed" and f.group == "all")
     assert killed.status == "conflict"  # 1,100 (undated) does not fit the latest 1,400
     assert killed.undated == ["undated.txt"]
-    assert [t["published"] for t in killed.timeline] == ["2017-07-10", "2018-07-20"]
+    assert [t.published for t in killed.timeline] == ["2017-07-10", "2018-07-20"]
 
 
 def test_grows_over_time_when_undated_fits(tmp_path: Path, vocab: Vocab) -> None:
@@ -127,7 +127,7 @@ def test_grows_over_time_when_undated_fits(tmp_path: Path, vocab: Vocab) -> None
                            published="2023-02-26")]
     fact = next(f for f in analyse(exact, vocab).facts if f.category == "recognition")
     assert fact.status == "grows_over_time"
-    assert [t["value"] for t in fact.timeline] == [17, 18]
+    assert [t.value for t in fact.timeline] == [17, 18]
 
 
 def test_seed_corpus_metadata_and_chronology(khojaly: Path, tmp_path: Path) -> None:

@@ -88,11 +88,11 @@ def _day(text: str | None) -> date | None:
 
 def timeline_svg(fact: Fact) -> str:
     """Each dated statement of a fact as a point: publication date across, value up."""
-    points = [(d, t) for t in fact.timeline if (d := _day(t.get("published"))) is not None]
+    points = [(d, t) for t in fact.timeline if (d := _day(t.published)) is not None]
     if len(points) < 2:
         return ""
     days = [d.toordinal() for d, _ in points]
-    values = [float(t["value"] if t["value"] is not None else t["low"] or 0) for _, t in points]
+    values = [float(t.value if t.value is not None else t.low or 0) for _, t in points]
     lo_d, hi_d = min(days), max(days) or 1
     hi_v = max(values) or 1.0
     w, h, pad = 640, 240, 48
@@ -113,11 +113,11 @@ def timeline_svg(fact: Fact) -> str:
              f'{hi_v:,.0f}</text>']
     for (day, t), value in zip(points, values, strict=True):
         x, y = xy(day.toordinal(), value)
-        open_ended = t.get("qualifier") in ("at_least", "more_than")
+        open_ended = t.qualifier in ("at_least", "more_than")
         fill = "#fff" if open_ended else "#c0392b"
         parts.append(f'<circle cx="{x:.0f}" cy="{y:.0f}" r="5" fill="{fill}" '
-                     f'stroke="#c0392b" stroke-width="2"><title>{escape(t["doc"])}: '
-                     f'{value:,.0f} ({escape(str(t.get("qualifier")))}), published '
-                     f'{escape(str(t.get("published")))}</title></circle>')
+                     f'stroke="#c0392b" stroke-width="2"><title>{escape(t.doc)}: '
+                     f'{value:,.0f} ({escape(str(t.qualifier))}), published '
+                     f'{escape(str(t.published))}</title></circle>')
     parts.append("</svg>")
     return "".join(parts)

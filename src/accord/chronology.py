@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from accord.extract.events import Event
-from accord.model import Anomaly, Claim, Document, Fact
+from accord.model import Anomaly, Claim, Document, Fact, TimelineEntry
 from accord.text import view
 from accord.vocab import Vocab
 
@@ -245,8 +245,8 @@ def order_facts(facts: list[Fact], claims: list[Claim], docs: list[Document]) ->
         members = by_key[(fact.event, fact.category, fact.group)]
         dated = [(published[c.doc], c) for c in members if c.doc in published]
         fact.undated = sorted({c.doc for c in members if c.doc not in published})
-        fact.timeline = [{"published": stated_date[c.doc], "doc": c.doc, "value": c.value,
-                          "low": c.low, "high": c.high, "qualifier": c.qualifier, "claim": c.id}
+        fact.timeline = [TimelineEntry(stated_date[c.doc], c.doc, c.value, c.low, c.high,
+                                       c.qualifier, c.id)
                          for _, c in sorted(dated, key=lambda pc: (pc[0].first, pc[0].last))]
         if fact.status != "conflict" or not dated:
             continue

@@ -72,7 +72,7 @@ class ReuseSettings:
     max_bucket: int = 50
     min_hits: int = 2
     weak_budget: float = 1.0
-    memory_entries: int = 1 << 24
+    memory_entries: int = 1 << 21
     max_gap: int = 8
     min_words: int = 12
     min_similarity: float = 0.5

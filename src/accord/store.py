@@ -30,6 +30,7 @@ from accord.model import (
     ReuseLink,
     Skipped,
     Span,
+    TimelineEntry,
 )
 from accord.postgres import Connection as PostgresConnection
 from accord.postgres import is_postgres
@@ -398,7 +399,8 @@ class Store:
             ((f.event, f.category, f.group, f.status, f.best, f.low, f.high,
               json.dumps({"values": [v.to_dict() for v in f.values],
                           "independent_groups": f.independent_groups,
-                          "timeline": f.timeline, "undated": f.undated}))
+                          "timeline": [t._asdict() for t in f.timeline],
+                          "undated": f.undated}))
              for f in facts))
 
     def save_skipped(self, skipped: list[Skipped]) -> None:
@@ -600,7 +602,8 @@ class Store:
             values = [FactValue(**v) for v in data["values"]]
             out.append(Fact(row["event"], row["category"], row["group"], row["status"],
                             row["best"], row["low"], row["high"], values,
-                            data.get("independent_groups"), data.get("timeline", []),
+                            data.get("independent_groups"),
+                            [TimelineEntry(**t) for t in data.get("timeline", [])],
                             data.get("undated", [])))
         return out
 

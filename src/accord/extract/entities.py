@@ -140,6 +140,9 @@ def _context(text_of: Callable[[str], str], occurrences: list[Occurrence],
 
 
 def occurrence_at(o: Occurrence) -> tuple[str, int, int]:
+    # a tuple is returned as it is: a crawl's clusters hold millions, a copy each adds up
+    if isinstance(o, tuple):
+        return o
     return (o["doc"], o["start"], o["end"]) if isinstance(o, dict) else (o[0], o[1], o[2])
 
 
