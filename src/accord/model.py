@@ -181,7 +181,7 @@ class Anomaly:
         return asdict(self)
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a crawl's reuse holds hundreds of thousands
 class ReuseLink:
     """A passage two documents share: a span in each and how alike they are."""
 

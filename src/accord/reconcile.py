@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from itertools import groupby
 
 from accord.model import Anomaly, Claim, Fact, FactValue
 
@@ -108,13 +109,10 @@ def _fmt(c: Claim) -> str:
 
 def subgroup_anomalies(claims: list[Claim]) -> list[Anomaly]:
     """A part larger than its total ("6313 children" of "613 killed")."""
-    by_id = {c.id: c for c in claims}
+    named = {c.parent for c in claims if c.parent}  # only totals: a crawl has a million claims
+    by_id = {c.id: c for c in claims if c.id in named}
     out = []
     seen: set[str] = set()
-    totals: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
-    for c in claims:
-        if c.group == "all":
-            totals[(c.doc, c.event, c.category)].append(c)
     for c in claims:
         if c.group == "all" or c.low is None:
             continue
@@ -133,10 +131,21 @@ def subgroup_anomalies(claims: list[Claim]) -> list[Anomaly]:
 def within_document_conflicts(claims: list[Claim]) -> list[Anomaly]:
     """One document states two values for one fact in separate sentences."""
     out = []
-    grouped: dict[tuple[str, str, str, str], list[Claim]] = defaultdict(list)
-    for c in claims:
-        grouped[(c.doc, *c.key)].append(c)
-    for (doc, _event, category, group), members in sorted(grouped.items()):
+    for doc, of_doc in groupby(sorted(claims, key=_doc), key=_doc):  # a document at a time
+        grouped: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
+        for c in of_doc:
+            grouped[c.key].append(c)
+        out += _conflicts_in(doc, grouped)
+    return out
+
+
+def _doc(c: Claim) -> str:
+    return c.doc
+
+
+def _conflicts_in(doc: str, grouped: dict[tuple[str, str, str], list[Claim]]) -> list[Anomaly]:
+    out = []
+    for (_event, category, group), members in sorted(grouped.items()):
         stated = list(_distinct(members).values())
         pairs = []
         for i, a in enumerate(stated):
@@ -158,32 +167,38 @@ def within_document_conflicts(claims: list[Claim]) -> list[Anomaly]:
 def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
     """A value for one category that is a sibling category's value ("487 killed", 487 injured)."""
     best = {(f.event, f.category, f.group): f for f in facts}
-    stating = {key: len(f.docs) for key, f in best.items()}  # once: a fact may have 10,000
     order = {category: n for n, category in enumerate(PEOPLE_CATEGORIES)}
     # which people categories hold a value, as a fact's best or in one document: a claim's
     # siblings are then looked up once, not category by category (a crawl has a million)
-    best_of: dict[tuple[str, str, int], set[str]] = defaultdict(set)
+    best_of: dict[tuple[str, str, int | None], set[str]] = defaultdict(set)
     for (event, category, group), f in best.items():
         if category in order and f.best is not None:
             best_of[(event, group, f.best)].add(category)
-    by_doc_value: dict[tuple[str, str, str, str, int], list[Claim]] = defaultdict(list)
-    in_doc: dict[tuple[str, str, str, int], set[str]] = defaultdict(set)
-    for o in claims:
-        if o.value is not None:
-            by_doc_value[(o.doc, o.event, o.category, o.group, o.value)].append(o)
-            if o.category in order:
-                in_doc[(o.doc, o.event, o.group, o.value)].add(o.category)
-    out = []
-    seen: set[tuple[str, str, str, str, int]] = set()
-    for c in claims:
+
+    def candidate(c: Claim) -> bool:
+        """A people count that is not its fact's most-stated value, among several sources."""
         if c.category not in order or c.value is None:
-            continue
+            return False
+        own = best.get(c.key)
+        return own is not None and own.best != c.value and own.status != "single_source"
+
+    candidates = [c for c in claims if candidate(c)]
+    # what the documents of candidates state, indexed for those (document, value)s only
+    wanted = {(c.doc, c.event, c.group, c.value) for c in candidates}
+    by_doc_value: dict[tuple[str, str, str, str, int | None], list[Claim]] = defaultdict(list)
+    in_doc: dict[tuple[str, str, str, int | None], set[str]] = defaultdict(set)
+    for o in claims:
+        if o.category in order and (o.doc, o.event, o.group, o.value) in wanted:
+            by_doc_value[(o.doc, o.event, o.category, o.group, o.value)].append(o)
+            in_doc[(o.doc, o.event, o.group, o.value)].add(o.category)
+    stating: dict[tuple[str, str, str], int] = {}  # a fact may have 10,000 documents: once
+    out = []
+    seen: set[tuple[str, str, str, str, int | None]] = set()
+    for c in candidates:
         marker = (c.doc, c.event, c.category, c.group, c.value)
         if marker in seen:
             continue
-        own = best.get(c.key)
-        if own is None or own.best == c.value or own.status == "single_source":
-            continue
+        own = best[c.key]
         siblings = (best_of.get((c.event, c.group, c.value), set())
                     | in_doc.get((c.doc, c.event, c.group, c.value), set())) - {c.category}
         if not siblings:
@@ -195,12 +210,19 @@ def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
         out.append(Anomaly(
             "category_swap", c.doc,
             f"{c.doc} states {c.value} {c.category}; {c.value} is the {sibling} figure "
-            f"stated by {stating[(c.event, sibling, c.group)] if other else 1} "
+            f"stated by {_stating(stating, other) if other else 1} "
             "document(s)"
             + (", this one included" if same_doc else "")
             + f"; the {c.category} figure most stated is {own.best}",
             [c.id, *[o.id for o in same_doc[:3]]]))
     return out
+
+
+def _stating(counts: dict[tuple[str, str, str], int], fact: Fact) -> int:
+    key = (fact.event, fact.category, fact.group)
+    if key not in counts:
+        counts[key] = len(fact.docs)
+    return counts[key]
 
 
 def independence(facts: list[Fact], groups: list[list[str]]) -> None:
