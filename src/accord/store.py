@@ -107,6 +107,8 @@ CLAIM_COLUMNS = ("id", "doc", "event", "category", "group", "value", "low", "hig
                  "source", "context_year", "context_kind")
 
 
+#: claim columns no corpus stage reads, left out (empty) when claims are read without text
+LIGHT_LEFT_OUT = ("text", "stated", "cue")
 EXTRACTED_WITH = re.compile(r'"extracted_with": "([^"]*)"')
 SHARED_CLAIM_COLUMNS = ("doc", "event", "category", "group", "qualifier", "text", "cue", "source",
                         "context_kind")
@@ -517,11 +519,11 @@ class Store:
                events: Sequence[str] | None = None,
                keys: Sequence[tuple[str, str, str]] | None = None) -> list[Claim]:
         """Every stored claim, or those of ``docs``, of ``events`` or of facts' ``keys``
-        (event, category, group) (``text=False``:
-        without the sentence, which no corpus stage reads). Words that recur (categories,
+        (event, category, group) (``text=False``: without the sentence, the figure as
+        written and the cue, which no corpus stage reads). Words that recur (categories,
         groups, events, a sentence several claims quote) are one string each: a store of
         100k documents holds a million claims."""
-        columns = ", ".join("'' AS text" if c == "text" and not text else _q(c)
+        columns = ", ".join(f"'' AS {_q(c)}" if c in LIGHT_LEFT_OUT and not text else _q(c)
                             for c in CLAIM_COLUMNS)
         order = "ORDER BY doc, figure_start, id"
 
@@ -530,11 +532,11 @@ class Store:
 
         if keys is not None:
             rows: Iterable[Any] = sorted(
-                (r for key in keys for r in self.conn.execute(
+                (r for key in keys for r in self._tuples(
                     f'SELECT {columns} FROM claims WHERE event = ? AND category = ? AND '
                     f'"group" = ?', key)), key=in_order)
         elif docs is None and events is None:
-            rows = self.conn.execute(f"SELECT {columns} FROM claims {order}")
+            rows = self._tuples(f"SELECT {columns} FROM claims {order}")
         else:
             column, wanted = ("doc", docs) if docs is not None else ("event", events)
             rows = sorted(self._rows_in(f"SELECT {columns} FROM claims", column,
@@ -550,6 +552,14 @@ class Store:
             if len(shared) > 100_000:  # sentences do not recur across documents
                 shared.clear()
         return out
+
+    def _tuples(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        """Rows as plain tuples (sqlite3.Row costs a second per million rows read)."""
+        if isinstance(self.conn, sqlite3.Connection):
+            cursor = self.conn.cursor()
+            cursor.row_factory = None
+            return cursor.execute(sql, params)
+        return iter(self.conn.execute(sql, params))
 
     def _rows_in(self, select: str, column: str, values: list[str]) -> Iterator[Any]:
         """Rows whose ``column`` is one of ``values``, queried 500 at a time."""
