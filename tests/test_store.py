@@ -99,3 +99,19 @@ def test_statements_kept_in_the_corpus_table_become_rows(khojaly: Path, db_path:
         assert store.statements() == result.statements
         assert store.conn.execute(
             "SELECT COUNT(*) FROM corpus WHERE key = 'statements'").fetchone()[0] == 0
+
+
+def test_a_replaced_document_replaces_its_statements(khojaly: Path, db_path: Path) -> None:
+    """Statements are stored with their document: a new version leaves none of the old."""
+    run([str(khojaly)], db_path)
+    with Store(db_path) as store:
+        before = store.statements()
+        doc = next(d for d in store.documents() if any(s["doc"] == d.id for s in before))
+        others = [s for s in before if s["doc"] != doc.id]
+        doc.meta["attributions"] = [{"source": "a new source", "start": 0, "end": 3}]
+        doc.meta["statements"] = []
+        store.save_document(doc, [], keep_history=True)
+        after = store.statements()
+    assert [s for s in after if s["doc"] != doc.id] == others
+    assert [s for s in after if s["doc"] == doc.id] == [
+        {"kind": "attribution", "doc": doc.id, "source": "a new source", "start": 0, "end": 3}]

@@ -15,7 +15,8 @@ results cover all but a few documents (``accord add``), only these are redone:
 - reuse candidates come from the band keys the store keeps: only the keys the new
   documents hold are bucketed, and only pairs with a new document are aligned;
 - figure fingerprints are computed between the new documents and every other;
-- their statements are added, and their names to the stored entity clusters.
+- their names are added to the stored entity clusters (their statements were stored with
+  them).
 
 What a full finish would do otherwise: earlier documents are never moved to another event,
 and a new name form joins an entity cluster only with a form of the same spelling key
@@ -96,7 +97,6 @@ class Increment:
     groups: list[list[str]]
     fingerprints: list[dict[str, Any]]  # pairs with a new document
     events: list[dict[str, Any]]
-    statements: list[dict[str, Any]]  # the new documents'
     entities: list[dict[str, Any]]  # clusters without occurrences
     occurrences: list[tuple[Any, ...]]  # (cluster, form, doc, start, end) to add
     date_records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -185,7 +185,6 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
             facts=facts + recounted,
             anomalies=anomalies, links=links, pairs=pairs, redated=redated, groups=groups,
             fingerprints=_fingerprints(store, new, claims, sharing), events=records,
-            statements=_statements(docs),
             entities=entities, occurrences=occurrences,
             date_records=date_records,
             finished={**covered, **{i: keys[i] for i in new}})
@@ -417,17 +416,6 @@ def _fingerprints(store: Store, new: list[str], claims: list[Claim],
                             "similarity": round(similarity, 3),
                             "shared_wording": frozenset((a, b)) in sharing})
     return sorted(out, key=lambda p: (p["a"], p["b"]))
-
-
-def _statements(docs: list[Document]) -> list[dict[str, Any]]:
-    """The new documents' attributions and quotes (the store replaces a replaced version's
-    and keeps them in a full finish's order)."""
-    out: list[dict[str, Any]] = []
-    for doc in docs:
-        out += [{"kind": "attribution", "doc": doc.id, **a}
-                for a in doc.meta.get("attributions", [])]
-        out += [{"kind": "quote", **q} for q in doc.meta.get("statements", [])]
-    return out
 
 
 def _entities(store: Store, clusters: list[dict[str, Any]], docs: list[Document],

@@ -100,7 +100,7 @@ class Claim:
         return (self.event, self.category, self.group)
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a crawl's facts hold hundreds of thousands of values
 class FactValue:
     """One distinct value of a fact and everyone who states it."""
 

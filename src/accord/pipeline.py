@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from accord.chronology import Period, date_record, order_facts, tally_dates
 from accord.clean import clean
 from accord.extract import assign_events, extract
+from accord.extract.attribution import document_statements
 from accord.extract.entities import NameIndex, entity_variants
 from accord.extract.events import Event, Places, stored_places
 from accord.ingest import DEFAULT_MAX_BYTES, Batch, stream
@@ -159,7 +160,7 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                   known_reuse: KnownReuse | None = None,
                   read: Reader | None = None,
                   stored_keys: Iterable[tuple[str, Any]] | None = None,
-                  workers: int = 1) -> Result:
+                  workers: int = 1, statements: bool = True) -> Result:
     """What needs the whole corpus: event ids, reuse groups, facts, anomalies, fingerprints.
 
     ``docs`` may come without their texts (as ``finish`` reads a store): ``read`` then gives
@@ -167,7 +168,8 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     at a time. ``changed`` on the result lists the documents a stage changed (a publication
     year inferred), for the store to rewrite. ``stored_keys``: documents' reuse band keys
     as the per-document stage kept them (see find_reuse); ``workers``: local processes
-    that align reuse candidates."""
+    that align reuse candidates; ``statements``: gather the documents' attributions and
+    quotes (a store keeps them with each document, so ``finish`` does not)."""
     by_id = {d.id: d for d in docs}
     texts: Sequence[Document] = docs if read is None else _Texts(docs, read)
     read = read or (lambda ids, _part: [by_id[i] for i in ids])
@@ -181,15 +183,13 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
 
     places = Places()
     names = NameIndex()
-    statements: list[dict[str, Any]] = []
-    quotes: list[dict[str, Any]] = []
+    said: list[dict[str, Any]] = []
     with stage("metadata"):  # one pass for what routing, entities and statements need
         for doc in batches():
             places.add(doc.id, stored_places(doc, vocab))
             names.add(doc, vocab)
-            statements += [{"kind": "attribution", "doc": doc.id, **a}
-                           for a in doc.meta.get("attributions", [])]
-            quotes += [{"kind": "quote", **q} for q in doc.meta.get("statements", [])]
+            if statements:
+                said += document_statements(doc)
     with stage("entities"):  # now, so that the name index is let go before reuse
         entities = entity_variants(names, vocab, lambda i: read([i], "text")[0].text)
     del names
@@ -221,9 +221,14 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     result = Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
                     pairs=report.pairs, fingerprints=shared_figures,
                     events=[event_record(e, dates.get(e.id, [])) for e in events],
-                    statements=statements + quotes, entities=entities, changed=changed,
+                    statements=sorted(said, key=_quote_last), entities=entities,
+                    changed=changed,
                     date_records=date_records)
     return result
+
+
+def _quote_last(statement: dict[str, Any]) -> bool:
+    return statement["kind"] == "quote"  # attributions first, each kind in document order
 
 
 def date_event(event: Event, vocab: Vocab, read: Reader, by_id: dict[str, Document],
@@ -327,8 +332,8 @@ def finish(store: Store, vocab: Vocab, workers: int = 1) -> Result:
 
     The stages hold every document's metadata and every claim, never every text: texts are
     read from the store a batch at a time. The returned result's documents come without
-    their text, its claims without their sentence (``Store.result()`` reads everything, for
-    a report). Pairs of documents that the last finished results already covered, with the
+    their text, its claims without their sentence, and without the statements the store
+    keeps with each document (``Store.result()`` reads everything, for a report). Pairs of documents that the last finished results already covered, with the
     same text, keep the reuse the store holds for them instead of being aligned again.
     Documents stored without reuse band keys (by an earlier accord) get them here, once."""
     with stage("keys"):
@@ -347,7 +352,8 @@ def finish(store: Store, vocab: Vocab, workers: int = 1) -> Result:
         claims = store.claims(text=False)
         stored = [(c.event, c.source) for c in claims]  # to rewrite only the claims that move
     result = corpus_stages(docs, claims, vocab, known_reuse=known, read=_reader(store),
-                           stored_keys=store.reuse_keys(KEYS_VERSION), workers=workers)
+                           stored_keys=store.reuse_keys(KEYS_VERSION), workers=workers,
+                           statements=False)
     result.skipped = store.skipped()
     with stage("save"):
         moved = [c for c, was in zip(claims, stored, strict=True) if (c.event, c.source) != was]
@@ -461,6 +467,7 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
         batch.documents = documents = []
         done.clear()
         result = finish(store, vocab, workers=workers)
-        if texts:  # the documents and sentences as renderers take them
+        if texts:  # the documents, sentences and statements as renderers take them
             result.documents, result.claims = store.documents(), store.claims()
+            result.statements = store.statements()
     return result

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from accord.errors import StoreError
+from accord.extract.attribution import document_statements
 from accord.extract.entities import occurrence_at
 from accord.model import (
     Anomaly,
@@ -230,6 +231,9 @@ class Store:
             if reuse_keys is not None:
                 self.conn.execute("INSERT INTO reuse_keys VALUES (?,?,?)",
                                   (doc.id, reuse_keys[0], reuse_keys[1]))
+            # its statements depend on it alone: written with it, never held corpus-wide
+            self.conn.execute("DELETE FROM statements WHERE doc = ?", (doc.id,))
+            self._insert_statements(document_statements(doc))
 
     def save_results(self, result: Result, *, changed: Iterable[Document] | None = None,
                      finished: dict[str, str] | None = None,
@@ -250,8 +254,7 @@ class Store:
                                   ((d.published, d.publisher, json.dumps(d.meta), d.id)
                                    for d in (result.documents if changed is None else changed)))
             for table in ("facts", "anomalies", "reuse", "reuse_pairs", "reuse_groups",
-                          "fingerprints", "corpus", "date_records", "entity_occurrences",
-                          "statements"):
+                          "fingerprints", "corpus", "date_records", "entity_occurrences"):
                 self.conn.execute(f"DELETE FROM {table}")
             self._insert_date_records(result.date_records)
             self._insert_facts(result.facts)
@@ -274,7 +277,6 @@ class Store:
             covered = (finished if finished is not None else
                        {d.id: finished_key(d) for d in result.documents})
             self._insert_occurrences(result.entities)
-            self._insert_statements(result.statements)
             parts = {"events": result.events,
                      "entities": entity_clusters(result.entities), "finished": covered}
             # rows are made as written (generators): at 100k documents the JSON of every
@@ -328,8 +330,6 @@ class Store:
                 f" WHERE cluster NOT IN ({','.join('?' * len(kept))})" if kept else ""), kept)
             self.conn.executemany("INSERT INTO entity_occurrences VALUES (?,?,?,?,?)",
                                   inc.occurrences)
-            self.conn.execute(f"DELETE FROM statements WHERE doc IN ({marks})", inc.new)
-            self._insert_statements(inc.statements)
             parts = {"events": inc.events, "entities": inc.entities,
                      "finished": inc.finished}
             self.conn.executemany("INSERT INTO corpus VALUES (?,?) ON CONFLICT (key) DO UPDATE "
@@ -337,8 +337,9 @@ class Store:
                                   ((key, json.dumps(value)) for key, value in parts.items()))
 
     def _insert_statements(self, statements: list[dict[str, Any]]) -> None:
-        """Statements as rows, in the order a full finish lists them (attributions, then
-        quotes, each by document): accord add then writes only the new documents' rows."""
+        """Statements as rows, numbered within each document and kind, so that they read
+        back in the order the corpus stage lists them (attributions, then quotes, each by
+        document)."""
         seen: Counter[tuple[str, bool]] = Counter()
         rows = []
         for item in statements:

@@ -13,6 +13,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from accord.model import Document
 from accord.vocab import Vocab, per_vocab
 
 NAME = r"[A-Z][\w'\u2019().-]*"
@@ -187,3 +188,10 @@ def quotes(text: str) -> list[tuple[int, int, str]]:
     """Quoted passages of at least a few words on one line: (start, end, text)."""
     return [(m.start(1), m.end(1), m.group(1)) for m in QUOTE.finditer(text)
             if len(m.group(1).split()) >= 3 and "\n" not in m.group(1)]
+
+
+def document_statements(doc: Document) -> list[dict[str, Any]]:
+    """A document's attributions and quotes as statement records (what it says who said):
+    they depend on the document alone, so the store writes them with it."""
+    return ([{"kind": "attribution", "doc": doc.id, **a} for a in doc.meta.get("attributions", [])]
+            + [{"kind": "quote", **q} for q in doc.meta.get("statements", [])])
