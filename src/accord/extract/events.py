@@ -48,9 +48,9 @@ def sentence_years(toks: list[Token], vocab: Vocab,
         return []
     years = []
     for k, tok in enumerate(toks):
-        if skip and any(a <= tok.start < b for a, b in skip):
-            continue
         if tok.kind == "num" and YEAR.match(tok.text):
+            if skip and any(a <= tok.start < b for a, b in skip):
+                continue
             back = k - 1
             while back >= 0 and (toks[back].lower in vocab.months or toks[back].text == ","
                                  or toks[back].kind == "num"):
@@ -126,8 +126,10 @@ def place_mentions(doc: Document, vocab: Vocab) -> PlaceMentions:
         named_event = bool(after) and after[0].strip(".,:;") in vocab.event_kinds
         key = skeleton(word)
         found.seen.add(key)  # named in this document, wherever
-        before = text[:m.start()].rstrip()
-        if not named_event and (not before or before[-1] in ".!?:\"'\n|"):
+        back = m.start() - 1  # the last character before the word, spaces passed over
+        while back >= 0 and text[back].isspace():
+            back -= 1
+        if not named_event and (back < 0 or text[back] in ".!?:\"'|"):
             continue  # for salience, a capital starting a sentence says nothing
         found.tf[key] += 3 if named_event else 1
         found.forms.setdefault(key, Counter())[word] += 1
