@@ -335,7 +335,8 @@ def finish(store: Store, vocab: Vocab, workers: int = 1) -> Result:
     their text, its claims without their sentence, and without the statements the store
     keeps with each document (``Store.result()`` reads everything, for a report). Pairs of
     documents that the last finished results already covered, with the same text, keep the
-    reuse the store holds for them instead of being aligned again. Documents stored without reuse band keys (by an earlier accord) get them here, once."""
+    reuse the store holds for them instead of being aligned again. Documents stored without
+    reuse band keys (by an earlier accord) get them here, once."""
     with stage("keys"):
         missing = store.without_reuse_keys(KEYS_VERSION)
         for k in range(0, len(missing), BATCH):
