@@ -238,17 +238,13 @@ def order_facts(facts: list[Fact], claims: list[Claim], docs: list[Document]) ->
         if period is not None:
             published[d.id] = period
     by_key: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
-    seen: dict[str, int] = {}
     for c in claims:
         by_key[c.key].append(c)
-        seen.setdefault(c.doc, len(seen))
-    # each dated document's place in publication order (ties in the order the claims come,
-    # a document's claims together): one sort of every claim instead of one per fact
-    rank = {doc: n for n, doc in enumerate(sorted(
-        (d for d in seen if d in published),
-        key=lambda d: (published[d].first, published[d].last, seen[d])))}
+    # every dated claim sorted once by its document's publication (a stable sort: ties keep
+    # the claims' order), then split by fact: each fact's claims come in its timeline's order
+    when = {doc: (period.first, period.last) for doc, period in published.items()}
     in_order: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
-    for c in sorted((c for c in claims if c.doc in rank), key=lambda c: rank[c.doc]):
+    for c in sorted((c for c in claims if c.doc in when), key=lambda c: when[c.doc]):
         in_order[c.key].append(c)
     stated_date = {d.id: d.published for d in docs}
     for fact in facts:

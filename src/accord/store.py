@@ -354,7 +354,7 @@ class Store:
     def statements(self) -> list[dict[str, Any]]:
         """Attributed statements and quotes, attributions first, each by document."""
         rows = self.conn.execute("SELECT doc, quote, n, data FROM statements").fetchall()
-        rows.sort(key=lambda r: (r[1], r[0], r[2]))
+        rows.sort(key=lambda r: (r[1], r[0], r[2]))  # here: PostgreSQL may collate otherwise
         return [json.loads(r[3]) for r in rows]
 
     def _insert_occurrences(self, clusters: list[dict[str, Any]]) -> None:
@@ -558,7 +558,8 @@ class Store:
         return out
 
     def _tuples(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
-        """Rows as plain tuples (sqlite3.Row costs a second per million rows read)."""
+        """Rows as plain tuples, without a sqlite3.Row object each (a store's million claims
+        are read at once)."""
         if isinstance(self.conn, sqlite3.Connection):
             cursor = self.conn.cursor()
             cursor.row_factory = None
