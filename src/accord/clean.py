@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from accord.model import Document, Span
-from accord.reuse import self_repeats
+from accord.reuse import self_repeats, word_ids
 from accord.text import sentences, view
 from accord.vocab import Vocab
 
@@ -32,10 +34,11 @@ def _lines(text: str) -> list[tuple[int, int]]:
 
 
 def _is_masthead(line: str, index: int, vocab: Vocab) -> bool:
+    if index >= vocab.masthead_within_lines:
+        return False
     words = _WORDS.findall(line.lower())
     return (
-        index < vocab.masthead_within_lines
-        and 0 < len(words) <= vocab.masthead_max_words
+        0 < len(words) <= vocab.masthead_max_words
         and not any(ch.isdigit() for ch in line)
         and line.rstrip()[-1:] not in ".!?:\""
         and any(w in vocab.masthead_words for w in words)
@@ -98,20 +101,41 @@ def _outside(span: Span, skip: list[Span], plain: str) -> list[Span]:
     return out
 
 
+# the only characters outside [A-Za-z0-9] that lower() turns into [a-z0-9]: where a text
+# holds one, its sentences are keyed by their lower-cased words, not by word ids
+_LOWERS_TO_ASCII = ("\u0130", "\u212a")
+
+
 def _repeated_sentences(doc: Document, skip: list[Span], plain: str | None) -> list[Span]:
+    """Sentences of MIN_REPEAT_WORDS words or more printed again, word for word (case and
+    punctuation aside). A sentence is keyed by its words' ids (the reuse stage's, already
+    computed for the document), the same words ``_key`` reads, without a pass per sentence."""
     plain = view(doc.text) if plain is None else plain
-    seen: dict[str, int] = {}
+    sents = sentences(doc.text)
+    starts, _, ids = word_ids(plain)
+    by_ids = not any(char in plain for char in _LOWERS_TO_ASCII)
+    # words never straddle a sentence's bounds: each sentence's words by their starts
+    bounds = np.searchsorted(starts, [x for s in sents for x in (s.start, s.end)]).tolist()
+    seen: dict[object, int] = {}
     spans: list[Span] = []
-    for sent in sentences(doc.text):
+    for n, sent in enumerate(sents):
         if any(s.start <= sent.start and sent.end <= s.end for s in skip):
             continue
-        key = _key(plain[sent.start:sent.end])
-        if len(key.split()) < MIN_REPEAT_WORDS:
-            continue
+        key: object
+        if by_ids:
+            first, last = bounds[2 * n], bounds[2 * n + 1]
+            if last - first < MIN_REPEAT_WORDS:
+                continue
+            key = ids[first:last].tobytes()
+        else:
+            words = _key(plain[sent.start:sent.end])
+            if len(words.split()) < MIN_REPEAT_WORDS:
+                continue
+            key = words
         if key in seen:
-            last = spans[-1] if spans else None
-            if last and not plain[last.end:sent.start].strip():
-                last.end = sent.end
+            last_span = spans[-1] if spans else None
+            if last_span and not plain[last_span.end:sent.start].strip():
+                last_span.end = sent.end
             else:
                 spans.append(Span(doc.id, sent.start, sent.end, "repeat",
                                   "printed again: this passage already appears earlier",

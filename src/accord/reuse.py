@@ -157,9 +157,11 @@ def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _powers, _inverse_powers
 
 
+@lru_cache(maxsize=4)
 def word_ids(plain: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Start, end and a 64-bit id of each word ([A-Za-z0-9]+, case-folded), computed on arrays
-    of character codes: no Python step per word, and the same ids in every process."""
+    of character codes: no Python step per word, and the same ids in every process. Cached
+    (read-only arrays): clean aligns a document with itself, then its band keys are taken."""
     codes = np.frombuffer(plain.encode("utf-32-le"), dtype=np.uint32)
     upper = (codes >= 65) & (codes <= 90)
     is_word = upper | ((codes >= 97) & (codes <= 122)) | ((codes >= 48) & (codes <= 57))
@@ -175,7 +177,10 @@ def word_ids(plain: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ids ^= ids >> np.uint64(33)
         ids *= np.uint64(0xFF51AFD7ED558CCD)
         ids ^= ids >> np.uint64(29)
-    return starts.astype(np.int32), ends.astype(np.int32), ids
+    found = starts.astype(np.int32), ends.astype(np.int32), ids
+    for array in found:
+        array.flags.writeable = False
+    return found
 
 
 def shingle_hashes(ids: np.ndarray, n: int) -> np.ndarray:

@@ -49,8 +49,10 @@ def _could_count(vocab: Vocab) -> frozenset[str]:
     return frozenset(parts | set("0123456789"))
 
 
-def _worth_tokenising(sentence: str, wanted: frozenset[str]) -> bool:
-    return not wanted.isdisjoint(_WORD_OR_DIGIT.findall(sentence.lower()))
+def _words(sentence: str) -> set[str]:
+    """A sentence's lower-cased words and digits: what decides whether it is tokenised and
+    which attribution patterns are tried on it."""
+    return set(_WORD_OR_DIGIT.findall(sentence.lower()))
 
 
 def _claim(doc: Document, fig: Figure, claim_id: str, start: int, end: int,
@@ -111,8 +113,9 @@ def extract(doc: Document, vocab: Vocab) -> list[Claim]:
     sents = [s for s in sentences(doc.text)
              if not is_marked(doc, s.start, s.end) and s.start not in in_tables]
     wanted = _could_count(vocab)
-    toks_of = [tokens(plain, s.start, s.end)
-               if _worth_tokenising(plain[s.start:s.end], wanted) else [] for s in sents]
+    words_of = [_words(plain[s.start:s.end]) for s in sents]
+    toks_of = [tokens(plain, s.start, s.end) if not wanted.isdisjoint(words) else []
+               for s, words in zip(sents, words_of, strict=True)]
     years: set[int] = set()
     voices = Voices(doc, vocab)
     dateline = [(m["start"], m["end"]) for m in doc.meta.get("metadata", {}).values()
@@ -121,12 +124,12 @@ def extract(doc: Document, vocab: Vocab) -> list[Claim]:
     for ctx in ctxs:
         if ctx.own_years:
             years.update(ctx.own_years)
-    for sent, toks, ctx in zip(sents, toks_of, ctxs, strict=True):
+    for sent, toks, ctx, words in zip(sents, toks_of, ctxs, words_of, strict=True):
         if any(m.start < sent.end and sent.start < m.end for m in doc.marked):
             toks = [t for t in toks if not is_marked(doc, t.start, t.end)]
         found = figures(toks, vocab) if toks else []
         ids = [_new_id(doc, fig, used) for fig in found]
-        source = voices.read(sent.start, sent.end, sent.paragraph)
+        source = voices.read(sent.start, sent.end, sent.paragraph, words)
         for claim_id, fig in zip(ids, found, strict=True):
             parent = ids[fig.parent] if fig.parent is not None else None
             claim = _claim(doc, fig, claim_id, sent.start, sent.end, parent, ctx)
@@ -165,11 +168,13 @@ class Voices:
         self._carried_records: dict[int, dict[str, object]] = {}
         self._report_methods = tuple(f"{d} says" for d in vocab.source_documents)
 
-    def read(self, start: int, end: int, paragraph: int) -> dict[str, object] | None:
+    def read(self, start: int, end: int, paragraph: int,
+             words: set[str] | None = None) -> dict[str, object] | None:
         """The attribution that covers this sentence: its own, its paragraph's, or a report's
-        whose account the paragraphs after it carry on (see :meth:`_carried`)."""
+        whose account the paragraphs after it carry on (see :meth:`_carried`). ``words``:
+        the sentence's lower-cased words, when the caller has them."""
         sentence = self.plain[start:end]
-        own = [r for a in find_attributions(sentence, self.vocab)
+        own = [r for a in find_attributions(sentence, self.vocab, words)
                if (r := self._record(a, start)) is not None]
         if self._carry and self._carry[0] != paragraph:
             if str(self._carry[1]["method"]).startswith(self._report_methods) and not own:

@@ -10,8 +10,9 @@ introduces ("The report notes ...", a sentence ending with a colon).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from accord.model import Document
 from accord.vocab import Vocab, per_vocab
@@ -86,44 +87,83 @@ def _np_after(sentence: str, start: int) -> str:
 _WORDS = re.compile(r"[a-z]+")
 
 
+REPORT_VERBS = ("says", "said", "notes", "noted", "states", "stated", "mentions", "found",
+                "shows", "showed")
+RELEASE_VERBS = ("released", "issued", "published")
+
+
+class _Rules(NamedTuple):
+    """A vocabulary's attribution patterns, and for each the words a sentence must hold for
+    it to match: most sentences hold none, and a set lookup per word costs far less than
+    trying a many-way pattern at every character."""
+
+    report: re.Pattern[str]
+    released: re.Pattern[str]
+    verbs: re.Pattern[str]
+    documents: frozenset[str]
+    speech: frozenset[str]
+
+
+def _parts(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(part for w in words for part in _WORDS.findall(w.lower()))
+
+
 @per_vocab
-def _patterns(vocab: Vocab) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str],
-                                     frozenset[str]]:
+def _patterns(vocab: Vocab) -> _Rules:
     """The vocabulary's attribution patterns, compiled once per vocabulary."""
     docs = "|".join(sorted((re.escape(d) for d in vocab.source_documents), key=len,
                            reverse=True))
-    report = re.compile(rf"('s)?\s+({docs})\b(?:\s+on\b.{{0,200}}?)?\s+(?:says|said|notes|"
-                        rf"noted|states|stated|mentions|found|shows|showed)\b", re.IGNORECASE)
-    released = re.compile(rf"\s+(?:released|issued|published)\s+an?\s+({docs})\b",
+    report = re.compile(rf"('s)?\s+({docs})\b(?:\s+on\b.{{0,200}}?)?\s+"
+                        rf"(?:{'|'.join(REPORT_VERBS)})\b", re.IGNORECASE)
+    released = re.compile(rf"\s+(?:{'|'.join(RELEASE_VERBS)})\s+an?\s+({docs})\b",
                           re.IGNORECASE)
     verbs = re.compile(rf"\b({'|'.join(sorted(vocab.speech_verbs))})\b")
-    # words one of which every attribution contains; a set lookup per word rather than
-    # a many-way regex alternation tried at every character
-    hints = vocab.speech_verbs | {"according", "by"} | set(vocab.source_documents)
-    anything = frozenset(part for h in hints for part in _WORDS.findall(h.lower()))
-    return report, released, verbs, anything
+    return _Rules(report, released, verbs, _parts(vocab.source_documents),
+                  _parts(vocab.speech_verbs))
 
 
-def find_attributions(sentence: str, vocab: Vocab) -> list[Attribution]:
-    """Sources named in one sentence (offsets relative to the sentence)."""
+class _Gates(NamedTuple):
+    """Which of the patterns can match a sentence, by the words it holds."""
+
+    according: bool
+    by: bool
+    reports: bool
+    releases: bool
+    speech: bool
+
+
+def _gates(present: set[str], rules: _Rules) -> _Gates:
+    documents = not rules.documents.isdisjoint(present)
+    return _Gates("according" in present, "by" in present,
+                  documents and not present.isdisjoint(REPORT_VERBS),
+                  documents and not present.isdisjoint(RELEASE_VERBS),
+                  not rules.speech.isdisjoint(present))
+
+
+def find_attributions(sentence: str, vocab: Vocab,
+                      present: set[str] | None = None) -> list[Attribution]:
+    """Sources named in one sentence (offsets relative to the sentence). ``present``: the
+    sentence's lower-cased words ([a-z]+; other tokens may be in it), when the caller has
+    them."""
     out: list[Attribution] = []
-    report_rx, released_rx, verbs_rx, anything = _patterns(vocab)
-    if anything.isdisjoint(_WORDS.findall(sentence.lower())):
-        return out  # no word that attributes: most sentences
+    rules = _patterns(vocab)
     low = sentence.lower()
-    for m in re.finditer(r"\baccording to\s+", low):
+    gates = _gates(set(_WORDS.findall(low)) if present is None else present, rules)
+    if not any(gates):
+        return out  # no word that attributes: most sentences
+    for m in re.finditer(r"\baccording to\s+", low) if gates.according else ():
         rest = sentence[m.end():]
         stop = re.search(r"[,.;:]|\s(?:that|who|which|on|in)\s", rest)
         text, s, e = _trim(rest[:stop.start()] if stop else rest, m.end())
         if _is_source(text, vocab):
             out.append(Attribution(text, s, e, "according to"))
     for m in re.finditer(r"\b(?:described|recorded|reported|confirmed|cited|documented)\s+by\s+",
-                         low):
+                         low) if gates.by else ():
         text = (_np_after(sentence, m.end()) or _plain_np_after(sentence, m.end(), vocab)).strip()
         text, s, e = _trim(text, m.end() + sentence[m.end():].find(text) if text else m.end())
         if text and _is_source(text, vocab):
             out.append(Attribution(text, s, e, low[m.start():m.end()].split()[0] + " by"))
-    for m in report_rx.finditer(sentence):
+    for m in rules.report.finditer(sentence) if gates.reports else ():
         words, cut = _np_before(sentence, m.start())
         text, s, e = _trim(words, cut)
         if text.lower() in ("the", "this", "that", "its", "their", ""):
@@ -136,12 +176,12 @@ def find_attributions(sentence: str, vocab: Vocab) -> list[Attribution]:
         if text and _is_source(text, vocab):
             out.append(Attribution(text, sentence.find(text, s), sentence.find(text, s)
                                    + len(text), f"{m.group(2).lower()} says", "paragraph"))
-    for m in released_rx.finditer(sentence):
+    for m in rules.released.finditer(sentence) if gates.releases else ():
         words, cut = _np_before(sentence, m.start())
         text, s, e = _trim(words, cut)
         if _is_source(text, vocab):
             out.append(Attribution(text, s, e, f"released a {m.group(1).lower()}", "paragraph"))
-    for m in verbs_rx.finditer(sentence):
+    for m in rules.verbs.finditer(sentence) if gates.speech else ():
         if any(a.start <= m.start() < a.end for a in out):
             continue
         if m.group(1) in NOUN_LIKE and not re.match(r"\s*(?:that\b|[:\"\u201c])",

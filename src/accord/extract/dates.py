@@ -145,13 +145,41 @@ def find_dates(text: str, published: str | None = None) -> list[DateMention]:
                     taken.append((m.start(), m.end()))
                     out.append(mention)
     base = _base_date(published)
-    if not any(hint in (lowered or plain.lower()) for hint in RELATIVE_HINTS):
-        return sorted(out, key=lambda d: d.start)
-    for m in _find(RELATIVE_LOWER, RELATIVE, plain, lowered):
+    for m in _relatives(plain, lowered):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
         out.append(_relative(m, text, base))
     return sorted(out, key=lambda d: d.start)
+
+
+RELATIVE_REACH = 40  # more than the longest relative form ("the day before yesterday")
+
+
+def _relatives(plain: str, lowered: str | None) -> Iterator[re.Match[str]]:
+    """Relative dates ("yesterday", "three days ago", "on Monday"): each holds one of
+    RELATIVE_HINTS, so the pattern runs only near those words (most of a text has none).
+    A window reaches further than any form on both sides of its hint, so no match touches
+    a window's edge and the matches are those of the whole text."""
+    if lowered is None:  # lower-casing moved offsets: the whole text, as it is
+        yield from RELATIVE.finditer(plain)
+        return
+    spots = sorted(at for hint in RELATIVE_HINTS for at in _occurrences(lowered, hint))
+    windows: list[list[int]] = []
+    for at in spots:
+        a, b = max(0, at - RELATIVE_REACH), at + RELATIVE_REACH
+        if windows and a <= windows[-1][1]:
+            windows[-1][1] = b
+        else:
+            windows.append([a, b])
+    for a, b in windows:
+        yield from RELATIVE_LOWER.finditer(lowered, a, min(b, len(lowered)))
+
+
+def _occurrences(text: str, word: str) -> Iterator[int]:
+    at = text.find(word)
+    while at >= 0:
+        yield at
+        at = text.find(word, at + 1)
 
 
 def _from_match(kind: str, m: re.Match[str], text: str) -> DateMention | None:

@@ -88,11 +88,19 @@ def names_in(doc: Document, vocab: Vocab) -> list[list[Any]]:
             continue
         if words[0] in vocab.months or any(a <= start < b for a, b in marked):
             continue
-        before = plain[:m.start()].rstrip()
-        if len(words) == 1 and not lead and (not before or before[-1] in ".!?:\"\n"):
+        if len(words) == 1 and not lead and _starts_sentence(plain, m.start()):
             continue  # a capital starting a sentence is not a name by itself
         found.append([form, start, end])
     return found
+
+
+def _starts_sentence(plain: str, start: int) -> bool:
+    """Whether only white space stands between ``start`` and the text's start or a sentence's
+    end (stepping back, not copying the text before it: documents can be long)."""
+    back = start - 1
+    while back >= 0 and plain[back].isspace():
+        back -= 1
+    return back < 0 or plain[back] in ".!?:\""
 
 
 def gather(docs: Iterable[Document], vocab: Vocab) -> dict[str, list[dict[str, Any]]]:
