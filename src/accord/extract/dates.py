@@ -97,7 +97,6 @@ def _month_number(month: str) -> int | None:
 MONTH_WORD_LOWER = re.compile(
     r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])")
-MONTH_WORD = re.compile(MONTH_WORD_LOWER.pattern, re.IGNORECASE)
 YEAR_WORD = re.compile(r"\b(?:1[89]|20)\d\d\b")
 RELATIVE_HINTS = ("day", "year", "month", "week")
 
@@ -114,10 +113,14 @@ def _find(lower_rx: re.Pattern[str], ignorecase_rx: re.Pattern[str], plain: str,
     return lower_rx.finditer(lowered) if lowered is not None else ignorecase_rx.finditer(plain)
 
 
+# month names and years in one pass (letters and digits: their matches never overlap)
+SPOT_LOWER = re.compile(f"{MONTH_WORD_LOWER.pattern}|{YEAR_WORD.pattern}")
+SPOT = re.compile(SPOT_LOWER.pattern, re.IGNORECASE)
+
+
 def _windows(plain: str, lowered: str | None) -> list[tuple[int, int]]:
     """Stretches of text around month names and years: the only places a date can be."""
-    spots = sorted([m.start() for m in _find(MONTH_WORD_LOWER, MONTH_WORD, plain, lowered)]
-                   + [m.start() for m in YEAR_WORD.finditer(plain)])
+    spots = [m.start() for m in _find(SPOT_LOWER, SPOT, plain, lowered)]
     out: list[tuple[int, int]] = []
     for spot in spots:
         a, b = max(0, spot - 40), min(len(plain), spot + 40)

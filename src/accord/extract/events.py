@@ -25,7 +25,7 @@ import numpy as np
 
 from accord.model import Claim, Document
 from accord.text import Sentence, Token, slug, view
-from accord.vocab import Vocab
+from accord.vocab import Vocab, per_vocab
 
 YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
 
@@ -109,6 +109,11 @@ class PlaceMentions:
     forms: dict[str, Counter[str]] = field(default_factory=dict)
 
 
+@per_vocab
+def _not_places(vocab: Vocab) -> frozenset[str]:
+    return frozenset(vocab.not_places) | frozenset(vocab.months)
+
+
 def place_mentions(doc: Document, vocab: Vocab) -> PlaceMentions:
     """Names in one document, by spelling-blind key; a name followed by an event word
     ("Khojaly tragedy") counts three times, one starting a sentence not at all. A word the
@@ -117,10 +122,11 @@ def place_mentions(doc: Document, vocab: Vocab) -> PlaceMentions:
     found = PlaceMentions()
     text = view(doc.text)
     lower = set(_LOWER.findall(text))
+    common = _not_places(vocab)
     for m in _CAPITAL.finditer(text):
         word = m.group(0)
-        if word.lower() in vocab.not_places or word.lower() in vocab.months or \
-                word.lower() in lower:
+        low = word.lower()
+        if low in common or low in lower:
             continue
         after = text[m.end():m.end() + 30].lower().split()
         named_event = bool(after) and after[0].strip(".,:;") in vocab.event_kinds
