@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from accord.clean import clean
 from accord.cli import cli
@@ -265,3 +267,69 @@ def test_pairs_aligned_in_processes_give_the_same_report(khojaly: Path, hathras:
     one, two = find_reuse(docs), find_reuse(docs, workers=2)
     assert len(one.pairs) >= 13
     assert (one.links, one.pairs, one.groups) == (two.links, two.pairs, two.groups)
+
+
+def test_pairs_taken_in_locality_order_give_the_pairs_own_order(
+        vocab: Vocab, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks follow locality_order (fewer texts read per block); the report keeps the
+    candidate pairs' own order, as one block over all of them gives it."""
+    from accord import reuse
+
+    rng = random.Random(5)
+    docs = []
+    for n in range(14):
+        paragraphs = PARAGRAPHS[:]
+        rng.shuffle(paragraphs)
+        docs.append(doc(f"d{n:02d}.txt", "\n".join(paragraphs[: 2 + n % 3]), vocab))
+    whole = find_reuse(docs)  # fewer pairs than a block: the pairs' own order
+    monkeypatch.setattr(reuse, "PREFETCH_PAIRS", 3)
+    blocks = find_reuse(docs)
+    assert len(whole.pairs) > 3 * 3
+    assert (blocks.links, blocks.pairs, blocks.groups) == (whole.links, whole.pairs,
+                                                           whole.groups)
+
+
+def test_locality_order_keeps_a_chain_of_documents_together() -> None:
+    """Documents paired along a chain, numbered at random: blocks in locality order name
+    about as many documents as they hold pairs, against half as many again in id order."""
+    import numpy as np
+
+    from accord.reuse import PREFETCH_PAIRS, locality_order
+
+    size = 6 * PREFETCH_PAIRS
+    label = np.random.default_rng(1).permutation(size)
+    chain = np.stack([label[:-1], label[1:]], axis=1)
+    pairs = np.sort(chain, axis=1)
+    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+    order = locality_order(pairs, size)
+    assert sorted(order.tolist()) == list(range(len(pairs)))
+
+    def named(p: np.ndarray) -> int:
+        return sum(len(np.unique(p[k:k + PREFETCH_PAIRS])) for k in range(0, len(p),
+                                                                        PREFETCH_PAIRS))
+
+    assert named(pairs[order]) < 1.1 * len(pairs) < 0.8 * named(pairs)
+
+
+def _plain_seeds(a: list[int], b: list[int]) -> list[tuple[int, int]]:
+    from accord.reuse import MAX_SEED_REPEATS
+
+    return [(i, j) for i, x in enumerate(a) for j, y in enumerate(b)
+            if x == y and a.count(x) <= MAX_SEED_REPEATS and b.count(y) <= MAX_SEED_REPEATS]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 3), max_size=80), st.lists(st.integers(0, 3), max_size=80),
+       st.booleans())
+@example([0] * 25 + [1, 2], [2, 0, 0, 1], True)  # an n-gram past MAX_SEED_REPEATS in a
+@example([3, 1] + [0] * 22, [0] * 21 + [1], False)
+def test_seeds_with_kept_indexes_are_the_shared_ngrams(a: list[int], b: list[int],
+                                                       kept: bool) -> None:
+    import numpy as np
+
+    from accord.reuse import _seeds, hash_index
+
+    x, y = np.array(a, dtype=np.uint64), np.array(b, dtype=np.uint64)
+    indexes = (hash_index(x), hash_index(y)) if kept else (None, None)
+    i, j = _seeds(x, y, False, *indexes)
+    assert list(zip(i.tolist(), j.tolist(), strict=True)) == _plain_seeds(a, b)
