@@ -115,3 +115,42 @@ def test_a_replaced_document_replaces_its_statements(khojaly: Path, db_path: Pat
     assert [s for s in after if s["doc"] != doc.id] == others
     assert [s for s in after if s["doc"] == doc.id] == [
         {"kind": "attribution", "doc": doc.id, "source": "a new source", "start": 0, "end": 3}]
+
+
+def _indexes(db_path: Path) -> set[str]:
+    with sqlite3.connect(db_path) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+
+
+def test_indexes_set_aside_for_a_bulk_write_are_built_again(
+        khojaly: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """save_results drops claims_fact and entity_occurrences_doc while it rewrites their
+    tables; they are there after it, and still there (with every row) when it fails."""
+    from accord.pipeline import finish
+    from accord.store import INDEXES
+    from accord.vocab import load_vocab
+
+    run([str(khojaly)], db_path)
+    assert set(INDEXES) <= _indexes(db_path)
+    with Store(db_path) as store:
+        rows = store.counts()
+        events = sorted((c.id, c.event) for c in store.claims(text=False))
+
+        def fail(*args: object) -> None:
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(store, "_insert_occurrences", fail)
+        for claim_id, _ in events[: len(events) // 2]:  # half the claims will move
+            store.conn.execute("UPDATE claims SET event = 'elsewhere' WHERE id = ?",
+                               (claim_id,))
+        store.conn.commit()
+        with pytest.raises(RuntimeError):
+            finish(store, load_vocab())
+    assert set(INDEXES) <= _indexes(db_path)
+    with Store(db_path) as store:
+        assert store.counts() == rows
+        with sqlite3.connect(db_path) as conn:
+            plan = " ".join(str(r) for r in conn.execute(
+                "EXPLAIN QUERY PLAN SELECT * FROM claims WHERE event = ? AND category = ?",
+                ("x", "killed")))
+        assert "claims_fact" in plan
