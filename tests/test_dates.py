@@ -98,6 +98,9 @@ def test_inferred_year_from_anniversary(mosul: Result) -> None:
     meta = docs["anniversary.txt"].meta["metadata"]["published"]
     assert docs["anniversary.txt"].published == "2021" and meta["inferred"] is True
     assert docs["undated.txt"].published is None
+    # dates are read with part of the metadata; the store rewrites all of it
+    assert {"names", "places", "dates", "attributions", "years"} <= set(
+        docs["anniversary.txt"].meta)
 
 
 def test_date_contradiction(mosul: Result) -> None:

@@ -154,3 +154,19 @@ def test_indexes_set_aside_for_a_bulk_write_are_built_again(
                 "EXPLAIN QUERY PLAN SELECT * FROM claims WHERE event = ? AND category = ?",
                 ("x", "killed")))
         assert "claims_fact" in plan
+
+
+def test_some_metadata_keys_read_as_the_whole_metadata_holds_them(
+        khojaly: Path, db_path: Path) -> None:
+    run([str(khojaly)], db_path)
+    with Store(db_path) as store:
+        whole = store.documents()
+        for keys in (("places",), ("names", "places"), ("dates", "nothing", "metadata")):
+            some = store.documents(meta_keys=keys)
+            assert [d.id for d in some] == [d.id for d in whole]
+            for part, full in zip(some, whole, strict=True):
+                assert part.meta == {k: full.meta[k] for k in keys if k in full.meta}
+                assert part.text == full.text and part.marked == full.marked
+        light = store.documents(text=False)
+        assert [d.meta for d in light] == [{"years": d.meta["years"]} for d in whole]
+        assert all(d.text == "" for d in light)

@@ -150,8 +150,16 @@ def _on_dask(docs: Iterable[Document], vocab_files: tuple[str, ...], address: st
             cluster.close()
 
 
-#: documents by id: "whole", "meta" (without their texts) or "text" (without metadata)
+#: documents by id, in one of READ_PARTS' parts
 Reader = Callable[[list[str], str], list[Document]]
+#: what a Reader's part gives: (the texts?, the metadata keys; None: all of them)
+READ_PARTS: dict[str, tuple[bool, tuple[str, ...] | None]] = {
+    "whole": (True, None),
+    "meta": (False, None),  # without texts
+    "text": (True, ()),  # without metadata
+    "places": (False, ("names", "places")),  # what routing and entity clusters read
+    "dating": (True, ("metadata", "dates", "anniversaries")),  # what date records read
+}
 BATCH = 500  # whole documents a streaming stage holds at once
 
 
@@ -179,7 +187,7 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
         """Every document's whole metadata, a batch at a time (the texts too for documents
         extracted before names and places were recorded)."""
         for k in range(0, len(ids), BATCH):
-            yield from _with_meta(read, ids[k:k + BATCH], "names", "places")
+            yield from _with_meta(read, ids[k:k + BATCH], "places")
 
     places = Places()
     names = NameIndex()
@@ -244,7 +252,8 @@ def date_event(event: Event, vocab: Vocab, read: Reader, by_id: dict[str, Docume
     records: list[tuple[str, dict[str, Any]]] = []
     for k in range(0, len(event.docs), BATCH):
         ids = event.docs[k:k + BATCH]
-        read_now = {d.id: d for d in read([i for i in ids if i not in kept], "whole")} \
+        read_now = {d.id: d for d in _with_meta(read, [i for i in ids if i not in kept],
+                                                "dating")} \
             if any(i not in kept for i in ids) else {}
         for doc_id in ids:
             doc = read_now.get(doc_id)
@@ -256,18 +265,21 @@ def date_event(event: Event, vocab: Vocab, read: Reader, by_id: dict[str, Docume
             if undated and doc.published:
                 by_id[doc_id].published = doc.published
                 by_id[doc_id].meta["metadata"] = doc.meta["metadata"]
-                changed.append(doc)
+                whole = read([doc_id], "whole")[0]  # the store rewrites all its metadata
+                whole.published, whole.meta["metadata"] = doc.published, doc.meta["metadata"]
+                changed.append(whole)
     stated, anomalies = tally_dates(records, event)
     return stated, anomalies, records
 
 
-def _with_meta(read: Reader, ids: list[str], *keys: str) -> list[Document]:
-    """Documents without their texts, unless one lacks a record of ``keys`` (extracted by a
-    version that did not keep it): then with texts, to read it from them."""
-    part = read(ids, "meta")
-    if any(k not in d.meta for d in part for k in keys):
-        part = read(ids, "whole")
-    return part
+def _with_meta(read: Reader, ids: list[str], part: str) -> list[Document]:
+    """Documents as ``part`` reads them, unless one lacks a record of its keys (extracted by
+    a version that did not keep them): then whole, to read them from their texts."""
+    docs = read(ids, part)
+    keys = READ_PARTS[part][1] or ()
+    if any(k not in d.meta for d in docs for k in keys):
+        docs = read(ids, "whole")
+    return docs
 
 
 class _Texts(Sequence[Document]):
@@ -363,8 +375,11 @@ def finish(store: Store, vocab: Vocab, workers: int = 1) -> Result:
 
 
 def _reader(store: Store) -> Reader:
-    return lambda ids, part: store.documents(ids, text=part != "meta", all_meta=True,
-                                             meta=part != "text")
+    def read(ids: list[str], part: str) -> list[Document]:
+        text, keys = READ_PARTS[part]
+        return store.documents(ids, text=text, all_meta=True, meta=keys != (),
+                               meta_keys=keys)
+    return read
 
 
 def add_documents(store: Store, docs: Iterable[Document], vocab_files: tuple[str, ...] = (), *,
