@@ -170,3 +170,23 @@ def test_some_metadata_keys_read_as_the_whole_metadata_holds_them(
         light = store.documents(text=False)
         assert [d.meta for d in light] == [{"years": d.meta["years"]} for d in whole]
         assert all(d.text == "" for d in light)
+
+
+def test_a_batch_with_a_document_that_cannot_be_written_keeps_the_others(
+        db_path: Path) -> None:
+    """save_documents writes a batch in one transaction; when one document fails, each is
+    written on its own: the others are stored, the failing one raises and leaves nothing."""
+    bad_claim = Claim(id="dup", doc="bad.txt", event="e", category="killed", group="all",
+                      value=1, low=1, high=1, qualifier="exact", start=0, end=4, text="x",
+                      figure_start=0, figure_end=1, stated="1")
+    batch = [(text_document("a.txt", "Four people died."), [], None),
+             (text_document("bad.txt", "One died."), [bad_claim, bad_claim], None),
+             (text_document("c.txt", "Two died."), [], ("v1", b"\x00" * 8))]
+    with Store(db_path) as store:
+        with pytest.raises(sqlite3.IntegrityError):
+            store.save_documents(batch)
+        assert [d.id for d in store.documents()] == ["a.txt", "c.txt"]
+        assert store.claims() == []
+        assert [doc for doc, _ in store.reuse_keys("v1")] == ["c.txt"]
+        store.save_documents(batch[::2])  # written again: replaced, not doubled
+        assert store.counts()["documents"] == 2

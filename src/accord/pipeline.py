@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from accord.chronology import Period, date_record, order_facts, tally_dates
 from accord.clean import clean
@@ -79,10 +79,13 @@ def _process_chunk(docs: list[Document], vocab_files: tuple[str, ...]) -> list[P
     return [_process(doc, vocab_files) for doc in docs]
 
 
-def _chunks(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
-    chunk: list[Document] = []
-    for doc in docs:
-        chunk.append(doc)
+Item = TypeVar("Item")
+
+
+def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    chunk: list[Item] = []
+    for item in items:
+        chunk.append(item)
         if len(chunk) == size:
             yield chunk
             chunk = []
@@ -407,18 +410,24 @@ def add_documents(store: Store, docs: Iterable[Document], vocab_files: tuple[str
 
     fingerprint = vocab_fingerprint(vocab)
     added = 0
-    for doc, claims, reuse_keys in process_all(todo(), vocab_files, workers=workers, dask=dask):
-        doc.meta["extracted_with"] = fingerprint
-        store.save_document(doc, claims, keep_history=True, reuse_keys=reuse_keys)
-        keys[doc.id] = finished_key(doc)
-        added += 1
-        report.append({"id": doc.id, "claims": len(claims),
-                       "note": "replaced (the old version is kept in history)"
-                       if doc.id in existing else "added"})
+    for done_now in _chunks(process_all(todo(), vocab_files, workers=workers, dask=dask),
+                            SAVE_BATCH):
+        for doc, _, _ in done_now:
+            doc.meta["extracted_with"] = fingerprint
+        store.save_documents(done_now, keep_history=True)
+        for doc, claims, _ in done_now:
+            keys[doc.id] = finished_key(doc)
+            added += 1
+            report.append({"id": doc.id, "claims": len(claims),
+                           "note": "replaced (the old version is kept in history)"
+                           if doc.id in existing else "added"})
     if added and (full or not finish_added(store, vocab, keys, _reader(store), KEYS_VERSION,
                                            workers=workers)):
         finish(store, vocab, workers=workers)
     return report
+
+
+SAVE_BATCH = 32  # documents written in one transaction (a killed run redoes at most these)
 
 
 def vocab_fingerprint(vocab: Vocab) -> str:
@@ -470,11 +479,14 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
                     continue
                 yield doc
 
-        for doc, claims, keys in process_all(todo(), vocab_files, workers=workers, dask=dask):
-            doc.meta["extracted_with"] = fingerprint
-            store.save_document(doc, claims, reuse_keys=keys)
-            if progress:
-                progress(doc)
+        for done_now in _chunks(process_all(todo(), vocab_files, workers=workers, dask=dask),
+                                SAVE_BATCH):
+            for doc, _, _ in done_now:
+                doc.meta["extracted_with"] = fingerprint
+            store.save_documents(done_now)
+            for doc, _, _ in done_now:
+                if progress:
+                    progress(doc)
         store.save_skipped(batch.skipped)
         if skipped is not None:
             skipped.extend(batch.skipped)
