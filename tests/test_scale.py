@@ -21,6 +21,8 @@ def snapshot(db: Path) -> dict[str, object]:
                   for f in result.facts],
         "anomalies": sorted((a.kind, a.doc, a.detail) for a in result.anomalies),
         "reuse": [(r.a, r.b, r.a_start, r.b_start) for r in result.reuse],
+        "entities": [[(f["form"], f["count"], f["occurrences"]) for f in c["forms"]]
+                     for c in result.entities],
     }
 
 
@@ -379,3 +381,46 @@ def test_a_replaced_document_is_recomputed_incrementally_as_a_full_run_would(
     for name in want:
         assert got[name] == want[name], name
     assert any(131 in [v[0] for v in f[7]] for f in got["facts"])  # type: ignore[attr-defined]
+
+
+def test_a_stage_in_background_returns_its_result_or_raises_its_error() -> None:
+    import os
+
+    from accord.pipeline import in_background
+
+    wait = in_background(lambda: (os.getpid(), [1, 2, 3]))
+    pid, value = wait()
+    assert value == [1, 2, 3] and pid != os.getpid()
+
+    def fails() -> None:
+        raise ValueError("no such document")
+
+    wait_error = in_background(fails)
+    with pytest.raises(ValueError, match="no such document"):
+        wait_error()
+    assert in_background(lambda: os.getpid(), enabled=False)() == os.getpid()
+
+
+def test_entities_made_in_background_with_workers(tmp_path: Path, khojaly: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """With workers, finish makes entity clusters in a forked process reading the store
+    through its own connection; without, in the process itself: the same clusters."""
+    import os
+
+    from accord import pipeline
+
+    made_in: list[int] = []
+    entities = pipeline._entities
+
+    def recording(*args: object) -> object:
+        made_in.append(os.getpid())
+        found = entities(*args)  # type: ignore[arg-type]
+        assert found
+        return [dict(c, made_in=os.getpid()) for c in found]
+
+    monkeypatch.setattr(pipeline, "_entities", recording)
+    one = run([str(khojaly)], tmp_path / "one.db", workers=1)
+    two = run([str(khojaly)], tmp_path / "two.db", workers=2)
+    assert {c["made_in"] for c in one.entities} == {os.getpid()}
+    assert os.getpid() not in {c["made_in"] for c in two.entities}
+    assert [c["forms"] for c in one.entities] == [c["forms"] for c in two.entities]

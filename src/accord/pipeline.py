@@ -13,6 +13,7 @@ import resource
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -48,6 +49,46 @@ def stage(name: str) -> Iterator[None]:
     yield
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     LOGGER.info("%s: %.1f s, peak RSS %.0f MB", name, time.perf_counter() - start, peak)
+
+
+Value = TypeVar("Value")
+
+
+def in_background(job: Callable[[], Value], enabled: bool = True) -> Callable[[], Value]:
+    """Start ``job`` in a forked process (when ``enabled`` and the platform forks); returns
+    a function that waits for its result (or raises its error). A corpus stage that needs
+    nothing the next stages make runs beside them on a core they leave idle. The job must
+    not use the parent's database connection: it opens its own."""
+    import multiprocessing
+
+    if not enabled or "fork" not in multiprocessing.get_all_start_methods():
+        done = job()
+        return lambda: done
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def target() -> None:
+        try:
+            send.send((True, job()))
+        except BaseException as exc:  # handed to the parent as it is
+            send.send((False, exc))
+
+    process = context.Process(target=target, daemon=True)
+    process.start()
+    send.close()
+
+    def wait() -> Value:
+        try:
+            ok, value = receive.recv()
+        except EOFError:
+            raise RuntimeError(f"a background stage ended without a result (exit code "
+                               f"{process.exitcode})") from None
+        finally:
+            process.join()
+        if not ok:
+            raise value
+        return value
+    return wait
 
 
 def process_document(doc: Document, vocab: Vocab) -> tuple[Document, list[Claim]]:
@@ -171,7 +212,8 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                   known_reuse: KnownReuse | None = None,
                   read: Reader | None = None,
                   stored_keys: Iterable[tuple[str, Any]] | None = None,
-                  workers: int = 1, statements: bool = True) -> Result:
+                  workers: int = 1, statements: bool = True,
+                  reopen: Callable[[], Reader] | None = None) -> Result:
     """What needs the whole corpus: event ids, reuse groups, facts, anomalies, fingerprints.
 
     ``docs`` may come without their texts (as ``finish`` reads a store): ``read`` then gives
@@ -180,7 +222,9 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     year inferred), for the store to rewrite. ``stored_keys``: documents' reuse band keys
     as the per-document stage kept them (see find_reuse); ``workers``: local processes
     that align reuse candidates; ``statements``: gather the documents' attributions and
-    quotes (a store keeps them with each document, so ``finish`` does not)."""
+    quotes (a store keeps them with each document, so ``finish`` does not); ``reopen``:
+    a reader of the same store through a new connection, with which (and ``workers`` > 1)
+    the entity clusters are made in a process of their own beside the next stages."""
     by_id = {d.id: d for d in docs}
     texts: Sequence[Document] = docs if read is None else _Texts(docs, read)
     read = read or (lambda ids, _part: [by_id[i] for i in ids])
@@ -201,9 +245,10 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
             names.add(doc, vocab)
             if statements:
                 said += document_statements(doc)
-    with stage("entities"):  # now, so that the name index is let go before reuse
-        entities = entity_variants(names, vocab, lambda i: read([i], "text")[0].text)
-    del names
+    with stage("entities (started)" if reopen and workers > 1 else "entities"):
+        entities_made = in_background(partial(_entities, names, vocab, reopen or (lambda: read)),
+                                      enabled=reopen is not None and workers > 1)
+    del names  # let go before reuse (a background process holds its own copy)
     with stage("events"):
         events = assign_events(docs, claims, vocab, places)
     del places
@@ -229,6 +274,8 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     with stage("fingerprints"):
         sharing = {frozenset((p["a"], p["b"])) for p in report.pairs}
         shared_figures = fingerprints(claims, sharing)
+    with stage("entities (waited for)"):
+        entities = entities_made()
     result = Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
                     pairs=report.pairs, fingerprints=shared_figures,
                     events=[event_record(e, dates.get(e.id, [])) for e in events],
@@ -236,6 +283,12 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                     changed=changed,
                     date_records=date_records)
     return result
+
+
+def _entities(names: NameIndex, vocab: Vocab, reader: Callable[[], Reader]
+              ) -> list[dict[str, Any]]:
+    read = reader()
+    return entity_variants(names, vocab, lambda i: read([i], "text")[0].text)
 
 
 def _quote_last(statement: dict[str, Any]) -> bool:
@@ -369,7 +422,9 @@ def finish(store: Store, vocab: Vocab, workers: int = 1) -> Result:
         stored = [(c.event, c.source) for c in claims]  # to rewrite only the claims that move
     result = corpus_stages(docs, claims, vocab, known_reuse=known, read=_reader(store),
                            stored_keys=store.reuse_keys(KEYS_VERSION), workers=workers,
-                           statements=False)
+                           statements=False,
+                           reopen=None if store.address == ":memory:"
+                           else lambda: _reader(Store(store.address)))
     result.skipped = store.skipped()
     with stage("save"):
         moved = [c for c, was in zip(claims, stored, strict=True) if (c.event, c.source) != was]

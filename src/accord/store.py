@@ -158,6 +158,7 @@ class Store:
     """
 
     def __init__(self, path: str | Path) -> None:
+        self.address = str(path)  # to open it again (see reopen)
         self.path = str(path)
         if is_postgres(self.path):
             self.conn: Any = PostgresConnection(self.path)
