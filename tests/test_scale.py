@@ -410,7 +410,7 @@ def test_entities_made_in_background_with_workers(tmp_path: Path, khojaly: Path,
     from accord import pipeline
 
     made_in: list[int] = []
-    entities = pipeline._entities
+    entities = pipeline._entity_clusters
 
     def recording(*args: object) -> object:
         made_in.append(os.getpid())
@@ -418,7 +418,7 @@ def test_entities_made_in_background_with_workers(tmp_path: Path, khojaly: Path,
         assert found
         return [dict(c, made_in=os.getpid()) for c in found]
 
-    monkeypatch.setattr(pipeline, "_entities", recording)
+    monkeypatch.setattr(pipeline, "_entity_clusters", recording)
     one = run([str(khojaly)], tmp_path / "one.db", workers=1)
     two = run([str(khojaly)], tmp_path / "two.db", workers=2)
     assert {c["made_in"] for c in one.entities} == {os.getpid()}

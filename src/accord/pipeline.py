@@ -201,7 +201,9 @@ READ_PARTS: dict[str, tuple[bool, tuple[str, ...] | None]] = {
     "whole": (True, None),
     "meta": (False, None),  # without texts
     "text": (True, ()),  # without metadata
-    "places": (False, ("names", "places")),  # what routing and entity clusters read
+    "places": (False, ("places",)),  # what routing reads
+    "names": (False, ("names",)),  # what entity clusters read
+    "names and places": (False, ("names", "places")),
     "dating": (True, ("metadata", "dates", "anniversaries")),  # what date records read
 }
 BATCH = 500  # whole documents a streaming stage holds at once
@@ -230,25 +232,30 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     read = read or (lambda ids, _part: [by_id[i] for i in ids])
     ids = [d.id for d in docs]
 
-    def batches() -> Iterator[Document]:
-        """Every document's whole metadata, a batch at a time (the texts too for documents
-        extracted before names and places were recorded)."""
-        for k in range(0, len(ids), BATCH):
-            yield from _with_meta(read, ids[k:k + BATCH], "places")
-
+    # with workers, a process of its own reads the names and clusters them, beside the
+    # stages below; the names never enter this process
+    background = reopen is not None and workers > 1
+    if background:
+        assert reopen is not None
+        with stage("entities (started)"):
+            entities_made = in_background(partial(_entities_of_store, ids, vocab, reopen))
     places = Places()
     names = NameIndex()
     said: list[dict[str, Any]] = []
     with stage("metadata"):  # one pass for what routing, entities and statements need
-        for doc in batches():
-            places.add(doc.id, stored_places(doc, vocab))
-            names.add(doc, vocab)
-            if statements:
-                said += document_statements(doc)
-    with stage("entities (started)" if reopen and workers > 1 else "entities"):
-        entities_made = in_background(partial(_entities, names, vocab, reopen or (lambda: read)),
-                                      enabled=reopen is not None and workers > 1)
-    del names  # let go before reuse (a background process holds its own copy)
+        for k in range(0, len(ids), BATCH):
+            for doc in _with_meta(read, ids[k:k + BATCH],
+                                  "places" if background else "names and places"):
+                places.add(doc.id, stored_places(doc, vocab))
+                if not background:
+                    names.add(doc, vocab)
+                if statements:
+                    said += document_statements(doc)
+    if not background:
+        with stage("entities"):  # now, so that the name index is let go before reuse
+            entities = _entity_clusters(names, vocab, read)
+        entities_made = partial(list, entities)
+    del names
     with stage("events"):
         events = assign_events(docs, claims, vocab, places)
     del places
@@ -285,10 +292,20 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     return result
 
 
-def _entities(names: NameIndex, vocab: Vocab, reader: Callable[[], Reader]
-              ) -> list[dict[str, Any]]:
-    read = reader()
+def _entity_clusters(names: NameIndex, vocab: Vocab, read: Reader) -> list[dict[str, Any]]:
     return entity_variants(names, vocab, lambda i: read([i], "text")[0].text)
+
+
+def _entities_of_store(ids: list[str], vocab: Vocab, reopen: Callable[[], Reader]
+                       ) -> list[dict[str, Any]]:
+    """The entity clusters of the documents ``ids``, their names and texts read through a
+    new connection (this runs in a process of its own)."""
+    read = reopen()
+    names = NameIndex()
+    for k in range(0, len(ids), BATCH):
+        for doc in _with_meta(read, ids[k:k + BATCH], "names"):
+            names.add(doc, vocab)
+    return _entity_clusters(names, vocab, read)
 
 
 def _quote_last(statement: dict[str, Any]) -> bool:
