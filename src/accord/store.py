@@ -189,9 +189,9 @@ class Store:
             self.conn.executescript(SCHEMA)
             row = self.conn.execute(
                 "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            if row is None:
-                self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?)",
-                                  (str(SCHEMA_VERSION),))
+            if row is None:  # another process creating the same store may be first
+                self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?) "
+                                  "ON CONFLICT (key) DO NOTHING", (str(SCHEMA_VERSION),))
             elif int(row[0]) > SCHEMA_VERSION:
                 raise StoreError(f"{self.path}: written by a newer accord (schema {row[0]}, "
                                  f"this accord reads up to {SCHEMA_VERSION})")
