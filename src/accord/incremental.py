@@ -165,8 +165,8 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
         done = {(f.event, f.category, f.group) for f in facts} | recomputed
         # merged reuse groups change only the independent groups of the facts that their
         # documents state: counted again on the stored facts, their claims not read
-        recounted = [f for f in store.facts(docs=sorted(merged))
-                     if (f.event, f.category, f.group) not in done and f.event not in left]
+        recounted = store.facts(docs=sorted(merged),
+                                leave_out=lambda key: key in done or key[0] in left)
         independence(facts + recounted, groups)
         order_facts(facts, event_claims, [by_id[i] for i in {c.doc for c in event_claims}])
         found = (subgroup_anomalies(claims) + within_document_conflicts(claims)

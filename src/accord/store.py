@@ -676,9 +676,11 @@ class Store:
                  for r in self._rows_in("SELECT a, b, data FROM reuse_pairs", column, ids)}
         return [json.loads(data) for data in found.values()]
 
-    def facts(self, docs: list[str] | None = None) -> list[Fact]:
+    def facts(self, docs: list[str] | None = None,
+              leave_out: Callable[[tuple[str, str, str]], bool] | None = None) -> list[Fact]:
         """Every stored fact, or those of the events and keys (event, category, group) the
-        claims of ``docs`` state."""
+        claims of ``docs`` state, but for the keys ``leave_out`` is true of (not read: a
+        crawl's largest facts list a million claims)."""
         if docs is None:
             rows: Iterable[Any] = self.conn.execute(
                 'SELECT * FROM facts ORDER BY event, category, "group"')
@@ -689,6 +691,8 @@ class Store:
                 'SELECT * FROM facts WHERE event = ? AND category = ? AND "group" = ?', key)]
         out = []
         for row in rows:
+            if leave_out and leave_out((row["event"], row["category"], row["group"])):
+                continue
             data = json.loads(row["values"])
             values = [FactValue(**v) for v in data["values"]]
             out.append(Fact(row["event"], row["category"], row["group"], row["status"],
