@@ -240,6 +240,27 @@ def child_quantulum(corpus: str) -> dict[str, float]:
             "accord_found": ours, "quantulum_seconds": quantulum_s, "quantulum_found": theirs}
 
 
+def calibrate(megabytes: float = 3.0) -> float:
+    """Clean+extract MB/s on one core now, on a fixed corpus: read beside each figure, it
+    tells a change of code from a change of the machine's speed."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from clean_extract import build as build_varied
+
+    from accord.clean import clean
+    from accord.extract import extract
+    from accord.ingest import text_document
+    from accord.vocab import load_vocab
+
+    vocab = load_vocab()
+    texts = build_varied(megabytes)
+    started = time.perf_counter()
+    for n, text in enumerate(texts):
+        doc = text_document(f"d{n}.txt", text)
+        clean(doc, vocab)
+        extract(doc, vocab)
+    return sum(len(t.encode("utf-8")) for t in texts) / 1e6 / (time.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
@@ -262,7 +283,9 @@ def main() -> None:
             figures = child_quantulum(rest[0])
         print(json.dumps(figures))
         return
-    print(f"machine: {multiprocessing.cpu_count()} cores", flush=True)
+    print(f"machine: {multiprocessing.cpu_count()} cores; its speed now: clean+extract "
+          f"{calibrate():.2f} MB/s on one core (benchmarks/clean_extract.py's corpus, 3 MB: "
+          "this shared machine's speed varies by a third from hour to hour)", flush=True)
     with tempfile.TemporaryDirectory(prefix="accord-scale-") as tmp:
         last: tuple[str, float] | None = None
         for k, n in enumerate(args.sizes):
