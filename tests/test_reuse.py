@@ -182,13 +182,19 @@ def test_a_passage_shared_by_many_documents_links_them_all(vocab: Vocab) -> None
     assert len(report.pairs) < 8 * 7 // 2  # past max_bucket: paired with the first only
 
 
-def test_keys_spilled_to_disk_give_the_same_result(vocab: Vocab) -> None:
-    rng = random.Random(3)
+def shuffled(count: int, seed: int, vocab: Vocab) -> list[Document]:
+    """Documents of two to four of the paragraphs, in a random order each."""
+    rng = random.Random(seed)
     docs = []
-    for n in range(12):
+    for n in range(count):
         paragraphs = PARAGRAPHS[:]
         rng.shuffle(paragraphs)
-        docs.append(doc(f"d{n}.txt", "\n".join(paragraphs[: 2 + n % 3]), vocab))
+        docs.append(doc(f"d{n:02d}.txt", "\n".join(paragraphs[: 2 + n % 3]), vocab))
+    return docs
+
+
+def test_keys_spilled_to_disk_give_the_same_result(vocab: Vocab) -> None:
+    docs = shuffled(12, 3, vocab)
     in_memory = find_reuse(docs)
     spilled = find_reuse(docs, ReuseSettings(memory_entries=40))
     assert in_memory.links and spilled.links == in_memory.links
@@ -275,12 +281,7 @@ def test_pairs_taken_in_locality_order_give_the_pairs_own_order(
     candidate pairs' own order, as one block over all of them gives it."""
     from accord import reuse
 
-    rng = random.Random(5)
-    docs = []
-    for n in range(14):
-        paragraphs = PARAGRAPHS[:]
-        rng.shuffle(paragraphs)
-        docs.append(doc(f"d{n:02d}.txt", "\n".join(paragraphs[: 2 + n % 3]), vocab))
+    docs = shuffled(14, 5, vocab)
     whole = find_reuse(docs)  # fewer pairs than a block: the pairs' own order
     monkeypatch.setattr(reuse, "PREFETCH_PAIRS", 3)
     blocks = find_reuse(docs)
