@@ -190,3 +190,17 @@ def test_a_batch_with_a_document_that_cannot_be_written_keeps_the_others(
         assert [doc for doc, _ in store.reuse_keys("v1")] == ["c.txt"]
         store.save_documents(batch[::2])  # written again: replaced, not doubled
         assert store.counts()["documents"] == 2
+
+
+def test_claims_of_facts_read_by_lookup_or_by_scan_alike(khojaly: Path, db_path: Path) -> None:
+    """A few facts' claims are looked up through the index, most of the table's are read in
+    one scan: either way the claims of those facts, in (doc, figure start, id) order."""
+    run([str(khojaly)], db_path)
+    with Store(db_path) as store:
+        every = store.claims(text=False)
+        keys = sorted({c.key for c in every}, key=lambda k: -sum(c.key == k for c in every))
+        few, most = keys[-1:], keys[: len(keys) // 2 + 1]
+        assert store._claims_of(few) <= len(every) // 4 < store._claims_of(most)
+        for chosen in (few, most):
+            want = [c for c in every if c.key in set(chosen)]
+            assert want and store.claims(keys=chosen, text=False) == want

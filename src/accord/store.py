@@ -610,8 +610,16 @@ class Store:
         def in_order(r: Any) -> tuple[str, int, str]:
             return r[1], r[12] or 0, r[0]  # doc, figure_start, id
 
-        if keys is not None:
+        if keys is not None and self._claims_of(keys) > self._count("claims") // 4:
+            # most of the table (a crawl's largest facts): one scan in storage order, not a
+            # lookup per claim through the index (100k store, 823k of 946k claims: 3.9 s
+            # against 12.6 s)
+            facts = set(keys)
             rows: Iterable[Any] = sorted(
+                (r for r in self._tuples(f"SELECT {columns} FROM claims")
+                 if (r[2], r[3], r[4]) in facts), key=in_order)
+        elif keys is not None:
+            rows = sorted(
                 (r for key in keys for r in self._tuples(
                     f'SELECT {columns} FROM claims WHERE event = ? AND category = ? AND '
                     f'"group" = ?', key)), key=in_order)
@@ -632,6 +640,12 @@ class Store:
             if len(shared) > 100_000:  # sentences do not recur across documents
                 shared.clear()
         return out
+
+    def _claims_of(self, keys: Sequence[tuple[str, str, str]]) -> int:
+        """How many claims the facts ``keys`` have (counted in the index, rows not read)."""
+        return sum(int(self.conn.execute(
+            'SELECT count(*) FROM claims WHERE event = ? AND category = ? AND "group" = ?',
+            key).fetchone()[0]) for key in keys)
 
     def _tuples(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
         """Rows as plain tuples, without a sqlite3.Row object each (a store's million claims
