@@ -450,15 +450,20 @@ def _seeds(a: np.ndarray, b: np.ndarray, same: bool, a_index: HashIndex | None =
     more than MAX_SEED_REPEATS times in either text ("nine people died nine" in a spam page)
     seeds nothing: it would make the work quadratic and says nothing about who copied whom."""
     b_index = b_index or hash_index(b)
+    a_index = a_index or hash_index(a)
     order, sorted_b = b_index.order, b_index.sorted
-    lo = np.searchsorted(sorted_b, a, side="left")
-    many = np.searchsorted(sorted_b, a, side="right") - lo
+    # a's hashes looked up in sorted order (each search starts where the last ended: several
+    # times faster than in text order), the answers put back at a's positions
+    lo, many = np.empty(len(a), dtype=np.int64), np.empty(len(a), dtype=np.int64)
+    lo[a_index.order] = np.searchsorted(sorted_b, a_index.sorted, side="left")
+    many[a_index.order] = np.searchsorted(sorted_b, a_index.sorted, side="right")
+    many -= lo
     ia = np.flatnonzero(many)
     if len(ia) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
     # how often a's n-gram occurs in a (every occurrence of a hash found in b is in ia)
-    in_a = (a_index or hash_index(a)).repeats[ia]
+    in_a = a_index.repeats[ia]
     ia = ia[(many[ia] <= MAX_SEED_REPEATS) & (in_a <= MAX_SEED_REPEATS)]
     many, lo = many[ia], lo[ia]
     total = int(many.sum())
