@@ -23,6 +23,7 @@ from accord.reconcile import (
     category_swaps,
     compatible,
     subgroup_anomalies,
+    swap_anomaly,
     within_document_conflicts,
 )
 
@@ -77,13 +78,8 @@ def plain_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
         other = best.get((c.event, sibling, c.group))
         same_doc = by_doc_value.get((c.doc, c.event, sibling, c.group, c.value), [])
         seen.add(marker)
-        out.append(Anomaly(
-            "category_swap", c.doc,
-            f"{c.doc} states {c.value} {c.category}; {c.value} is the {sibling} figure "
-            f"stated by {len(other.docs) if other else 1} document(s)"
-            + (", this one included" if same_doc else "")
-            + f"; the {c.category} figure most stated is {own.best}",
-            [c.id, *[o.id for o in same_doc[:3]]]))
+        out.append(swap_anomaly(c, sibling, len(other.docs) if other else 1, same_doc,
+                                own.best))
     return out
 
 

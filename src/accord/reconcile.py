@@ -207,15 +207,22 @@ def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
         other = best.get((c.event, sibling, c.group))
         same_doc = by_doc_value.get((c.doc, c.event, sibling, c.group, c.value), [])
         seen.add(marker)
-        out.append(Anomaly(
-            "category_swap", c.doc,
-            f"{c.doc} states {c.value} {c.category}; {c.value} is the {sibling} figure "
-            f"stated by {_stating(stating, other) if other else 1} "
-            "document(s)"
-            + (", this one included" if same_doc else "")
-            + f"; the {c.category} figure most stated is {own.best}",
-            [c.id, *[o.id for o in same_doc[:3]]]))
+        out.append(swap_anomaly(c, sibling, _stating(stating, other) if other else 1,
+                                same_doc, own.best))
     return out
+
+
+def swap_anomaly(c: Claim, sibling: str, stated_by: int, same_doc: list[Claim],
+                 best: int | None) -> Anomaly:
+    """The category swap anomaly of claim ``c``, whose value is the ``sibling`` category's
+    (stated by ``stated_by`` documents; ``same_doc``: c's document's claims of it)."""
+    return Anomaly(
+        "category_swap", c.doc,
+        f"{c.doc} states {c.value} {c.category}; {c.value} is the {sibling} figure "
+        f"stated by {stated_by} document(s)"
+        + (", this one included" if same_doc else "")
+        + f"; the {c.category} figure most stated is {best}",
+        [c.id, *[o.id for o in same_doc[:3]]])
 
 
 def _stating(counts: dict[tuple[str, str, str], int], fact: Fact) -> int:
