@@ -566,7 +566,9 @@ def self_repeats(doc: Document, settings: ReuseSettings | None = None,
     spans: list[Span] = []
     if len(np.unique(words.hashes)) == len(words.hashes):
         return spans  # no n-gram occurs twice: nothing can be printed twice
-    for p in align(words.hashes, words.hashes, settings, same=True):
+    index = hash_index(words.hashes)  # the text against itself: one index for both sides
+    for p in align(words.hashes, words.hashes, settings, same=True, a_index=index,
+                   b_index=index):
         if p.b_start < p.a_end:  # overlapping copies ("ha ha ha"): not a reprint
             continue
         a_start, a_end = int(words.starts[p.a_start]), int(words.ends[p.a_end - 1])
