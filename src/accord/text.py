@@ -102,6 +102,15 @@ def _sentences(text: str) -> tuple[Sentence, ...]:
     return tuple(out)
 
 
+def mark_before(text: str, start: int) -> str:
+    """The last character before ``start`` that is not white space ("" at the text's start):
+    found by stepping back, not by copying the text before it (documents can be long)."""
+    back = start - 1
+    while back >= 0 and text[back].isspace():
+        back -= 1
+    return text[back] if back >= 0 else ""
+
+
 class Token(NamedTuple):
     """A word, number or mark; a NamedTuple because a document makes thousands of them."""
 

@@ -25,7 +25,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from accord.model import Document
-from accord.text import view
+from accord.text import mark_before, view
 from accord.vocab import Vocab
 
 NAME = re.compile(r"\b[A-Z][a-z\u00e0-\u024f'\u2019-]+(?:\s+(?:de|van|von|al|el|bin|of|the)?"
@@ -96,11 +96,9 @@ def names_in(doc: Document, vocab: Vocab) -> list[list[Any]]:
 
 def _starts_sentence(plain: str, start: int) -> bool:
     """Whether only white space stands between ``start`` and the text's start or a sentence's
-    end (stepping back, not copying the text before it: documents can be long)."""
-    back = start - 1
-    while back >= 0 and plain[back].isspace():
-        back -= 1
-    return back < 0 or plain[back] in ".!?:\""
+    end."""
+    before = mark_before(plain, start)
+    return not before or before in ".!?:\""
 
 
 def gather(docs: Iterable[Document], vocab: Vocab) -> dict[str, list[dict[str, Any]]]:

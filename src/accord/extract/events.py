@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from accord.model import Claim, Document
-from accord.text import Sentence, Token, slug, view
+from accord.text import Sentence, Token, mark_before, slug, view
 from accord.vocab import Vocab, per_vocab
 
 YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
@@ -132,10 +132,8 @@ def place_mentions(doc: Document, vocab: Vocab) -> PlaceMentions:
         named_event = bool(after) and after[0].strip(".,:;") in vocab.event_kinds
         key = skeleton(word)
         found.seen.add(key)  # named in this document, wherever
-        back = m.start() - 1  # the last character before the word, spaces passed over
-        while back >= 0 and text[back].isspace():
-            back -= 1
-        if not named_event and (back < 0 or text[back] in ".!?:\"'|"):
+        before = mark_before(text, m.start())
+        if not named_event and (not before or before in ".!?:\"'|"):
             continue  # for salience, a capital starting a sentence says nothing
         found.tf[key] += 3 if named_event else 1
         found.forms.setdefault(key, Counter())[word] += 1
