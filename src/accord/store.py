@@ -160,7 +160,7 @@ class Store:
     """
 
     def __init__(self, path: str | Path) -> None:
-        self.address = str(path)  # to open it again (see reopen)
+        self.address = str(path)  # to open it again elsewhere (a forked process, see finish)
         self.path = str(path)
         if is_postgres(self.path):
             self.conn: Any = PostgresConnection(self.path)
@@ -768,4 +768,4 @@ class Store:
         tables = ("documents", "spans", "claims", "facts", "anomalies", "skipped", "reuse",
                   "reuse_pairs", "reuse_groups", "fingerprints", "corpus", "reviews",
                   "document_history")
-        return {t: self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
+        return {t: self._count(t) for t in tables}
