@@ -439,8 +439,9 @@ class HashIndex(NamedTuple):
 def hash_index(hashes: np.ndarray) -> HashIndex:
     order = np.argsort(hashes, kind="stable")
     ordered = hashes[order]
-    repeats = (np.searchsorted(ordered, hashes, side="right")
-               - np.searchsorted(ordered, hashes, side="left"))
+    repeats = np.empty(len(hashes), dtype=np.int64)  # counted in sorted order, as _seeds does
+    repeats[order] = (np.searchsorted(ordered, ordered, side="right")
+                      - np.searchsorted(ordered, ordered, side="left"))
     return HashIndex(order, ordered, repeats)
 
 
