@@ -120,10 +120,16 @@ SPOT = re.compile(SPOT_LOWER.pattern, re.IGNORECASE)
 
 def _windows(plain: str, lowered: str | None) -> list[tuple[int, int]]:
     """Stretches of text around month names and years: the only places a date can be."""
-    spots = [m.start() for m in _find(SPOT_LOWER, SPOT, plain, lowered)]
+    return _around([m.start() for m in _find(SPOT_LOWER, SPOT, plain, lowered)], 40,
+                   len(plain))
+
+
+def _around(spots: list[int], reach: int, length: int) -> list[tuple[int, int]]:
+    """The stretches ``reach`` characters either side of the (sorted) spots, overlapping
+    ones merged, within a text of ``length``."""
     out: list[tuple[int, int]] = []
     for spot in spots:
-        a, b = max(0, spot - 40), min(len(plain), spot + 40)
+        a, b = max(0, spot - reach), min(length, spot + reach)
         if out and a <= out[-1][1]:
             out[-1] = (out[-1][0], b)
         else:
@@ -167,15 +173,8 @@ def _relatives(plain: str, lowered: str | None) -> Iterator[re.Match[str]]:
         yield from RELATIVE.finditer(plain)
         return
     spots = sorted(at for hint in RELATIVE_HINTS for at in _occurrences(lowered, hint))
-    windows: list[list[int]] = []
-    for at in spots:
-        a, b = max(0, at - RELATIVE_REACH), at + RELATIVE_REACH
-        if windows and a <= windows[-1][1]:
-            windows[-1][1] = b
-        else:
-            windows.append([a, b])
-    for a, b in windows:
-        yield from RELATIVE_LOWER.finditer(lowered, a, min(b, len(lowered)))
+    for a, b in _around(spots, RELATIVE_REACH, len(lowered)):
+        yield from RELATIVE_LOWER.finditer(lowered, a, b)
 
 
 def _occurrences(text: str, word: str) -> Iterator[int]:
