@@ -245,20 +245,13 @@ def calibrate(megabytes: float = 3.0) -> float:
     tells a change of code from a change of the machine's speed."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from clean_extract import build as build_varied
+    from clean_extract import clean_and_extract
 
-    from accord.clean import clean
-    from accord.extract import extract
-    from accord.ingest import text_document
     from accord.vocab import load_vocab
 
-    vocab = load_vocab()
     texts = build_varied(megabytes)
-    started = time.perf_counter()
-    for n, text in enumerate(texts):
-        doc = text_document(f"d{n}.txt", text)
-        clean(doc, vocab)
-        extract(doc, vocab)
-    return sum(len(t.encode("utf-8")) for t in texts) / 1e6 / (time.perf_counter() - started)
+    elapsed, _ = clean_and_extract(texts, load_vocab())
+    return sum(len(t.encode("utf-8")) for t in texts) / 1e6 / elapsed
 
 
 def main() -> None:
