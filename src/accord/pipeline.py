@@ -199,7 +199,6 @@ Reader = Callable[[list[str], str], list[Document]]
 #: what a Reader's part gives: (the texts?, the metadata keys; None: all of them)
 READ_PARTS: dict[str, tuple[bool, tuple[str, ...] | None]] = {
     "whole": (True, None),
-    "meta": (False, None),  # without texts
     "text": (True, ()),  # without metadata
     "places": (False, ("places",)),  # what routing reads
     "names": (False, ("names",)),  # what entity clusters read
