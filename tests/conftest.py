@@ -44,16 +44,26 @@ def runner() -> CliRunner:
 def first_and_later(tmp_path: Path, khojaly: Path, hathras: Path) -> tuple[Path, Path]:
     """The two seed corpora split in two folders: all but the last report of each, and the
     last report of each (documents to add to a finished store)."""
+    return _held_back(tmp_path, (khojaly, hathras), -1)
+
+
+@pytest.fixture
+def all_but_first(tmp_path: Path, khojaly: Path, hathras: Path) -> tuple[Path, Path]:
+    """As first_and_later, the first report of each held back: added documents whose ids
+    sort before those of the store."""
+    return _held_back(tmp_path, (khojaly, hathras), 0)
+
+
+def _held_back(tmp_path: Path, corpora: tuple[Path, ...], held: int) -> tuple[Path, Path]:
     import shutil
 
     first, later = tmp_path / "first", tmp_path / "later"
-    for corpus in (khojaly, hathras):
+    for corpus in corpora:
         texts = sorted(corpus.glob("0*.txt"))
-        for path in texts[:-1]:
-            (first / corpus.name).mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, first / corpus.name / path.name)
-        (later / corpus.name).mkdir(parents=True, exist_ok=True)
-        shutil.copy(texts[-1], later / corpus.name / texts[-1].name)
+        for path in texts:
+            folder = (later if path == texts[held] else first) / corpus.name
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, folder / path.name)
     return first, later
 
 

@@ -160,7 +160,7 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
         loaded = {c.id: c for c in store.claims(keys=sorted(recomputed), text=False)
                   + store.claims(events=sorted(left), text=False) if c.doc not in fresh}
         loaded.update((c.id, c) for c in claims if c.key in recomputed or c.event in left)
-        event_claims = list(loaded.values())
+        event_claims = sorted(loaded.values(), key=_position)  # new ones among the rest
         facts = build_facts(event_claims)
         done = {(f.event, f.category, f.group) for f in facts} | recomputed
         # merged reuse groups change only the independent groups of the facts that their
@@ -191,6 +191,10 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
     with stage("added: save"):
         store.save_increment(increment)
     return True
+
+
+def _position(c: Claim) -> tuple[str, int, str]:
+    return c.position
 
 
 def _route(docs: list[Document], claims: list[Claim], stored: list[dict[str, Any]],

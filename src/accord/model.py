@@ -99,6 +99,12 @@ class Claim:
     def key(self) -> tuple[str, str, str]:
         return (self.event, self.category, self.group)
 
+    @property
+    def position(self) -> tuple[str, int, str]:
+        """Where the claim stands in the corpus: the order facts list documents and claims
+        in, whatever order the claims were found or added in."""
+        return (self.doc, self.figure_start or 0, self.id)
+
 
 @dataclass(slots=True)  # slots: a crawl's facts hold hundreds of thousands of values
 class FactValue:
