@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from accord.extract.events import Event
 from accord.model import Anomaly, Claim, Document, Fact, TimelineEntry
+from accord.reconcile import Stated, interval
 from accord.text import view
 from accord.vocab import Vocab
 
@@ -256,15 +258,28 @@ def order_facts(facts: list[Fact], claims: list[Claim], docs: list[Document]) ->
                                        c.qualifier, c.id) for _, c in dated]
         if fact.status != "conflict" or not dated:
             continue
-        if _rises(dated) and _undated_fit(fact, members, dated):
+        undated = set(fact.undated)
+        if grows(dated, (c for c in members if c.doc in undated)):
             fact.status = "grows_over_time"
 
 
-def _point(c: Claim) -> float:
+def grows(dated: Sequence[tuple[Period, Stated]], undated: Iterable[Stated]) -> bool:
+    """A conflict that is a count rising with the dates of the documents stating it, which
+    the statements of undated documents do not contradict (read only when it rises)."""
+    return _rises(dated) and _undated_fit(dated, undated)
+
+
+@lru_cache(maxsize=4096)
+def period_of(published: str | None) -> Period | None:
+    """Period.parse, once per date: a crawl's timelines repeat a few thousand dates."""
+    return Period.parse(published)
+
+
+def _point(c: Stated) -> float:
     return float(c.value if c.value is not None else (c.low or 0))
 
 
-def _rises(dated: list[tuple[Period, Claim]]) -> bool:
+def _rises(dated: Sequence[tuple[Period, Stated]]) -> bool:
     """No statement is above one dated after it, and some is below one: a rising count.
     One sweep in date order (a fact may hold thousands of statements)."""
     by_last = sorted(dated, key=lambda pc: pc[0].last)
@@ -282,17 +297,13 @@ def _rises(dated: list[tuple[Period, Claim]]) -> bool:
     return increase
 
 
-def _undated_fit(fact: Fact, members: list[Claim], dated: list[tuple[Period, Claim]]) -> bool:
+def _undated_fit(dated: Sequence[tuple[Period, Stated]], undated: Iterable[Stated]) -> bool:
     """Undated statements are not placed; they must not contradict the latest dated ones.
     Statements are intervals, so they all fit one another when the highest low is under the
     lowest high: no need to compare every pair."""
-    from accord.reconcile import _interval
-
     latest_start = max(p.first for p, _ in dated)
-    latest = [_interval(c) for p, c in dated if p.first >= latest_start]  # not month-precise
+    latest = [interval(c) for p, c in dated if p.first >= latest_start]  # not month-precise
     low, high = max(lo for lo, _ in latest), min(hi for _, hi in latest)
     if low > high:
         return False  # the latest sources disagree among themselves: a conflict, not growth
-    undated = set(fact.undated)
-    return all(u_low <= high and low <= u_high
-               for u_low, u_high in (_interval(c) for c in members if c.doc in undated))
+    return all(u_low <= high and low <= u_high for u_low, u_high in map(interval, undated))

@@ -125,6 +125,15 @@ class FactValue:
         return {f: getattr(self, f) for f in self.__dataclass_fields__}
 
 
+class Statement(NamedTuple):
+    """What a claim states, without who states it: facts compare these."""
+
+    value: int | None
+    low: int | None
+    high: int | None
+    qualifier: str
+
+
 class TimelineEntry(NamedTuple):
     """What one dated claim states, as a fact's timeline lists it. A tuple, not a dict: a
     crawl's timelines hold an entry for every dated claim (a million at 100k documents)."""

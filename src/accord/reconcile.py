@@ -11,6 +11,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import groupby
+from typing import Protocol
 
 from accord.model import Anomaly, Claim, Fact, FactValue
 
@@ -23,20 +24,33 @@ PEOPLE_CATEGORIES = ("killed", "injured", "missing", "hostage", "arrested", "dis
                      "rescued")
 
 
-def _interval(c: Claim | FactValue) -> tuple[float, float]:
+class Stated(Protocol):
+    """A statement of a figure: a claim, a timeline entry, or a value (no qualifier)."""
+
+    @property
+    def value(self) -> int | None: ...
+    @property
+    def low(self) -> int | None: ...
+    @property
+    def high(self) -> int | None: ...
+
+
+def interval(c: Stated) -> tuple[float, float]:
+    """The range a statement allows: "more than 7,000" runs to infinity, "up to 50" from 0."""
     low = c.low if c.low is not None else (c.value if c.value is not None else 0)
     high = c.high if c.high is not None else (c.value if c.value is not None else float("inf"))
-    if isinstance(c, Claim) and c.qualifier in ("at_least", "more_than") and c.high is None:
+    qualifier = getattr(c, "qualifier", None)  # a fact's value has qualifiers, not one
+    if qualifier in ("at_least", "more_than") and c.high is None:
         high = float("inf")
-    if isinstance(c, Claim) and c.qualifier in ("up_to", "fewer_than"):
+    if qualifier in ("up_to", "fewer_than"):
         low = 0
     return float(low), float(high)
 
 
-def compatible(a: Claim | FactValue, b: Claim | FactValue) -> bool:
+def compatible(a: Stated, b: Stated) -> bool:
     """Two statements can both hold ("more than 7,000" and "7,000"; "50-60" and "over 50")."""
-    a_low, a_high = _interval(a)
-    b_low, b_high = _interval(b)
+    a_low, a_high = interval(a)
+    b_low, b_high = interval(b)
     return a_low <= b_high and b_low <= a_high
 
 
@@ -87,16 +101,22 @@ def build_facts(claims: Iterable[Claim]) -> list[Fact]:
     facts = []
     for (event, category, group), members in sorted(grouped.items()):
         values = _values(members)
-        exact = [v for v in values if v.value is not None]
-        best = exact[0].value if exact else None
-        lows = [v.low if v.low is not None else v.value for v in values]
-        highs = [v.high if v.high is not None else v.value for v in values
-                 if v.high is not None or ("at_least" not in v.qualifiers
-                 and "more_than" not in v.qualifiers)]
-        low = min((x for x in lows if x is not None), default=None)
-        high = max((x for x in highs if x is not None), default=None)
-        facts.append(Fact(event, category, group, _status(members), best, low, high, values))
+        facts.append(Fact(event, category, group, _status(members), *fact_bounds(values),
+                          values))
     return facts
+
+
+def fact_bounds(values: list[FactValue]) -> tuple[int | None, int | None, int | None]:
+    """A fact's best (the first exact value in ``values``' order), low and high."""
+    exact = [v for v in values if v.value is not None]
+    best = exact[0].value if exact else None
+    lows = [v.low if v.low is not None else v.value for v in values]
+    highs = [v.high if v.high is not None else v.value for v in values
+             if v.high is not None or ("at_least" not in v.qualifiers
+             and "more_than" not in v.qualifiers)]
+    low = min((x for x in lows if x is not None), default=None)
+    high = max((x for x in highs if x is not None), default=None)
+    return best, low, high
 
 
 def _fmt(c: Claim) -> str:

@@ -33,6 +33,7 @@ from accord.model import (
     ReuseLink,
     Skipped,
     Span,
+    Statement,
     TimelineEntry,
 )
 from accord.postgres import Connection as PostgresConnection
@@ -597,10 +598,11 @@ class Store:
 
     def claims(self, *, text: bool = True, docs: Sequence[str] | None = None,
                events: Sequence[str] | None = None,
-               keys: Sequence[tuple[str, str, str]] | None = None) -> list[Claim]:
-        """Every stored claim, or those of ``docs``, of ``events`` or of facts' ``keys``
-        (event, category, group) (``text=False``: without the sentence, the figure as
-        written and the cue, which no corpus stage reads). Words that recur (categories,
+               keys: Sequence[tuple[str, str, str]] | None = None,
+               ids: Sequence[str] | None = None) -> list[Claim]:
+        """Every stored claim, or those of ``docs``, of ``events``, of facts' ``keys``
+        (event, category, group) or with ``ids`` (``text=False``: without the sentence, the
+        figure as written and the cue, which no corpus stage reads). Words that recur (categories,
         groups, events, a sentence several claims quote) are one string each: a store of
         100k documents holds a million claims."""
         columns = ", ".join(f"'' AS {_q(c)}" if c in LIGHT_LEFT_OUT and not text else _q(c)
@@ -626,7 +628,8 @@ class Store:
         elif docs is None and events is None:
             rows = self._tuples(f"SELECT {columns} FROM claims {order}")
         else:
-            column, wanted = ("doc", docs) if docs is not None else ("event", events)
+            column, wanted = (("doc", docs) if docs is not None else ("id", ids)
+                              if ids is not None else ("event", events))
             rows = sorted(self._rows_in(f"SELECT {columns} FROM claims", column,
                                         list(wanted or [])), key=in_order)
         shared: dict[Any, Any] = {}
@@ -675,6 +678,43 @@ class Store:
         yield from self.conn.execute(
             'SELECT doc, category, "group", event, low, high FROM claims')
 
+    def claim_keys(self, ids: list[str]) -> dict[str, tuple[str, str, str]]:
+        """The fact (event, category, group) each claim of ``ids`` belongs to."""
+        return {r[0]: (r[1], r[2], r[3]) for r in self._rows_in(
+            'SELECT id, event, category, "group" FROM claims', "id", ids)}
+
+    def people_counts(self, events: list[str], categories: Sequence[str]
+                      ) -> Iterator[tuple[str, str, str, str, str, int]]:
+        """(id, doc, event, category, group, value) of the exact figures of ``categories``
+        that the claims of ``events`` state: what category swaps are looked for among."""
+        marks = ",".join("?" * len(categories))
+        for event in events:
+            yield from self._tuples(
+                f'SELECT id, doc, event, category, "group", value FROM claims WHERE event = ? '
+                f'AND category IN ({marks}) AND value IS NOT NULL', (event, *categories))
+
+    def qualifier_firsts(self, key: tuple[str, str, str]
+                         ) -> dict[tuple[int | None, int | None, int | None],
+                                   dict[str, tuple[str, int, str]]]:
+        """For each value (value, low, high) of the fact ``key``, where each qualifier it is
+        stated with is first stated (Claim.position)."""
+        first: dict[tuple[int | None, int | None, int | None],
+                    dict[str, tuple[str, int, str]]] = {}
+        for value, low, high, qualifier, doc, start, claim in self._tuples(
+                'SELECT value, low, high, qualifier, doc, figure_start, id FROM claims '
+                'WHERE event = ? AND category = ? AND "group" = ?', key):
+            at = first.setdefault((value, low, high), {})
+            position = (doc, start or 0, claim)
+            if qualifier not in at or position < at[qualifier]:
+                at[qualifier] = position
+        return first
+
+    def statements_of(self, key: tuple[str, str, str], docs: Sequence[str]) -> list[Statement]:
+        """What the documents ``docs`` state for the fact ``key``."""
+        return [Statement(r[3], r[4], r[5], r[6]) for r in self._rows_in(
+            'SELECT event, category, "group", value, low, high, qualifier FROM claims', "doc",
+            list(docs)) if (r[0], r[1], r[2]) == key]
+
     def fact_keys(self, events: list[str]) -> set[tuple[str, str, str]]:
         """(event, category, group) of the stored facts of ``events``."""
         return {(r[0], r[1], r[2]) for r in self._rows_in(
@@ -691,16 +731,18 @@ class Store:
         return [json.loads(data) for data in found.values()]
 
     def facts(self, docs: list[str] | None = None,
-              leave_out: Callable[[tuple[str, str, str]], bool] | None = None) -> list[Fact]:
+              leave_out: Callable[[tuple[str, str, str]], bool] | None = None,
+              keys: Iterable[tuple[str, str, str]] | None = None) -> list[Fact]:
         """Every stored fact, or those of the events and keys (event, category, group) the
-        claims of ``docs`` state, but for the keys ``leave_out`` is true of (not read: a
-        crawl's largest facts list a million claims)."""
-        if docs is None:
+        claims of ``docs`` state, or of ``keys``, but for the keys ``leave_out`` is true of
+        (not read: a crawl's largest facts list a million claims)."""
+        if docs is None and keys is None:
             rows: Iterable[Any] = self.conn.execute(
                 'SELECT * FROM facts ORDER BY event, category, "group"')
         else:
-            keys = {(r[0], r[1], r[2]) for r in self._rows_in(
-                'SELECT DISTINCT event, category, "group" FROM claims', "doc", docs)}
+            if keys is None:
+                keys = {(r[0], r[1], r[2]) for r in self._rows_in(
+                    'SELECT DISTINCT event, category, "group" FROM claims', "doc", docs or [])}
             rows = [r for key in sorted(keys, key=str) for r in self.conn.execute(
                 'SELECT * FROM facts WHERE event = ? AND category = ? AND "group" = ?', key)]
         out = []

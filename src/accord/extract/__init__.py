@@ -66,11 +66,19 @@ def _claim(doc: Document, fig: Figure, claim_id: str, start: int, end: int,
 
 
 def _new_id(doc: Document, fig: Figure, used: set[str]) -> str:
-    claim_id = f"{doc.id}@{fig.start}-{fig.end}"
+    claim_id = f"{doc.id}@{fig.start}-{fig.end}"  # read back by claim_position
     while claim_id in used:
         claim_id += "+"
     used.add(claim_id)
     return claim_id
+
+
+def claim_position(claim_id: str) -> tuple[str, int, str]:
+    """A claim's position (Claim.position: document, figure start, id) from its id alone:
+    facts list claim ids, and accord add places new claims among them without reading the
+    earlier ones."""
+    doc, _, where = claim_id.rpartition("@")
+    return doc, int(where.split("-", 1)[0]), claim_id
 
 
 def read_metadata(doc: Document) -> None:

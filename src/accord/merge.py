@@ -1,0 +1,191 @@
+"""Stored facts brought up to date with new documents' claims, their earlier claims unread.
+
+In a crawl the largest facts gain a few claims from each batch of added documents but hold
+most of the store's claims: rebuilding them (reconcile.build_facts, chronology.order_facts)
+reads all of those. The stored fact and the new claims are enough, because
+
+- a fact lists claims by position (document, figure start, id), which a claim's id tells
+  (extract.claim_position): new documents' claims go where they sort;
+- adding claims never undoes a conflict, and a fact that was no conflict had no two
+  incompatible statements from two documents: only pairs with a new claim can make one;
+- a timeline is in order of publication, ties by position: new entries go where they sort.
+
+Two things are read from the store, and only when needed: each qualifier's first claim for a
+value stated with several qualifiers (when new claims come before some of its claims), and
+the statements of undated documents (for a conflict whose dated statements rise).
+
+What the caller guarantees: the new claims' documents have no claims in the stored facts
+(they are new, not replaced), and no earlier document's publication date changed.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
+from itertools import groupby
+from typing import Protocol
+
+from accord.chronology import grows, period_of
+from accord.extract import claim_position
+from accord.model import Claim, Fact, FactValue, Statement, TimelineEntry
+from accord.reconcile import Stated, compatible, fact_bounds
+
+FactKey = tuple[str, str, str]
+ValueKey = tuple[int | None, int | None, int | None]
+Position = tuple[str, int, str]
+
+
+class StoredClaims(Protocol):
+    """What merging reads from the store's claims (accord.store.Store provides it)."""
+
+    def qualifier_firsts(self, key: FactKey) -> dict[ValueKey, dict[str, Position]]:
+        """For each value of the fact ``key``, the position of each qualifier's first claim."""
+        ...
+
+    def statements_of(self, key: FactKey, docs: Sequence[str]) -> list[Statement]:
+        """What the documents ``docs`` state for the fact ``key``."""
+        ...
+
+
+def merge_fact(old: Fact, new: Sequence[Claim], published: Mapping[str, str | None],
+               stored: StoredClaims) -> Fact:
+    """``old`` (as built from its claims) with the claims ``new`` added, as build_facts and
+    order_facts would make it from all of them; independence is left to be counted again.
+    ``published``: the new claims' documents' publication dates."""
+    key = (old.event, old.category, old.group)
+    new = sorted(new, key=_position)
+    firsts: dict[ValueKey, dict[str, Position]] | None = None
+
+    def read_firsts(value: ValueKey) -> dict[str, Position]:
+        nonlocal firsts
+        if firsts is None:
+            firsts = stored.qualifier_firsts(key)
+        return firsts[value]
+
+    values = {(v.value, v.low, v.high): FactValue(v.value, v.low, v.high, list(v.qualifiers),
+                                                  v.docs, v.claims) for v in old.values}
+    before = {(k, q) for k, v in values.items() for q in v.qualifiers}
+    by_value: dict[ValueKey, list[Claim]] = defaultdict(list)
+    for c in new:
+        by_value[(c.value, c.low, c.high)].append(c)
+    for k, claims in by_value.items():
+        value = values.setdefault(k, FactValue(*k, [], [], []))
+        value.qualifiers = _qualifiers(value, claims, partial(read_firsts, k))
+        value.docs = sorted(value.docs + list(dict.fromkeys(c.doc for c in claims)))
+        value.claims = _claims(value.claims, claims)
+    ordered = sorted(values.values(), key=_value_order)
+    docs = {d for v in ordered for d in v.docs}
+    status = ("single_source" if len(docs) == 1
+              else "conflict" if old.status in ("conflict", "grows_over_time")
+              or _new_conflict(before, new) else "agree")
+    timeline = _timeline(old.timeline, new, published)
+    new_undated = [c for c in new if period_of(published.get(c.doc)) is None]
+    undated = sorted(set(old.undated) | {c.doc for c in new_undated})
+    if status == "conflict" and timeline:
+        def undated_statements() -> Iterator[Stated]:
+            if old.undated:
+                yield from stored.statements_of(key, old.undated)
+            yield from new_undated
+
+        dated = [(period_of(e.published), e) for e in timeline]
+        if grows(dated, undated_statements()):  # type: ignore[arg-type]
+            status = "grows_over_time"
+    return Fact(old.event, old.category, old.group, status, *fact_bounds(ordered), ordered,
+                None, timeline, undated)
+
+
+def _position(c: Claim) -> Position:
+    return c.position
+
+
+def _doc_of(claim_id: str) -> str:
+    return claim_id.rpartition("@")[0]
+
+
+def _value_order(v: FactValue) -> tuple[int, int, Position]:
+    """build_facts' order (most documents first, then the smaller value), ties in the order
+    of the values' first claims, as its stable sort leaves them."""
+    return (-len(v.docs), v.value if v.value is not None else v.low or 0,
+            claim_position(v.claims[0]))
+
+
+def _qualifiers(value: FactValue, claims: list[Claim],
+                read_firsts: Callable[[], dict[str, Position]]) -> list[str]:
+    """The value's qualifiers in the order of their first claims, the new ones included."""
+    first_new: dict[str, Position] = {}
+    for c in claims:
+        first_new.setdefault(c.qualifier, c.position)
+    if not value.claims:
+        return list(first_new)
+    if min(first_new.values()) > claim_position(value.claims[-1]):
+        return value.qualifiers + [q for q in first_new if q not in value.qualifiers]
+    if len(value.qualifiers) == 1:  # its first claim is the value's
+        first = {value.qualifiers[0]: claim_position(value.claims[0])}
+    else:
+        first = dict(read_firsts())
+    for qualifier, position in first_new.items():
+        if qualifier not in first or position < first[qualifier]:
+            first[qualifier] = position
+    return sorted(first, key=first.__getitem__)
+
+
+def _claims(old: list[str], claims: list[Claim]) -> list[str]:
+    """Claim ids in position order: each new document's claims where its id sorts among the
+    documents of ``old`` (none of them)."""
+    out: list[str] = []
+    at = 0
+    for doc, of_doc in groupby(claims, key=lambda c: c.doc):
+        end = bisect_left(old, doc, lo=at, key=_doc_of)
+        out += old[at:end]
+        out += [c.id for c in of_doc]
+        at = end
+    return out + old[at:]
+
+
+def _new_conflict(before: set[tuple[ValueKey, str]], new: list[Claim]) -> bool:
+    """Whether the new claims make a conflict of a fact that had none: two statements that
+    cannot both hold, stated by two documents. An earlier pair that cannot both hold had
+    one document for both; a new document stating either makes it two."""
+    new_docs: dict[tuple[ValueKey, str], set[str]] = defaultdict(set)
+    for c in new:
+        new_docs[((c.value, c.low, c.high), c.qualifier)].add(c.doc)
+    statements = sorted(before | set(new_docs), key=repr)
+    for i, a in enumerate(statements):
+        for b in statements[i + 1:]:
+            if compatible(Statement(*a[0], a[1]), Statement(*b[0], b[1])):
+                continue
+            stating = new_docs.get(a, set()) | new_docs.get(b, set())
+            if ((a in before or b in before) and stating) or len(stating) > 1:
+                return True
+    return False
+
+
+def _timeline(old: list[TimelineEntry], new: list[Claim], published: Mapping[str, str | None]
+              ) -> list[TimelineEntry]:
+    """The dated new claims' entries among the old ones: by publication, then position."""
+    entries = []
+    for c in new:
+        period = period_of(published.get(c.doc))
+        if period is not None:
+            entries.append(((period.first, period.last, c.position),
+                            TimelineEntry(published[c.doc], c.doc, c.value, c.low, c.high,
+                                          c.qualifier, c.id)))
+    if not entries:
+        return list(old)
+    entries.sort(key=lambda e: e[0])
+
+    def when(e: TimelineEntry) -> tuple[object, object, Position]:
+        period = period_of(e.published)
+        assert period is not None  # only dated claims have entries
+        return period.first, period.last, claim_position(e.claim)
+
+    out: list[TimelineEntry] = []
+    at = 0
+    for order, entry in entries:
+        end = bisect_left(old, order, lo=at, key=when)  # type: ignore[arg-type]
+        out += old[at:end]
+        out.append(entry)
+        at = end
+    return out + old[at:]

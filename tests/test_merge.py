@@ -1,0 +1,116 @@
+"""Merging new claims into a stored fact gives the fact that all the claims make."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accord.chronology import order_facts
+from accord.extract import claim_position
+from accord.merge import FactKey, Position, ValueKey, merge_fact
+from accord.model import Claim, Document, Fact, Statement
+from accord.reconcile import build_facts
+from accord.vocab import Vocab
+
+KEY = ("ev-2024", "killed", "all")
+DATES = [None, "2024", "2024-07", "2024-07-02", "2024-07-03", "2024-08", "not a date"]
+STATED = [(10, None, None), (12, None, None), (None, 10, 20), (None, 15, 30), (30, 30, None),
+          (None, None, 5), (121, None, None), (116, None, None)]
+QUALIFIERS = ["exact", "about", "at_least", "more_than", "up_to", "range"]
+
+
+def _claim(doc: str, start: int, value: tuple[int | None, int | None, int | None],
+           qualifier: str) -> Claim:
+    return Claim(id=f"{doc}@{start}-{start + 3}", doc=doc, event=KEY[0], category=KEY[1],
+                 group=KEY[2], value=value[0], low=value[1], high=value[2],
+                 qualifier=qualifier, start=0, end=1, text="", figure_start=start,
+                 figure_end=start + 3, stated="", cue="")
+
+
+class _Stored:
+    """The store's answers, from the earlier claims."""
+
+    def __init__(self, claims: list[Claim]) -> None:
+        self.claims = claims
+        self.reads = 0
+
+    def qualifier_firsts(self, key: FactKey) -> dict[ValueKey, dict[str, Position]]:
+        self.reads += 1
+        out: dict[ValueKey, dict[str, Position]] = {}
+        for c in sorted(self.claims, key=lambda c: c.position):
+            out.setdefault((c.value, c.low, c.high), {}).setdefault(c.qualifier, c.position)
+        return out
+
+    def statements_of(self, key: FactKey, docs: Sequence[str]) -> list[Statement]:
+        self.reads += 1
+        return [Statement(c.value, c.low, c.high, c.qualifier) for c in self.claims
+                if c.doc in set(docs)]
+
+
+def _fact(claims: list[Claim], docs: list[Document]) -> Fact:
+    claims = sorted(claims, key=lambda c: c.position)
+    facts = build_facts(claims)
+    order_facts(facts, claims, docs)
+    assert len(facts) == 1
+    return facts[0]
+
+
+def _comparable(f: Fact) -> tuple[object, ...]:
+    return (f.status, f.best, f.low, f.high, f.timeline, f.undated,
+            [(v.value, v.low, v.high, v.qualifiers, v.docs, v.claims) for v in f.values])
+
+
+documents = st.lists(
+    st.tuples(st.text("abz019", min_size=1, max_size=3), st.sampled_from(DATES),
+              st.booleans(),
+              st.lists(st.tuples(st.integers(0, 60), st.sampled_from(STATED),
+                                 st.sampled_from(QUALIFIERS)), min_size=1, max_size=4)),
+    min_size=2, max_size=9, unique_by=lambda d: d[0])
+
+
+@settings(max_examples=400, deadline=None)
+@given(documents)
+def test_merged_fact_is_the_fact_of_all_claims(spec: list[tuple[str, str | None, bool,
+                                                                list[tuple[int, ...]]]]) -> None:
+    docs = [Document(id=name, text="", published=date) for name, date, _, _ in spec]
+    claims: dict[str, list[Claim]] = {}
+    for name, _, _, stated in spec:
+        by_start = {start: (value, qualifier) for start, value, qualifier in stated}
+        claims[name] = [_claim(name, s, v, q) for s, (v, q) in by_start.items()]  # type: ignore
+    old = [c for name, _, is_new, _ in spec if not is_new for c in claims[name]]
+    new = [c for name, _, is_new, _ in spec if is_new for c in claims[name]]
+    if not old or not new:
+        return
+    stored = _Stored(old)
+    merged = merge_fact(_fact(old, docs), new, {d.id: d.published for d in docs}, stored)
+    assert _comparable(merged) == _comparable(_fact(old + new, docs))
+
+
+def test_claim_position_reads_what_an_extracted_claim_holds(khojaly: Path, hathras: Path,
+                                                             vocab: Vocab) -> None:
+    from accord.clean import clean
+    from accord.extract import extract
+    from accord.ingest import ingest
+
+    claims = [c for doc in ingest([str(khojaly), str(hathras)]).documents
+              for c in extract(clean(doc, vocab), vocab)]
+    assert len(claims) > 50
+    for c in claims:
+        assert claim_position(c.id) == c.position
+
+
+def test_merging_reads_the_store_only_when_it_must() -> None:
+    """New documents after every earlier one, no rise: nothing is read."""
+    docs = [Document(id=f"d{n}", text="", published=f"2024-07-0{n + 1}") for n in range(4)]
+    old = [_claim("d0", 5, (10, None, None), "exact"), _claim("d1", 5, (10, None, None), "about"),
+           _claim("d2", 5, (12, None, None), "exact")]
+    new = [_claim("d3", 5, (10, None, None), "about"), _claim("d3", 9, (9, None, None), "exact")]
+    stored = _Stored(old)
+    merged = merge_fact(_fact(old, docs), new, {d.id: d.published for d in docs}, stored)
+    assert stored.reads == 0
+    assert _comparable(merged) == _comparable(_fact(old + new, docs))
+    assert merged.values[0].docs == ["d0", "d1", "d3"]
+    assert merged.status == "conflict"  # 9 and 12 after 10: no rise
