@@ -204,3 +204,28 @@ def test_claims_of_facts_read_by_lookup_or_by_scan_alike(khojaly: Path, db_path:
         for chosen in (few, most):
             want = [c for c in every if c.key in set(chosen)]
             assert want and store.claims(keys=chosen, text=False) == want
+
+
+def test_what_accord_add_reads_of_stored_claims(khojaly: Path, db_path: Path) -> None:
+    """Claims by id (those only, in order), their facts' keys, the first claim of each
+    qualifier of a value, and what documents state for one fact: each as the claims say."""
+    run([str(khojaly)], db_path)
+    with Store(db_path) as store:
+        every = store.claims(text=False)
+        chosen = [c.id for c in every[::3]]
+        assert store.claims(ids=list(reversed(chosen)), text=False) == every[::3]
+        assert store.claim_keys(chosen[:5]) == {c.id: c.key for c in every[:15:3]}
+        key = max({c.key for c in every}, key=lambda k: sum(c.key == k for c in every))
+        firsts: dict[object, dict[str, object]] = {}
+        for c in every:
+            if c.key == key:
+                firsts.setdefault((c.value, c.low, c.high), {}).setdefault(c.qualifier,
+                                                                           c.position)
+        assert store.qualifier_firsts(key) == firsts and len(firsts) > 1
+        docs = sorted({c.doc for c in every if c.key == key})[:2]
+        assert sorted(store.statements_of(key, docs)) == sorted(
+            (c.value, c.low, c.high, c.qualifier) for c in every if c.key == key and c.doc in docs)
+        people = list(store.people_counts(sorted({c.event for c in every}), ("killed",)))
+        assert sorted(people) == sorted((c.id, c.doc, c.event, c.category, c.group, c.value)
+                                        for c in every
+                                        if c.category == "killed" and c.value is not None)

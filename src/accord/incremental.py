@@ -48,6 +48,7 @@ from accord.extract.events import (
     stored_places,
 )
 from accord.extract.events import skeleton as place_key
+from accord.merge import FactKey, merge_fact
 from accord.model import Anomaly, Claim, Document, Fact, ReuseLink
 from accord.pipeline import Reader, date_event, event_record, stage
 from accord.reconcile import (
@@ -157,25 +158,22 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
         merged = _merged(store.groups(), groups, fresh)
     with stage("added: facts"):
         recomputed = _fact_keys(store, claims)
-        loaded = {c.id: c for c in store.claims(keys=sorted(recomputed), text=False)
-                  + store.claims(events=sorted(left), text=False) if c.doc not in fresh}
-        loaded.update((c.id, c) for c in claims if c.key in recomputed or c.event in left)
-        event_claims = sorted(loaded.values(), key=_position)  # new ones among the rest
-        facts = build_facts(event_claims)
+        replaced = any(i in covered for i in new) or any(d.id not in fresh for d in changed)
+        if replaced:  # earlier claims leave facts, or earlier timelines move: rebuilt
+            facts, swaps = _rebuilt_facts(store, claims, recomputed, left, fresh, by_id)
+        else:
+            facts, swaps = _merged_facts(store, claims, recomputed, by_id)
         done = {(f.event, f.category, f.group) for f in facts} | recomputed
         # merged reuse groups change only the independent groups of the facts that their
         # documents state: counted again on the stored facts, their claims not read
         recounted = store.facts(docs=sorted(merged),
                                 leave_out=lambda key: key in done or key[0] in left)
         independence(facts + recounted, groups)
-        order_facts(facts, event_claims, [by_id[i] for i in {c.doc for c in event_claims}])
-        found = (subgroup_anomalies(claims) + within_document_conflicts(claims)
-                 + category_swaps(event_claims, facts) + dating)
-        LOGGER.info("%d new documents: %d facts of %d events recomputed from %d claims",
-                    len(new), len(facts), len({f.event for f in facts}), len(event_claims))
+        found = (subgroup_anomalies(claims) + within_document_conflicts(claims) + swaps
+                 + dating)
     with stage("added: fingerprints and records"):
         redated = _redated(store, changed, by_id)
-        anomalies = _anomalies(store.anomalies(), new, event_claims, events, touched) + found
+        anomalies = _anomalies(store, new, recomputed, left, events, touched) + found
         sharing = {frozenset(e) for e in store.reuse_edges()} | {
             frozenset((p["a"], p["b"])) for p in pairs}
         entities, occurrences = _entities(store, clusters, docs, vocab)
@@ -191,6 +189,73 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
     with stage("added: save"):
         store.save_increment(increment)
     return True
+
+
+def _rebuilt_facts(store: Store, claims: list[Claim], recomputed: set[FactKey],
+                   left: set[str], fresh: set[str], by_id: dict[str, Document]
+                   ) -> tuple[list[Fact], list[Anomaly]]:
+    """The facts ``recomputed`` and every fact of the events ``left``, built from all their
+    claims (the earlier ones read), and their category swaps."""
+    loaded = {c.id: c for c in store.claims(keys=sorted(recomputed), text=False)
+              + store.claims(events=sorted(left), text=False) if c.doc not in fresh}
+    loaded.update((c.id, c) for c in claims if c.key in recomputed or c.event in left)
+    event_claims = sorted(loaded.values(), key=_position)  # new ones among the rest
+    facts = build_facts(event_claims)
+    order_facts(facts, event_claims, [by_id[i] for i in {c.doc for c in event_claims}])
+    LOGGER.info("%d facts rebuilt from %d claims", len(facts), len(event_claims))
+    return facts, category_swaps(event_claims, facts)
+
+
+def _merged_facts(store: Store, claims: list[Claim], recomputed: set[FactKey],
+                  by_id: dict[str, Document]) -> tuple[list[Fact], list[Anomaly]]:
+    """The facts ``recomputed``: stored ones with the new claims merged in (accord.merge),
+    new ones built; and their category swaps, looked for among the few claims that can be
+    one (a crawl's largest facts hold most of the store's claims)."""
+    stored = {(f.event, f.category, f.group): f for f in store.facts(keys=sorted(recomputed))}
+    new_of: dict[FactKey, list[Claim]] = defaultdict(list)
+    for c in claims:
+        if c.key in recomputed:
+            new_of[c.key].append(c)
+    published = {c.doc: by_id[c.doc].published for c in claims}
+    facts = [merge_fact(stored[key], new_of[key], published, store) if new_of[key]
+             else stored[key] for key in sorted(recomputed) if key in stored]
+    unstored = [c for c in claims if c.key in recomputed and c.key not in stored]
+    built = build_facts(unstored)
+    order_facts(built, unstored, [by_id[i] for i in {c.doc for c in unstored}])
+    facts += built
+    LOGGER.info("%d facts: %d merged with new claims, %d new", len(facts),
+                sum(1 for key in stored if new_of.get(key)), len(built))
+    return facts, category_swaps(_swap_candidates(store, facts, claims), facts)
+
+
+def _swap_candidates(store: Store, facts: list[Fact], claims: list[Claim]) -> list[Claim]:
+    """Of the claims of ``facts``, those category_swaps can flag or compares with: counts of
+    people whose value is another category's best in the same event and group, or that
+    their document also states for another category. The others cannot change its output."""
+    bests: dict[tuple[str, str], dict[str, int | None]] = defaultdict(dict)
+    for f in facts:
+        if f.category in PEOPLE_CATEGORIES:
+            bests[(f.event, f.group)][f.category] = f.best
+    if not bests:
+        return []
+    fresh = {c.doc for c in claims}
+    rows = [r for r in store.people_counts(sorted({e for e, _ in bests}), PEOPLE_CATEGORIES)
+            if (r[2], r[4]) in bests and r[1] not in fresh]
+    rows += [(c.id, c.doc, c.event, c.category, c.group, c.value) for c in claims
+             if c.category in PEOPLE_CATEGORIES and c.value is not None
+             and (c.event, c.group) in bests]
+    stating: dict[tuple[str, str, str, int], set[str]] = defaultdict(set)
+    for _, doc, event, category, group, value in rows:
+        stating[(doc, event, group, value)].add(category)
+    wanted = set()
+    for claim_id, doc, event, category, group, value in rows:
+        best = bests[(event, group)]
+        if len(stating[(doc, event, group, value)]) > 1 or (value != best.get(category) and any(
+                value == b for other, b in best.items() if other != category)):
+            wanted.add(claim_id)
+    new = [c for c in claims if c.id in wanted]
+    old = sorted(wanted - {c.id for c in new})
+    return sorted(store.claims(ids=old, text=False) + new, key=_position)
 
 
 def _position(c: Claim) -> tuple[str, int, str]:
@@ -370,17 +435,20 @@ def _redated(store: Store, changed: list[Document], by_id: dict[str, Document]
     return out
 
 
-def _anomalies(stored: list[Anomaly], new: list[str], claims: list[Claim],
+def _anomalies(store: Store, new: list[str], recomputed: set[FactKey], left: set[str],
                events: list[Event], touched: set[str]) -> list[Anomaly]:
     """The stored anomalies that the recomputed ones do not replace: not of a new document,
-    not a category swap among the recomputed facts' claims, not a date anomaly of an event
-    whose dates were recomputed (an earlier document's own anomalies stay: its claims do
-    not change)."""
+    not a category swap of a claim of a recomputed fact or of an event left, not a date
+    anomaly of an event whose dates were recomputed (an earlier document's own anomalies
+    stay: its claims do not change)."""
     fresh = set(new)
-    recomputed = {c.id for c in claims}
+    stored = [a for a in store.anomalies() if a.doc not in fresh]
+    swapped = store.claim_keys([a.claims[0] for a in stored
+                                if a.kind == "category_swap" and a.claims])
+    redone = {i for i, key in swapped.items() if key in recomputed or key[0] in left}
     redated = {d for e in events if e.id in touched for d in e.docs}
-    return [a for a in stored if a.doc not in fresh
-            and not (a.kind == "category_swap" and a.claims and a.claims[0] in recomputed)
+    return [a for a in stored
+            if not (a.kind == "category_swap" and a.claims and a.claims[0] in redone)
             and not (a.kind in DATE_KINDS and a.doc in redated)]
 
 

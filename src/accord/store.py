@@ -625,7 +625,7 @@ class Store:
                 (r for key in keys for r in self._tuples(
                     f'SELECT {columns} FROM claims WHERE event = ? AND category = ? AND '
                     f'"group" = ?', key)), key=in_order)
-        elif docs is None and events is None:
+        elif docs is None and events is None and ids is None:
             rows = self._tuples(f"SELECT {columns} FROM claims {order}")
         else:
             column, wanted = (("doc", docs) if docs is not None else ("id", ids)
