@@ -428,3 +428,42 @@ def test_entities_made_in_background_with_workers(tmp_path: Path, khojaly: Path,
     assert {c["made_in"] for c in one.entities} == {os.getpid()}
     assert os.getpid() not in {c["made_in"] for c in two.entities}
     assert [c["forms"] for c in one.entities] == [c["forms"] for c in two.entities]
+
+
+def test_cycle_collection_is_paused_for_the_corpus_stages_only(
+        tmp_path: Path, khojaly: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Off while the corpus stages hold their objects, back on after, an error included."""
+    import gc
+
+    from accord import pipeline
+    from accord.vocab import load_vocab
+
+    db = tmp_path / "accord.db"
+    run([str(khojaly)], db)
+    seen: list[bool] = []
+    stages = pipeline.corpus_stages
+
+    def recording(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return stages(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "corpus_stages", recording)
+    assert gc.isenabled()
+    with Store(db) as store:
+        pipeline.finish(store, load_vocab())
+    assert seen == [False] and gc.isenabled()
+
+    def failing(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("stage failed")
+
+    monkeypatch.setattr(pipeline, "corpus_stages", failing)
+    with Store(db) as store, pytest.raises(RuntimeError, match="stage failed"):
+        pipeline.finish(store, load_vocab())
+    assert gc.isenabled()
+    gc.disable()  # left as the caller had it
+    try:
+        with pipeline.paused_cycle_collection():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

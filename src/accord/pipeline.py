@@ -8,6 +8,7 @@ with itself, however many runs wrote to it.
 
 from __future__ import annotations
 
+import gc
 import logging
 import resource
 import time
@@ -49,6 +50,23 @@ def stage(name: str) -> Iterator[None]:
     yield
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     LOGGER.info("%s: %.1f s, peak RSS %.0f MB", name, time.perf_counter() - start, peak)
+
+
+@contextmanager
+def paused_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector off while the corpus stages run. They hold millions of
+    objects for their whole run (claims, facts, band keys), which the collector walks again
+    each time the heap grows by a quarter: a fifth of a finish of 100k documents (80.7 ->
+    63.6 s, the same peak memory) and of an add. Their objects form no cycles that matter:
+    reference counting frees what they drop, and the collector frees any cycle once back on.
+    Nested uses leave it as the outermost found it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 Value = TypeVar("Value")
@@ -408,7 +426,8 @@ def analyse(docs: list[Document], vocab: Vocab, *, progress: Progress | None = N
         claims.extend(found)
         if progress:
             progress(doc)
-    return corpus_stages(docs, claims, vocab)
+    with paused_cycle_collection():
+        return corpus_stages(docs, claims, vocab)
 
 
 def finish(store: Store, vocab: Vocab, workers: int = 1) -> Result:
@@ -421,6 +440,11 @@ def finish(store: Store, vocab: Vocab, workers: int = 1) -> Result:
     documents that the last finished results already covered, with the same text, keep the
     reuse the store holds for them instead of being aligned again. Documents stored without
     reuse band keys (by an earlier accord) get them here, once."""
+    with paused_cycle_collection():
+        return _finish(store, vocab, workers)
+
+
+def _finish(store: Store, vocab: Vocab, workers: int) -> Result:
     with stage("keys"):
         missing = store.without_reuse_keys(KEYS_VERSION)
         for k in range(0, len(missing), BATCH):
@@ -492,9 +516,10 @@ def add_documents(store: Store, docs: Iterable[Document], vocab_files: tuple[str
             report.append({"id": doc.id, "claims": len(claims),
                            "note": "replaced (the old version is kept in history)"
                            if doc.id in existing else "added"})
-    if added and (full or not finish_added(store, vocab, keys, _reader(store), KEYS_VERSION,
-                                           workers=workers)):
-        finish(store, vocab, workers=workers)
+    with paused_cycle_collection():
+        if added and (full or not finish_added(store, vocab, keys, _reader(store),
+                                               KEYS_VERSION, workers=workers)):
+            finish(store, vocab, workers=workers)
     return report
 
 
