@@ -229,3 +229,31 @@ def test_what_accord_add_reads_of_stored_claims(khojaly: Path, db_path: Path) ->
         assert sorted(people) == sorted((c.id, c.doc, c.event, c.category, c.group, c.value)
                                         for c in every
                                         if c.category == "killed" and c.value is not None)
+
+
+def test_timelines_stored_as_arrays_and_as_objects_read_alike(khojaly: Path,
+                                                             db_path: Path) -> None:
+    """Timelines are stored as arrays; a store written before kept objects: both read back
+    as the same entries."""
+    import json
+
+    run([str(khojaly)], db_path)
+    with Store(db_path) as store:
+        facts = store.facts()
+        dated = [f for f in facts if f.timeline]
+        assert dated
+        raw = json.loads(store.conn.execute(
+            'SELECT "values" FROM facts WHERE event = ? AND category = ? AND "group" = ?',
+            (dated[0].event, dated[0].category, dated[0].group)).fetchone()[0])
+        assert isinstance(raw["timeline"][0], list)
+        for f in dated:  # rewritten as an earlier accord wrote them
+            row = store.conn.execute(
+                'SELECT "values" FROM facts WHERE event = ? AND category = ? AND "group" = ?',
+                (f.event, f.category, f.group)).fetchone()[0]
+            data = json.loads(row)
+            data["timeline"] = [t._asdict() for t in f.timeline]
+            store.conn.execute(
+                'UPDATE facts SET "values" = ? WHERE event = ? AND category = ? AND "group" = ?',
+                (json.dumps(data), f.event, f.category, f.group))
+        store.conn.commit()
+        assert store.facts() == facts

@@ -147,6 +147,15 @@ def finished_key_from(sha256: str, extracted_with: str) -> str:
     return f"{sha256}/{extracted_with}"
 
 
+def _timeline_of(entries: list[Any]) -> list[TimelineEntry]:
+    """Timeline entries as stored: arrays in TimelineEntry's order (objects, each with its
+    keys, in stores written before)."""
+    if entries and isinstance(entries[0], dict):
+        return [TimelineEntry(**t) for t in entries]
+    new = tuple.__new__
+    return [new(TimelineEntry, t) for t in entries]
+
+
 def _q(name: str) -> str:
     return f'"{name}"'
 
@@ -464,7 +473,7 @@ class Store:
             ((f.event, f.category, f.group, f.status, f.best, f.low, f.high,
               json.dumps({"values": [v.to_dict() for v in f.values],
                           "independent_groups": f.independent_groups,
-                          "timeline": [t._asdict() for t in f.timeline],
+                          "timeline": f.timeline,  # arrays: a crawl's hold a million
                           "undated": f.undated}))
              for f in facts))
 
@@ -754,7 +763,7 @@ class Store:
             out.append(Fact(row["event"], row["category"], row["group"], row["status"],
                             row["best"], row["low"], row["high"], values,
                             data.get("independent_groups"),
-                            [TimelineEntry(**t) for t in data.get("timeline", [])],
+                            _timeline_of(data.get("timeline", [])),
                             data.get("undated", [])))
         return out
 
