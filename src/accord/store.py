@@ -571,6 +571,9 @@ class Store:
 
     def fingerprints(self) -> dict[str, tuple[str, str]]:
         """Each stored document's (text hash, extraction fingerprint), to skip what is done."""
+        if isinstance(self.conn, sqlite3.Connection):  # the key taken out in C: 1.6 -> 0.9 s
+            return {row[0]: (row[1], row[2] or "") for row in self.conn.execute(
+                "SELECT id, sha256, json_extract(meta, '$.extracted_with') FROM documents")}
         # the meta JSON is ours (json.dumps): the key is found without parsing all of it
         return {row[0]: (row[1], m.group(1) if (m := EXTRACTED_WITH.search(row[2] or "")) else "")
                 for row in self.conn.execute("SELECT id, sha256, meta FROM documents")}
