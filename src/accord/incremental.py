@@ -8,10 +8,14 @@ results cover all but a few documents (``accord add``), only these are redone:
   themselves, as a full routing would;
 - the dates of the events they join are summed from the per-document date records the
   store keeps (only the new documents are read whole);
-- the facts their claims state are recomputed from those facts' claims (with the sibling
-  counts of people a category swap compares; every fact of an event a replaced document
-  left); facts whose documents' reuse groups merged have their independent groups counted
-  again; an earlier document's own anomalies stay (its claims do not change);
+- the facts their claims state take the new claims in (accord.merge: the stored fact and
+  the new claims are enough), with the sibling counts of people a category swap compares;
+  category swaps are looked for among the few claims that can be one. A replaced document
+  (its earlier claims leave facts) or an earlier document whose publication year was just
+  inferred (timelines move) has the facts rebuilt from all their claims, with every fact of
+  an event a replaced document left. Facts whose documents' reuse groups merged have their
+  independent groups counted again; an earlier document's own anomalies stay (its claims do
+  not change);
 - reuse candidates come from the band keys the store keeps: only the keys the new
   documents hold are bucketed, and only pairs with a new document are aligned;
 - figure fingerprints are computed between the new documents and every other;
