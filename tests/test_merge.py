@@ -114,3 +114,48 @@ def test_merging_reads_the_store_only_when_it_must() -> None:
     assert _comparable(merged) == _comparable(_fact(old + new, docs))
     assert merged.values[0].docs == ["d0", "d1", "d3"]
     assert merged.status == "conflict"  # 9 and 12 after 10: no rise
+
+
+class _PeopleStore:
+    """What _swap_candidates reads of a store, from a list of claims."""
+
+    def __init__(self, claims: list[Claim]) -> None:
+        self.stored = claims
+
+    def people_counts(self, events: list[str], categories: Sequence[str]
+                      ) -> list[tuple[str, str, str, str, str, int | None]]:
+        return [(c.id, c.doc, c.event, c.category, c.group, c.value) for c in self.stored
+                if c.event in events and c.category in categories and c.value is not None]
+
+    def claims(self, *, ids: list[str], text: bool) -> list[Claim]:
+        return [c for c in self.stored if c.id in set(ids)]
+
+
+people = st.lists(st.tuples(st.sampled_from(["a", "b", "c", "d", "e"]),
+                            st.sampled_from(["killed", "injured", "missing", "deaths"]),
+                            st.sampled_from(["all", "children"]),
+                            st.sampled_from([3, 7, 12, None])),
+                  min_size=1, max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(people, st.sets(st.sampled_from(["a", "b", "c", "d", "e"])))
+def test_category_swaps_among_the_candidates_alone_are_those_among_all_claims(
+        spec: list[tuple[str, str, str, int | None]], added: set[str]) -> None:
+    """accord add looks for category swaps among a few claims: the same swaps, worded the
+    same, as among every claim of the facts (the added documents' claims in memory, the
+    others in the store)."""
+    from accord.incremental import _swap_candidates
+    from accord.reconcile import category_swaps
+
+    claims = []
+    for n, (doc, category, group, value) in enumerate(spec):
+        c = _claim(doc, n, (value, None, None), "exact")
+        c.category, c.group = category, group
+        claims.append(c)
+    new = [c for c in claims if c.doc in added]
+    old = [c for c in claims if c.doc not in added]
+    facts = build_facts(sorted(claims, key=lambda c: c.position))
+    every = category_swaps(sorted(claims, key=lambda c: c.position), facts)
+    some = _swap_candidates(_PeopleStore(old), facts, new)  # type: ignore[arg-type]
+    assert category_swaps(some, facts) == every

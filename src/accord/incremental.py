@@ -35,6 +35,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -235,28 +236,43 @@ def _merged_facts(store: Store, claims: list[Claim], recomputed: set[FactKey],
 def _swap_candidates(store: Store, facts: list[Fact], claims: list[Claim]) -> list[Claim]:
     """Of the claims of ``facts``, those category_swaps can flag or compares with: counts of
     people whose value is another category's best in the same event and group, or that
-    their document also states for another category. The others cannot change its output."""
+    their document also states for another category. The others cannot change its output.
+    One pass over the touched events' counts of people (a crawl's largest hold most of
+    the store's claims), the claims themselves read for the few kept."""
     bests: dict[tuple[str, str], dict[str, int | None]] = defaultdict(dict)
     for f in facts:
         if f.category in PEOPLE_CATEGORIES:
             bests[(f.event, f.group)][f.category] = f.best
     if not bests:
         return []
+    # per (event, category, group): the values that are another category's best, not its own
+    others = {(event, category, group): {b for other, b in best.items()
+                                         if other != category and b != best.get(category)}
+              for (event, group), best in bests.items() for category in PEOPLE_CATEGORIES}
     fresh = {c.doc for c in claims}
-    rows = [r for r in store.people_counts(sorted({e for e, _ in bests}), PEOPLE_CATEGORIES)
-            if (r[2], r[4]) in bests and r[1] not in fresh]
-    rows += [(c.id, c.doc, c.event, c.category, c.group, c.value) for c in claims
-             if c.category in PEOPLE_CATEGORIES and c.value is not None
-             and (c.event, c.group) in bests]
-    stating: dict[tuple[str, str, str, int], set[str]] = defaultdict(set)
-    for _, doc, event, category, group, value in rows:
-        stating[(doc, event, group, value)].add(category)
-    wanted = set()
+    rows = chain((r for r in store.people_counts(sorted({e for e, _ in bests}),
+                                                 PEOPLE_CATEGORIES) if r[1] not in fresh),
+                 ((c.id, c.doc, c.event, c.category, c.group, c.value) for c in claims
+                  if c.category in PEOPLE_CATEGORIES and c.value is not None))
+    wanted: set[str] = set()
+    first: dict[tuple[str, str, str, int], tuple[str, list[str]]] = {}
+    shared = []
     for claim_id, doc, event, category, group, value in rows:
-        best = bests[(event, group)]
-        if len(stating[(doc, event, group, value)]) > 1 or (value != best.get(category) and any(
-                value == b for other, b in best.items() if other != category)):
+        other = others.get((event, category, group))
+        if other is None:
+            continue  # an event and group no touched fact is of
+        if value in other:
             wanted.add(claim_id)
+        stated = (doc, event, group, value)
+        seen = first.get(stated)
+        if seen is None:
+            first[stated] = (category, [claim_id])
+            continue
+        seen[1].append(claim_id)
+        if seen[0] != category:
+            shared.append(stated)
+    for stated in shared:
+        wanted.update(first[stated][1])
     new = [c for c in claims if c.id in wanted]
     old = sorted(wanted - {c.id for c in new})
     return sorted(store.claims(ids=old, text=False) + new, key=_position)
