@@ -33,7 +33,7 @@ import bisect
 import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -55,7 +55,7 @@ from accord.extract.events import (
 from accord.extract.events import skeleton as place_key
 from accord.merge import FactKey, merge_fact
 from accord.model import Anomaly, Claim, Document, Fact, ReuseLink
-from accord.pipeline import Reader, date_event, event_record, stage
+from accord.pipeline import Reader, StoredTexts, date_event, event_record, stage
 from accord.reconcile import (
     FINGERPRINT_MIN_SHARED,
     FINGERPRINT_MIN_SIMILARITY,
@@ -372,7 +372,7 @@ def _reuse(store: Store, new: list[str], ids: list[str], dated: list[Document], 
     news = np.array(sorted(position[i] for i in new), dtype=np.int64)
     mine = np.isin(candidates[:, 0], news) | np.isin(candidates[:, 1], news)
     report = ReuseReport()
-    edges = align_pairs(_ByPosition(dated, read), candidates[mine], report, settings,
+    edges = align_pairs(StoredTexts(dated, read), candidates[mine], report, settings,
                         dated=dated, workers=workers)
     old = [(position[a], position[b]) for a, b in store.reuse_edges()
            if a not in fresh and b not in fresh and a in position and b in position]
@@ -423,27 +423,6 @@ def _holding(batch: list[tuple[int, np.ndarray]], wanted: np.ndarray, sieve: np.
     keys, owner = keys[hit], owner[hit]
     for d in np.unique(owner).tolist():
         yield d, keys[owner == d]
-
-
-class _ByPosition(Sequence[Document]):
-    """Documents by index, texts read from the store in batches (the candidate pairs')."""
-
-    def __init__(self, dated: list[Document], read: Reader) -> None:
-        self.dated, self.read = dated, read
-        self.fetched: dict[int, Document] = {}
-
-    def __len__(self) -> int:
-        return len(self.dated)
-
-    def prefetch(self, positions: Any) -> None:
-        wanted = sorted({int(i) for i in positions})
-        self.fetched = dict(zip(wanted, self.read([self.dated[i].id for i in wanted], "text"),
-                                strict=True))
-
-    def __getitem__(self, i: int) -> Document:  # type: ignore[override]
-        doc = self.fetched.get(i) or self.read([self.dated[i].id], "text")[0]
-        doc.published = self.dated[i].published
-        return doc
 
 
 def _redated(store: Store, changed: list[Document], by_id: dict[str, Document]

@@ -245,7 +245,7 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     a reader of the same store through a new connection, with which (and ``workers`` > 1)
     the entity clusters are made in a process of their own beside the next stages."""
     by_id = {d.id: d for d in docs}
-    texts: Sequence[Document] = docs if read is None else _Texts(docs, read)
+    texts: Sequence[Document] = docs if read is None else StoredTexts(docs, read)
     read = read or (lambda ids, _part: [by_id[i] for i in ids])
     ids = [d.id for d in docs]
 
@@ -372,9 +372,10 @@ def _with_meta(read: Reader, ids: list[str], part: str) -> list[Document]:
     return docs
 
 
-class _Texts(Sequence[Document]):
-    """Whole documents by position, read a batch at a time in order (reuse reads every text
-    once in turn, then the two of each candidate pair)."""
+class StoredTexts(Sequence[Document]):
+    """Whole documents by position, read from the store a batch at a time in order (reuse
+    reads every text once in turn, then the two of each candidate pair; accord add, the
+    pairs with a new document), with the publication dates the corpus stages gave them."""
 
     def __init__(self, docs: list[Document], read: Reader) -> None:
         self.docs, self.read = docs, read
