@@ -467,3 +467,50 @@ def test_cycle_collection_is_paused_for_the_corpus_stages_only(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_replaced_document_leaves_the_facts_only_its_earlier_version_stated(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The earlier version stated a figure of another year's event (a sentence about an
+    earlier flood), the new one does not: accord add drops it from that event's fact, as a
+    full run over the new versions has it."""
+    import shutil
+
+    from accord import pipeline
+    from accord.ingest import ingest
+
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "one.txt").write_text(
+        "Floods in Valencia, 3 July 2024. At least 40 people were killed and 120 were "
+        "injured when the river burst its banks, officials said.\n"
+        "In the 1957 flood, 81 people were killed in the same city.\n", "utf-8")
+    (first / "two.txt").write_text(
+        "Valencia, 4 July 2024. The floods killed 42 people and injured 118, the regional "
+        "government said.\nIn the 1957 flood, 86 people were killed.\n", "utf-8")
+    for day in range(5, 12):  # enough documents for one replaced to be added, not a full run
+        (first / f"{day}.txt").write_text(
+            f"Valencia, {day} July 2024. Officials said {35 + day} people were killed in the "
+            "floods.\n", "utf-8")
+    db = tmp_path / "accord.db"
+    run([str(first)], db)
+    second = tmp_path / "second"
+    shutil.copytree(first, second)
+    (second / "one.txt").write_text(
+        "Floods in Valencia, 3 July 2024. At least 40 people were killed and 120 were "
+        "injured when the river burst its banks, officials said.\n", "utf-8")
+    run([str(second)], tmp_path / "full.db")
+    with Store(db) as store:
+        assert any(81 in [v.value for v in f.values] and "1957" in f.event
+                   for f in store.facts())
+
+    def full_finish(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a full finish ran")
+
+    monkeypatch.setattr(pipeline, "finish", full_finish)
+    replaced = [d for d in ingest([str(second)]).documents if d.id.endswith("one.txt")]
+    with Store(db) as store:
+        pipeline.add_documents(store, replaced)
+    got, want = _stored(db), _stored(tmp_path / "full.db")
+    assert got["facts"] == want["facts"]
+    assert not any(81 in [v[0] for v in f[7]] for f in got["facts"])  # type: ignore[attr-defined]

@@ -111,11 +111,14 @@ class Increment:
 
 def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
                  keys_version: str, settings: ReuseSettings | None = None,
-                 workers: int = 1) -> bool:
+                 workers: int = 1, earlier: set[FactKey] | None = None) -> bool:
     """Run the corpus stages for the documents whose finished key (``keys``: every stored
-    document's) the stored results do not cover. Returns False, having changed nothing,
-    when a full finish is needed instead: no results yet, a document gone, too many new
-    ones, documents without kept band keys, or a store written by an earlier accord."""
+    document's) the stored results do not cover. ``earlier``: the facts (event, category,
+    group) that replaced documents' earlier versions stated (their claims are gone from the
+    store by now): rebuilt, or dropped, even where the new versions state nothing. Returns
+    False, having changed nothing, when a full finish is needed instead: no results yet, a
+    document gone, too many new ones, documents without kept band keys, or a store written
+    by an earlier accord."""
     covered = store.finished_documents()
     if covered is None or set(covered) - set(keys):
         return False
@@ -162,7 +165,7 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
         groups = components(ids, edges)
         merged = _merged(store.groups(), groups, fresh)
     with stage("added: facts"):
-        recomputed = _fact_keys(store, claims)
+        recomputed = _fact_keys(store, claims, earlier or set())
         replaced = any(i in covered for i in new) or any(d.id not in fresh for d in changed)
         if replaced:  # earlier claims leave facts, or earlier timelines move: rebuilt
             facts, swaps = _rebuilt_facts(store, claims, recomputed, left, fresh, by_id)
@@ -379,11 +382,12 @@ def _reuse(store: Store, new: list[str], ids: list[str], dated: list[Document], 
     return report.links, report.pairs, old + edges
 
 
-def _fact_keys(store: Store, claims: list[Claim]) -> set[tuple[str, str, str]]:
-    """The facts to recompute from their claims: those the new claims state, and for counts
-    of people every sibling category of the same event and group (a category swap compares
-    them)."""
-    keys = {c.key for c in claims if c.event}
+def _fact_keys(store: Store, claims: list[Claim], earlier: set[FactKey]
+               ) -> set[tuple[str, str, str]]:
+    """The facts to recompute: those the new claims state or the replaced documents'
+    earlier versions stated (``earlier``), and for counts of people every sibling category
+    of the same event and group (a category swap compares them)."""
+    keys = {c.key for c in claims if c.event} | earlier
     people = {(e, g) for e, category, g in keys if category in PEOPLE_CATEGORIES}
     keys |= {k for k in store.fact_keys(sorted({e for e, _ in people}))
              if k[1] in PEOPLE_CATEGORIES and (k[0], k[2]) in people}

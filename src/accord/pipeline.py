@@ -506,10 +506,13 @@ def add_documents(store: Store, docs: Iterable[Document], vocab_files: tuple[str
 
     fingerprint = vocab_fingerprint(vocab)
     added = 0
+    earlier: set[tuple[str, str, str]] = set()
     for done_now in _chunks(process_all(todo(), vocab_files, workers=workers, dask=dask),
                             SAVE_BATCH):
         for doc, _, _ in done_now:
             doc.meta["extracted_with"] = fingerprint
+        # the facts the versions about to be replaced state: their claims are deleted now
+        earlier |= store.stated_facts([doc.id for doc, _, _ in done_now if doc.id in existing])
         store.save_documents(done_now, keep_history=True)
         for doc, claims, _ in done_now:
             keys[doc.id] = finished_key(doc)
@@ -519,7 +522,8 @@ def add_documents(store: Store, docs: Iterable[Document], vocab_files: tuple[str
                            if doc.id in existing else "added"})
     with paused_cycle_collection():
         if added and (full or not finish_added(store, vocab, keys, _reader(store),
-                                               KEYS_VERSION, workers=workers)):
+                                               KEYS_VERSION, workers=workers,
+                                               earlier=earlier)):
             finish(store, vocab, workers=workers)
     return report
 

@@ -690,6 +690,11 @@ class Store:
         yield from self.conn.execute(
             'SELECT doc, category, "group", event, low, high FROM claims')
 
+    def stated_facts(self, docs: list[str]) -> set[tuple[str, str, str]]:
+        """The facts (event, category, group) the claims of ``docs`` belong to."""
+        return {(r[0], r[1], r[2]) for r in self._rows_in(
+            'SELECT DISTINCT event, category, "group" FROM claims', "doc", docs)}
+
     def claim_keys(self, ids: list[str]) -> dict[str, tuple[str, str, str]]:
         """The fact (event, category, group) each claim of ``ids`` belongs to."""
         return {r[0]: (r[1], r[2], r[3]) for r in self._rows_in(
@@ -753,8 +758,7 @@ class Store:
                 'SELECT * FROM facts ORDER BY event, category, "group"')
         else:
             if keys is None:
-                keys = {(r[0], r[1], r[2]) for r in self._rows_in(
-                    'SELECT DISTINCT event, category, "group" FROM claims', "doc", docs or [])}
+                keys = self.stated_facts(docs or [])
             rows = [r for key in sorted(keys, key=str) for r in self.conn.execute(
                 'SELECT * FROM facts WHERE event = ? AND category = ? AND "group" = ?', key)]
         out = []
