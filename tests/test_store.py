@@ -257,3 +257,26 @@ def test_timelines_stored_as_arrays_and_as_objects_read_alike(khojaly: Path,
                 (json.dumps(data), f.event, f.category, f.group))
         store.conn.commit()
         assert store.facts() == facts
+
+
+def test_documents_without_band_keys_are_found_in_an_index(khojaly: Path, db_path: Path
+                                                            ) -> None:
+    """Which documents lack keys is answered from an index, not by reading every row's keys
+    (a page each: 13-30 s at 1M documents); what it answers is the same."""
+    from accord.pipeline import KEYS_VERSION
+
+    run([str(khojaly)], db_path)
+    with Store(db_path) as store:
+        ids = store.document_ids()
+        assert store.without_reuse_keys(KEYS_VERSION) == []
+        store.conn.execute("DELETE FROM reuse_keys WHERE doc = ?", (ids[1],))
+        store.conn.commit()
+        assert store.without_reuse_keys(KEYS_VERSION) == [ids[1]]
+        assert store.without_reuse_keys("another version") == ids
+        ran: list[str] = []
+        store.conn.set_trace_callback(ran.append)  # the query as the method runs it
+        store.without_reuse_keys(KEYS_VERSION)
+        store.conn.set_trace_callback(None)
+        query = next(q for q in ran if "reuse_keys" in q)
+        plan = " ".join(str(r[-1]) for r in store.conn.execute(f"EXPLAIN QUERY PLAN {query}"))
+        assert "COVERING INDEX reuse_keys_version" in plan
