@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accord.chronology import order_facts
-from accord.extract import claim_position
+from accord.extract import claim_document, claim_position
 from accord.merge import FactKey, Position, ValueKey, merge_fact
 from accord.model import Claim, Document, Fact, Statement
 from accord.reconcile import build_facts
@@ -100,6 +100,7 @@ def test_claim_position_reads_what_an_extracted_claim_holds(khojaly: Path, hathr
     assert len(claims) > 50
     for c in claims:
         assert claim_position(c.id) == c.position
+        assert claim_document(c.id) == c.doc
 
 
 def test_merging_reads_the_store_only_when_it_must() -> None:

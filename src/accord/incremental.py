@@ -53,7 +53,7 @@ from accord.extract.events import (
     stored_places,
 )
 from accord.extract.events import skeleton as place_key
-from accord.merge import FactKey, merge_fact
+from accord.merge import FactKey, by_position, merge_fact
 from accord.model import Anomaly, Claim, Document, Fact, ReuseLink
 from accord.pipeline import Reader, StoredTexts, date_event, event_record, stage
 from accord.reconcile import (
@@ -207,11 +207,17 @@ def _rebuilt_facts(store: Store, claims: list[Claim], recomputed: set[FactKey],
     loaded = {c.id: c for c in store.claims(keys=sorted(recomputed), text=False)
               + store.claims(events=sorted(left), text=False) if c.doc not in fresh}
     loaded.update((c.id, c) for c in claims if c.key in recomputed or c.event in left)
-    event_claims = sorted(loaded.values(), key=_position)  # new ones among the rest
-    facts = build_facts(event_claims)
-    order_facts(facts, event_claims, [by_id[i] for i in {c.doc for c in event_claims}])
+    event_claims = sorted(loaded.values(), key=by_position)  # new ones among the rest
+    facts = _built(event_claims, by_id)
     LOGGER.info("%d facts rebuilt from %d claims", len(facts), len(event_claims))
     return facts, category_swaps(event_claims, facts)
+
+
+def _built(claims: list[Claim], by_id: dict[str, Document]) -> list[Fact]:
+    """The facts of ``claims`` (in position order), built and dated from all of them."""
+    facts = build_facts(claims)
+    order_facts(facts, claims, [by_id[i] for i in {c.doc for c in claims}])
+    return facts
 
 
 def _merged_facts(store: Store, claims: list[Claim], recomputed: set[FactKey],
@@ -227,9 +233,7 @@ def _merged_facts(store: Store, claims: list[Claim], recomputed: set[FactKey],
     published = {c.doc: by_id[c.doc].published for c in claims}
     facts = [merge_fact(stored[key], new_of[key], published, store) if new_of[key]
              else stored[key] for key in sorted(recomputed) if key in stored]
-    unstored = [c for c in claims if c.key in recomputed and c.key not in stored]
-    built = build_facts(unstored)
-    order_facts(built, unstored, [by_id[i] for i in {c.doc for c in unstored}])
+    built = _built([c for c in claims if c.key in recomputed and c.key not in stored], by_id)
     facts += built
     LOGGER.info("%d facts: %d merged with new claims, %d new", len(facts),
                 sum(1 for key in stored if new_of.get(key)), len(built))
@@ -278,11 +282,7 @@ def _swap_candidates(store: Store, facts: list[Fact], claims: list[Claim]) -> li
         wanted.update(first[stated][1])
     new = [c for c in claims if c.id in wanted]
     old = sorted(wanted - {c.id for c in new})
-    return sorted(store.claims(ids=old, text=False) + new, key=_position)
-
-
-def _position(c: Claim) -> tuple[str, int, str]:
-    return c.position
+    return sorted(store.claims(ids=old, text=False) + new, key=by_position)
 
 
 def _route(docs: list[Document], claims: list[Claim], stored: list[dict[str, Any]],

@@ -28,7 +28,7 @@ from itertools import groupby
 from typing import Protocol
 
 from accord.chronology import grows, period_of
-from accord.extract import claim_position
+from accord.extract import claim_document, claim_position
 from accord.model import Claim, Fact, FactValue, Statement, TimelineEntry
 from accord.reconcile import Stated, compatible, fact_bounds
 
@@ -55,7 +55,7 @@ def merge_fact(old: Fact, new: Sequence[Claim], published: Mapping[str, str | No
     order_facts would make it from all of them; independence is left to be counted again.
     ``published``: the new claims' documents' publication dates."""
     key = (old.event, old.category, old.group)
-    new = sorted(new, key=_position)
+    new = sorted(new, key=by_position)
     firsts: dict[ValueKey, dict[str, Position]] | None = None
 
     def read_firsts(value: ValueKey) -> dict[str, Position]:
@@ -96,12 +96,9 @@ def merge_fact(old: Fact, new: Sequence[Claim], published: Mapping[str, str | No
                 None, timeline, undated)
 
 
-def _position(c: Claim) -> Position:
+def by_position(c: Claim) -> Position:
+    """Claim.position, as a sort key."""
     return c.position
-
-
-def _doc_of(claim_id: str) -> str:
-    return claim_id.rpartition("@")[0]
 
 
 def _value_order(v: FactValue) -> tuple[int, int, Position]:
@@ -137,7 +134,7 @@ def _claims(old: list[str], claims: list[Claim]) -> list[str]:
     out: list[str] = []
     at = 0
     for doc, of_doc in groupby(claims, key=lambda c: c.doc):
-        end = bisect_left(old, doc, lo=at, key=_doc_of)
+        end = bisect_left(old, doc, lo=at, key=claim_document)
         out += old[at:end]
         out += [c.id for c in of_doc]
         at = end

@@ -81,6 +81,11 @@ def claim_position(claim_id: str) -> tuple[str, int, str]:
     return doc, int(where.split("-", 1)[0]), claim_id
 
 
+def claim_document(claim_id: str) -> str:
+    """The document of a claim, from its id alone (see claim_position)."""
+    return claim_id.rpartition("@")[0]
+
+
 def read_metadata(doc: Document) -> None:
     """Publisher, date and author from the text where ingest found none; dates in the text.
 
