@@ -123,10 +123,8 @@ class _PeopleStore:
     def __init__(self, claims: list[Claim]) -> None:
         self.stored = claims
 
-    def people_counts(self, events: list[str], categories: Sequence[str]
-                      ) -> list[tuple[str, str, str, str, str, int | None]]:
-        return [(c.id, c.doc, c.event, c.category, c.group, c.value) for c in self.stored
-                if c.event in events and c.category in categories and c.value is not None]
+    def claims_with_values(self, values: dict[tuple[str, str, str], set[int]]) -> list[str]:
+        return [c.id for c in self.stored if c.value in values.get(c.key, set())]
 
     def claims(self, *, ids: list[str], text: bool) -> list[Claim]:
         return [c for c in self.stored if c.id in set(ids)]
@@ -147,7 +145,7 @@ def test_category_swaps_among_the_candidates_alone_are_those_among_all_claims(
     same, as among every claim of the facts (the added documents' claims in memory, the
     others in the store)."""
     from accord.incremental import _swap_candidates
-    from accord.reconcile import category_swaps
+    from accord.reconcile import category_swaps, shared_people_values
 
     claims = []
     for n, (doc, category, group, value) in enumerate(spec):
@@ -158,5 +156,6 @@ def test_category_swaps_among_the_candidates_alone_are_those_among_all_claims(
     old = [c for c in claims if c.doc not in added]
     facts = build_facts(sorted(claims, key=lambda c: c.position))
     every = category_swaps(sorted(claims, key=lambda c: c.position), facts)
-    some = _swap_candidates(_PeopleStore(old), facts, new)  # type: ignore[arg-type]
+    shared = [(c.id, c.event) for c in shared_people_values(old)]
+    some = _swap_candidates(_PeopleStore(old), facts, new, shared)  # type: ignore[arg-type]
     assert category_swaps(some, facts) == every

@@ -13,7 +13,9 @@ from accord.store import Store
 def snapshot(db: Path) -> dict[str, object]:
     with Store(db) as store:
         result = store.result()
+        shared = store.shared_people()
     return {
+        "shared_people": shared,
         "claims": sorted((c.id, c.event, c.category, c.group, c.value, c.low, c.high,
                           c.source) for c in result.claims),
         "facts": [(f.event, f.category, f.group, f.status, f.best, f.low, f.high,
@@ -246,7 +248,9 @@ def _stored(db: Path) -> dict[str, object]:
     """Everything a finish writes, in a comparable form."""
     with Store(db) as store:
         result = store.result()
+        shared = store.shared_people()
     return {
+        "shared_people": shared,
         "claims": sorted((c.id, c.event) for c in result.claims),
         "facts": [(f.event, f.category, f.group, f.status, f.best, f.low, f.high,
                    [(v.value, v.low, v.high, v.qualifiers, v.docs, v.claims,
@@ -385,6 +389,37 @@ def test_a_replaced_document_is_recomputed_incrementally_as_a_full_run_would(
     for name in want:
         assert got[name] == want[name], name
     assert any(131 in [v[0] for v in f[7]] for f in got["facts"])  # type: ignore[attr-defined]
+
+
+def test_add_to_a_store_without_shared_counts_runs_a_full_finish(
+        tmp_path: Path, first_and_later: tuple[Path, Path],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store written before the shared counts of people were kept (accord add looks for
+    category swaps among them) is finished in full by accord add, which then keeps them."""
+    from accord import pipeline
+    from accord.ingest import ingest
+    from accord.reconcile import shared_people_values
+
+    first, later = first_and_later
+    db = tmp_path / "accord.db"
+    run([str(first)], db)
+    with Store(db) as store, store.conn:
+        store.conn.execute("DELETE FROM corpus WHERE key = 'shared_people'")
+        assert store.shared_people() is None
+    finished = []
+    full = pipeline.finish
+
+    def counted(*args: object, **kwargs: object) -> object:
+        finished.append(1)
+        return full(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "finish", counted)
+    with Store(db) as store:
+        pipeline.add_documents(store, ingest([str(later)]).documents)
+        kept = store.shared_people()
+        claims = store.claims(text=False)
+    assert finished == [1]
+    assert kept and kept == sorted((c.id, c.event) for c in shared_people_values(claims))
 
 
 def test_a_stage_in_background_returns_its_result_or_raises_its_error() -> None:

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from accord.chronology import order_facts
+from accord.extract import claim_document
 from accord.extract.entities import names_of, skeleton
 from accord.extract.events import (
     Event,
@@ -64,6 +65,7 @@ from accord.reconcile import (
     build_facts,
     category_swaps,
     independence,
+    shared_people_values,
     subgroup_anomalies,
     within_document_conflicts,
 )
@@ -107,6 +109,8 @@ class Increment:
     occurrences: list[tuple[Any, ...]]  # (cluster, form, doc, start, end) to add
     date_records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     finished: dict[str, str] = field(default_factory=dict)
+    #: every (claim, event) of reconcile.shared_people_values, the new documents' included
+    shared_people: list[tuple[str, str]] = field(default_factory=list)
 
 
 def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
@@ -126,8 +130,10 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
     if not new:
         return True
     clusters = store.entities(occurrences=False)
-    if len(new) > MAX_NEW_SHARE * len(keys) or any("id" not in c for c in clusters):
-        return False  # (clusters without ids: a store from before occurrences had rows)
+    stored_shared = store.shared_people()
+    if (len(new) > MAX_NEW_SHARE * len(keys) or any("id" not in c for c in clusters)
+            or stored_shared is None):
+        return False  # (clusters without ids, no shared counts: a store of an earlier accord)
     settings = settings or ReuseSettings()
     ids = sorted(keys)
     fresh = set(new)
@@ -136,6 +142,7 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
         claims = store.claims(docs=new, text=False)
         stored_events = store.corpus("events")
         events, touched, left = _route(docs, claims, stored_events, vocab)
+        shared = [(i, e) for i, e in stored_shared if claim_document(i) not in fresh]
         published = store.publication_dates()
         dated = [Document(id=i, text="", published=published.get(i)) for i in ids]
         by_id = {d.id: d for d in dated}
@@ -170,7 +177,7 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
         if replaced:  # earlier claims leave facts, or earlier timelines move: rebuilt
             facts, swaps = _rebuilt_facts(store, claims, recomputed, left, fresh, by_id)
         else:
-            facts, swaps = _merged_facts(store, claims, recomputed, by_id)
+            facts, swaps = _merged_facts(store, claims, recomputed, by_id, shared)
         done = {(f.event, f.category, f.group) for f in facts} | recomputed
         # merged reuse groups change only the independent groups of the facts that their
         # documents state: counted again on the stored facts, their claims not read
@@ -193,7 +200,9 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
             fingerprints=_fingerprints(store, new, claims, sharing), events=records,
             entities=entities, occurrences=occurrences,
             date_records=date_records,
-            finished={**covered, **{i: keys[i] for i in new}})
+            finished={**covered, **{i: keys[i] for i in new}},
+            shared_people=sorted(shared + [(c.id, c.event)
+                                           for c in shared_people_values(claims)]))
     with stage("added: save"):
         store.save_increment(increment)
     return True
@@ -221,7 +230,8 @@ def _built(claims: list[Claim], by_id: dict[str, Document]) -> list[Fact]:
 
 
 def _merged_facts(store: Store, claims: list[Claim], recomputed: set[FactKey],
-                  by_id: dict[str, Document]) -> tuple[list[Fact], list[Anomaly]]:
+                  by_id: dict[str, Document], shared: list[tuple[str, str]]
+                  ) -> tuple[list[Fact], list[Anomaly]]:
     """The facts ``recomputed``: stored ones with the new claims merged in (accord.merge),
     new ones built; and their category swaps, looked for among the few claims that can be
     one (a crawl's largest facts hold most of the store's claims)."""
@@ -237,52 +247,34 @@ def _merged_facts(store: Store, claims: list[Claim], recomputed: set[FactKey],
     facts += built
     LOGGER.info("%d facts: %d merged with new claims, %d new", len(facts),
                 sum(1 for key in stored if new_of.get(key)), len(built))
-    return facts, category_swaps(_swap_candidates(store, facts, claims), facts)
+    return facts, category_swaps(_swap_candidates(store, facts, claims, shared), facts)
 
 
-def _swap_candidates(store: Store, facts: list[Fact], claims: list[Claim]) -> list[Claim]:
+def _swap_candidates(store: Store, facts: list[Fact], claims: list[Claim],
+                     shared: list[tuple[str, str]]) -> list[Claim]:
     """Of the claims of ``facts``, those category_swaps can flag or compares with: counts of
-    people whose value is another category's best in the same event and group, or that
-    their document also states for another category. The others cannot change its output.
-    One pass over the touched events' counts of people (a crawl's largest hold most of
-    the store's claims), the claims themselves read for the few kept."""
+    people whose value is another category's best in the same event and group (looked up
+    in the database), or that their document also states for another category (``shared``:
+    the stored ones, as reconcile.shared_people_values found them, with their events). The
+    others cannot change its output; a crawl's largest facts hold most of the store's
+    claims, and only the few kept are read."""
     bests: dict[tuple[str, str], dict[str, int | None]] = defaultdict(dict)
     for f in facts:
         if f.category in PEOPLE_CATEGORIES:
             bests[(f.event, f.group)][f.category] = f.best
-    if not bests:
-        return []
-    # per (event, category, group): the values that are another category's best, not its own
-    others = {(event, category, group): {b for other, b in best.items()
-                                         if other != category and b != best.get(category)}
-              for (event, group), best in bests.items() for category in PEOPLE_CATEGORIES}
+    # per people fact: the values that are another category's best, not its own
+    others = {(event, category, group): values
+              for (event, group), best in bests.items() for category in best
+              if (values := {b for other, b in best.items() if other != category
+                             and b is not None and b != best[category]})}
     fresh = {c.doc for c in claims}
-    rows = chain((r for r in store.people_counts(sorted({e for e, _ in bests}),
-                                                 PEOPLE_CATEGORIES) if r[1] not in fresh),
-                 ((c.id, c.doc, c.event, c.category, c.group, c.value) for c in claims
-                  if c.category in PEOPLE_CATEGORIES and c.value is not None))
-    wanted: set[str] = set()
-    first: dict[tuple[str, str, str, int], tuple[str, list[str]]] = {}
-    shared = []
-    for claim_id, doc, event, category, group, value in rows:
-        other = others.get((event, category, group))
-        if other is None:
-            continue  # an event and group no touched fact is of
-        if value in other:
-            wanted.add(claim_id)
-        stated = (doc, event, group, value)
-        seen = first.get(stated)
-        if seen is None:
-            first[stated] = (category, [claim_id])
-            continue
-        seen[1].append(claim_id)
-        if seen[0] != category:
-            shared.append(stated)
-    for stated in shared:
-        wanted.update(first[stated][1])
-    new = [c for c in claims if c.id in wanted]
-    old = sorted(wanted - {c.id for c in new})
-    return sorted(store.claims(ids=old, text=False) + new, key=by_position)
+    wanted = {i for i in store.claims_with_values(others) if claim_document(i) not in fresh}
+    events = {event for event, _ in bests}
+    wanted.update(i for i, event in shared if event in events)
+    new = shared_people_values(claims) + [
+        c for c in claims if c.value is not None and c.value in others.get(c.key, ())]
+    found = {c.id: c for c in chain(store.claims(ids=sorted(wanted), text=False), new)}
+    return sorted((c for c in found.values() if (c.event, c.group) in bests), key=by_position)
 
 
 def _route(docs: list[Document], claims: list[Claim], stored: list[dict[str, Any]],

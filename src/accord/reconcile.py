@@ -232,6 +232,20 @@ def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
     return out
 
 
+def shared_people_values(claims: Iterable[Claim]) -> list[Claim]:
+    """The counts of people whose document states the same value, in the same event and
+    group, for another people category: beside the counts equal to another category's best,
+    the only claims category_swaps can flag or compare with. accord add keeps them (a
+    document's own claims decide it) so that it looks for swaps without reading every
+    claim of a crawl's largest events."""
+    stating: dict[tuple[str, str, str, int], list[Claim]] = defaultdict(list)
+    for c in claims:
+        if c.category in PEOPLE_CATEGORIES and c.value is not None:
+            stating[(c.doc, c.event, c.group, c.value)].append(c)
+    return [c for members in stating.values() if len({m.category for m in members}) > 1
+            for c in members]
+
+
 def swap_anomaly(c: Claim, sibling: str, stated_by: int, same_doc: list[Claim],
                  best: int | None) -> Anomaly:
     """The category swap anomaly of claim ``c``, whose value is the ``sibling`` category's

@@ -38,6 +38,7 @@ from accord.model import (
 )
 from accord.postgres import Connection as PostgresConnection
 from accord.postgres import is_postgres
+from accord.reconcile import shared_people_values
 
 if TYPE_CHECKING:
     from accord.incremental import Increment
@@ -333,7 +334,9 @@ class Store:
             with self._index_set_aside("entity_occurrences_doc"):  # the table is empty
                 self._insert_occurrences(result.entities)
             parts = {"events": result.events,
-                     "entities": entity_clusters(result.entities), "finished": covered}
+                     "entities": entity_clusters(result.entities), "finished": covered,
+                     "shared_people": sorted((c.id, c.event)
+                                             for c in shared_people_values(result.claims))}
             # rows are made as written (generators): at 100k documents the JSON of every
             # result at once was over a gigabyte
             self.conn.executemany("INSERT INTO corpus VALUES (?,?)",
@@ -403,7 +406,7 @@ class Store:
             self.conn.executemany("INSERT INTO entity_occurrences VALUES (?,?,?,?,?)",
                                   inc.occurrences)
             parts = {"events": inc.events, "entities": inc.entities,
-                     "finished": inc.finished}
+                     "finished": inc.finished, "shared_people": inc.shared_people}
             self.conn.executemany("INSERT INTO corpus VALUES (?,?) ON CONFLICT (key) DO UPDATE "
                                   "SET data = excluded.data",
                                   ((key, json.dumps(value)) for key, value in parts.items()))
@@ -703,16 +706,6 @@ class Store:
         return {r[0]: (r[1], r[2], r[3]) for r in self._rows_in(
             'SELECT id, event, category, "group" FROM claims', "id", ids)}
 
-    def people_counts(self, events: list[str], categories: Sequence[str]
-                      ) -> Iterator[tuple[str, str, str, str, str, int]]:
-        """(id, doc, event, category, group, value) of the exact figures of ``categories``
-        that the claims of ``events`` state: what category swaps are looked for among."""
-        marks = ",".join("?" * len(categories))
-        for event in events:
-            yield from self._tuples(
-                f'SELECT id, doc, event, category, "group", value FROM claims WHERE event = ? '
-                f'AND category IN ({marks}) AND value IS NOT NULL', (event, *categories))
-
     def qualifier_firsts(self, key: tuple[str, str, str]
                          ) -> dict[tuple[int | None, int | None, int | None],
                                    dict[str, tuple[str, int, str]]]:
@@ -795,6 +788,28 @@ class Store:
         for doc, grp in self.conn.execute("SELECT doc, grp FROM reuse_groups ORDER BY grp, doc"):
             grouped.setdefault(grp, []).append(doc)
         return list(grouped.values())
+
+    def shared_people(self) -> list[tuple[str, str]] | None:
+        """(claim, event) of the counts of people whose document states their value for
+        another people category too (reconcile.shared_people_values), as the last finish or
+        add kept them; None for a store written before they were kept."""
+        row = self.conn.execute("SELECT data FROM corpus WHERE key = 'shared_people'").fetchone()
+        return [(i, e) for i, e in json.loads(row[0])] if row else None
+
+    def claims_with_values(self, values: dict[tuple[str, str, str], set[int]]) -> list[str]:
+        """The ids of the claims of each fact (event, category, group) in ``values`` that
+        state one of its values (exact figures): through the claims_fact index, a crawl's
+        largest facts scanned in the database, not in Python."""
+        out: list[str] = []
+        for (event, category, group), wanted in values.items():
+            listed = sorted(wanted)
+            for k in range(0, len(listed), 500):
+                chunk = listed[k:k + 500]
+                out += [r[0] for r in self.conn.execute(
+                    f'SELECT id FROM claims WHERE event = ? AND category = ? AND "group" = ? '
+                    f'AND value IN ({",".join("?" * len(chunk))})',
+                    (event, category, group, *chunk))]
+        return out
 
     def finished_documents(self) -> dict[str, str] | None:
         """The documents the stored corpus results cover (id -> finished_key); None if none."""
