@@ -156,6 +156,36 @@ def test_indexes_set_aside_for_a_bulk_write_are_built_again(
         assert "claims_fact" in plan
 
 
+def test_reuse_kept_aside_by_a_finish_that_fails_leaves_the_stored_reuse(
+        khojaly: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """finish hands reuse to staging tables as it is found; a finish that fails after them
+    leaves the stored reuse as it was, and the next finish starts its staging afresh."""
+    from accord import pipeline
+    from accord.vocab import load_vocab
+
+    run([str(khojaly)], db_path)
+    with Store(db_path) as store:
+        links, pairs = store.reuse(), store.reuse_pairs()
+        assert links and pairs
+        store.conn.execute("DELETE FROM reuse_keys")  # every text realigned
+        store.conn.execute("DELETE FROM corpus WHERE key = 'finished'")
+        store.conn.commit()
+
+        def fail(*args: object) -> None:
+            raise RuntimeError("out of memory")
+
+        monkeypatch.setattr(pipeline, "reconcile", fail)  # the stage after reuse
+        with pytest.raises(RuntimeError):
+            pipeline.finish(store, load_vocab())
+        staged = store.conn.execute("SELECT count(*) FROM reuse_staged").fetchone()[0]
+        assert staged == len(links)
+        assert store.reuse() == links and store.reuse_pairs() == pairs
+        monkeypatch.undo()
+        pipeline.finish(store, load_vocab())
+        assert store.reuse() == links and store.reuse_pairs() == pairs
+        assert store.conn.execute("SELECT count(*) FROM reuse_staged").fetchone()[0] == 0
+
+
 def test_some_metadata_keys_read_as_the_whole_metadata_holds_them(
         khojaly: Path, db_path: Path) -> None:
     run([str(khojaly)], db_path)

@@ -25,7 +25,7 @@ from accord.extract.attribution import document_statements
 from accord.extract.entities import NameIndex, entity_variants
 from accord.extract.events import Event, Places, stored_places
 from accord.ingest import DEFAULT_MAX_BYTES, Batch, stream
-from accord.model import Anomaly, Claim, Document, Result, Skipped
+from accord.model import Anomaly, Claim, Document, Result, ReuseLink, Skipped
 from accord.reconcile import fingerprints, reconcile
 from accord.reuse import (
     KnownReuse,
@@ -232,7 +232,9 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                   read: Reader | None = None,
                   stored_keys: Iterable[tuple[str, Any]] | None = None,
                   workers: int = 1, statements: bool = True,
-                  reopen: Callable[[], Reader] | None = None) -> Result:
+                  reopen: Callable[[], Reader] | None = None,
+                  keep_reuse: Callable[[list[ReuseLink], list[dict[str, Any]]], None] | None
+                  = None) -> Result:
     """What needs the whole corpus: event ids, reuse groups, facts, anomalies, fingerprints.
 
     ``docs`` may come without their texts (as ``finish`` reads a store): ``read`` then gives
@@ -243,7 +245,9 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     that align reuse candidates; ``statements``: gather the documents' attributions and
     quotes (a store keeps them with each document, so ``finish`` does not); ``reopen``:
     a reader of the same store through a new connection, with which (and ``workers`` > 1)
-    the entity clusters are made in a process of their own beside the next stages."""
+    the entity clusters are made in a process of their own beside the next stages;
+    ``keep_reuse``: where reuse links and pair records go as they are found (a store's
+    staging tables), instead of the result."""
     by_id = {d.id: d for d in docs}
     texts: Sequence[Document] = docs if read is None else StoredTexts(docs, read)
     read = read or (lambda ids, _part: [by_id[i] for i in ids])
@@ -290,13 +294,13 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     with stage("reuse"):
         report = find_reuse(texts, reuse_settings, known_reuse, dated=docs,
                             stored_keys=stored_keys if reuse_settings in (None, DEFAULT_REUSE)
-                            else None, workers=workers)
+                            else None, workers=workers, sink=keep_reuse)
     with stage("facts"):
         facts, found = reconcile(claims, report.groups)
         anomalies = found + anomalies
         order_facts(facts, claims, docs)
     with stage("fingerprints"):
-        sharing = {frozenset((p["a"], p["b"])) for p in report.pairs}
+        sharing = {frozenset(pair) for pair in report.sharing}
         shared_figures = fingerprints(claims, sharing)
     with stage("entities (waited for)"):
         entities = entities_made()
@@ -437,7 +441,8 @@ def finish(store: Store, vocab: Vocab, workers: int = 1) -> Result:
     The stages hold every document's metadata and every claim, never every text: texts are
     read from the store a batch at a time. The returned result's documents come without
     their text, its claims without their sentence, and without the statements the store
-    keeps with each document (``Store.result()`` reads everything, for a report). Pairs of
+    keeps with each document and the reuse links and pair records, which go to the store as
+    they are found (``Store.result()`` reads everything, for a report). Pairs of
     documents that the last finished results already covered, with the same text, keep the
     reuse the store holds for them instead of being aligned again. Documents stored without
     reuse band keys (by an earlier accord) get them here, once."""
@@ -461,15 +466,18 @@ def _finish(store: Store, vocab: Vocab, workers: int) -> Result:
             known = KnownReuse(changed, store.reuse(), store.reuse_pairs())
         claims = store.claims(text=False)
         stored = [(c.event, c.source) for c in claims]  # to rewrite only the claims that move
+    store.clear_staged()
     result = corpus_stages(docs, claims, vocab, known_reuse=known, read=_reader(store),
                            stored_keys=store.reuse_keys(KEYS_VERSION), workers=workers,
                            statements=False,
                            reopen=None if store.address == ":memory:"
-                           else lambda: _reader(Store(store.address)))
+                           else lambda: _reader(Store(store.address)),
+                           keep_reuse=store.stage_reuse)
     result.skipped = store.skipped()
     with stage("save"):
         moved = [c for c, was in zip(claims, stored, strict=True) if (c.event, c.source) != was]
-        store.save_results(result, changed=result.changed, finished=keys, moved=moved)
+        store.save_results(result, changed=result.changed, finished=keys, moved=moved,
+                           staged=True)
     return result
 
 
@@ -596,7 +604,8 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
         batch.documents = documents = []
         done.clear()
         result = finish(store, vocab, workers=workers)
-        if texts:  # the documents, sentences and statements as renderers take them
+        if texts:  # the documents, sentences, statements and reuse as renderers take them
             result.documents, result.claims = store.documents(), store.claims()
             result.statements = store.statements()
+            result.reuse, result.pairs = store.reuse(), store.reuse_pairs()
     return result

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -129,6 +129,11 @@ class ReuseReport:
     candidate_pairs: int = 0
     #: pairs that shared fewer than min_hits buckets, not aligned (over the weak budget)
     weak_pairs_skipped: int = 0
+    #: where links and pair records go instead of ``links`` and ``pairs``, a block of pairs
+    #: at a time (a store: a crawl's are gigabytes as objects); ``sharing`` lists the pairs
+    sink: Callable[[list[ReuseLink], list[dict[str, Any]]], None] | None = None
+    #: (a, b) of every pair sharing text, in either case
+    sharing: list[tuple[str, str]] = field(default_factory=list)
 
 
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
@@ -625,7 +630,9 @@ def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None,
                known: KnownReuse | None = None,
                dated: Sequence[Document] | None = None,
                stored_keys: Iterable[tuple[str, np.ndarray]] | None = None,
-               workers: int = 1) -> ReuseReport:
+               workers: int = 1,
+               sink: Callable[[list[ReuseLink], list[dict[str, Any]]], None] | None = None
+               ) -> ReuseReport:
     """Shared passages, shares, near-duplicates, lineage and reuse groups of a corpus.
 
     ``docs`` only needs indexing: a sequence that builds or loads each document when asked
@@ -637,11 +644,11 @@ def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None,
     direction of the pairs kept from ``known``. ``stored_keys``: (id, band keys) of
     documents as ``document_keys`` gave them with these settings, in any order; the keys of
     the other documents are computed from their texts. ``workers``: local processes that
-    align the candidate pairs.
+    align the candidate pairs. ``sink``: see ReuseReport.sink.
     """
     dated = dated if dated is not None else docs
     settings = settings or ReuseSettings()
-    report = ReuseReport()
+    report = ReuseReport(sink=sink)
     ids = [d.id for d in dated]
 
     def keyed() -> Iterator[tuple[int, np.ndarray]]:
@@ -698,6 +705,17 @@ def align_pairs(docs: Sequence[Document], pairs: np.ndarray, report: ReuseReport
 
     def take(todo: list[tuple[int, int, int, Any]], aligned: list[Any]) -> None:
         results = iter(aligned)
+        if report.sink is not None:  # handed on now, in the block's order: not kept here
+            links: list[ReuseLink] = []
+            records: list[dict[str, Any]] = []
+            for k, i, j, what in todo:
+                found = next(results) if what is ALIGN else what
+                if found is not None:
+                    links += found[0]
+                    records.append({**found[1], **lineage_edge(dated[i], dated[j])})
+                    found_at[k] = True
+            report.sink(links, records)
+            return
         for k, _, _, what in todo:
             found_at[k] = next(results) if what is ALIGN else what
 
@@ -723,9 +741,11 @@ def align_pairs(docs: Sequence[Document], pairs: np.ndarray, report: ReuseReport
     for (i, j), found in zip(pairs.tolist(), found_at, strict=True):  # in the pairs' order
         if found is None:
             continue
-        links, record = found
-        report.links.extend(links)
-        report.pairs.append({**record, **lineage_edge(dated[i], dated[j])})
+        if report.sink is None:
+            links, record = found
+            report.links.extend(links)
+            report.pairs.append({**record, **lineage_edge(dated[i], dated[j])})
+        report.sharing.append((dated[i].id, dated[j].id))
         edges.append((i, j))
     return edges
 

@@ -84,6 +84,11 @@ CREATE TABLE IF NOT EXISTS reuse (
     similarity REAL
 );
 CREATE TABLE IF NOT EXISTS reuse_pairs (a TEXT, b TEXT, data TEXT, PRIMARY KEY (a, b));
+CREATE TABLE IF NOT EXISTS reuse_staged (
+    a TEXT, b TEXT, a_start INTEGER, a_end INTEGER, b_start INTEGER, b_end INTEGER,
+    similarity REAL
+);
+CREATE TABLE IF NOT EXISTS reuse_pairs_staged (a TEXT, b TEXT, data TEXT);
 CREATE TABLE IF NOT EXISTS reuse_groups (doc TEXT PRIMARY KEY, grp INTEGER);
 CREATE TABLE IF NOT EXISTS fingerprints (a TEXT, b TEXT, data TEXT, PRIMARY KEY (a, b));
 CREATE TABLE IF NOT EXISTS corpus (key TEXT PRIMARY KEY, data TEXT);
@@ -289,16 +294,35 @@ class Store:
         self.conn.execute("DELETE FROM statements WHERE doc = ?", (doc.id,))
         self._insert_statements(document_statements(doc))
 
+    def clear_staged(self) -> None:
+        """Empty the staging tables of reuse (what a finish killed part way left there)."""
+        with self.conn:
+            self.conn.execute("DELETE FROM reuse_staged")
+            self.conn.execute("DELETE FROM reuse_pairs_staged")
+
+    def stage_reuse(self, links: list[ReuseLink], pairs: list[dict[str, Any]]) -> None:
+        """Keep reuse links and pair records found by a finish under way, out of its memory
+        (a crawl's are gigabytes as objects), until save_results(staged=True) takes them
+        in with the other results: the stored results are unchanged until then."""
+        with self.conn:
+            self.conn.executemany(
+                "INSERT INTO reuse_staged VALUES (?,?,?,?,?,?,?)",
+                ((r.a, r.b, r.a_start, r.a_end, r.b_start, r.b_end, r.similarity)
+                 for r in links))
+            self.conn.executemany("INSERT INTO reuse_pairs_staged VALUES (?,?,?)",
+                                  ((p["a"], p["b"], json.dumps(p)) for p in pairs))
+
     def save_results(self, result: Result, *, changed: Iterable[Document] | None = None,
                      finished: dict[str, str] | None = None,
-                     moved: Iterable[Claim] | None = None) -> None:
+                     moved: Iterable[Claim] | None = None, staged: bool = False) -> None:
         """Replace every corpus-level result (events of claims, facts, anomalies, reuse) at once.
 
         ``changed``: the whole documents whose metadata the corpus stages set (a publication
         date inferred), when ``result`` holds documents without text; ``finished``: which
         texts the results cover (computed from the result's documents when not given);
         ``moved``: the claims whose event or source changed (all of the result's when not
-        given)."""
+        given); ``staged``: the reuse links and pairs are those stage_reuse kept, not the
+        result's."""
         moved = list(result.claims if moved is None else moved)
         with self.conn:
             with self._index_set_aside("claims_fact", len(moved) > self._count("claims") // 10):
@@ -317,6 +341,11 @@ class Store:
                 "INSERT INTO anomalies VALUES (?,?,?,?)",
                 ((a.kind, a.doc, a.detail, json.dumps(a.claims)) for a in result.anomalies))
             self._replace_skipped(result.skipped)
+            if staged:
+                self.conn.execute("INSERT INTO reuse SELECT * FROM reuse_staged")
+                self.conn.execute("INSERT INTO reuse_pairs SELECT * FROM reuse_pairs_staged")
+                self.conn.execute("DELETE FROM reuse_staged")
+                self.conn.execute("DELETE FROM reuse_pairs_staged")
             self.conn.executemany(
                 "INSERT INTO reuse VALUES (?,?,?,?,?,?,?)",
                 ((r.a, r.b, r.a_start, r.a_end, r.b_start, r.b_end, r.similarity)
