@@ -156,34 +156,47 @@ def test_indexes_set_aside_for_a_bulk_write_are_built_again(
         assert "claims_fact" in plan
 
 
-def test_reuse_kept_aside_by_a_finish_that_fails_leaves_the_stored_reuse(
+def test_results_kept_aside_by_a_finish_that_fails_leave_the_stored_ones(
         khojaly: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """finish hands reuse to staging tables as it is found; a finish that fails after them
-    leaves the stored reuse as it was, and the next finish starts its staging afresh."""
+    """finish hands reuse to staging tables as it is found, and its entity process the
+    clusters' occurrences; a finish that fails after them leaves the stored results as
+    they were (its entity process ended with it), and the next finish starts afresh."""
     from accord import pipeline
     from accord.vocab import load_vocab
 
     run([str(khojaly)], db_path)
     with Store(db_path) as store:
-        links, pairs = store.reuse(), store.reuse_pairs()
-        assert links and pairs
+        links, pairs, entities = store.reuse(), store.reuse_pairs(), store.entities()
+        assert links and pairs and entities
         store.conn.execute("DELETE FROM reuse_keys")  # every text realigned
         store.conn.execute("DELETE FROM corpus WHERE key = 'finished'")
         store.conn.commit()
+        started = []
+        background = pipeline.in_background
 
         def fail(*args: object) -> None:
             raise RuntimeError("out of memory")
 
+        def watched(*args: object, **kwargs: object) -> object:
+            job = background(*args, **kwargs)  # type: ignore[arg-type]
+            started.append(job)
+            return job
+
         monkeypatch.setattr(pipeline, "reconcile", fail)  # the stage after reuse
+        monkeypatch.setattr(pipeline, "in_background", watched)
         with pytest.raises(RuntimeError):
-            pipeline.finish(store, load_vocab())
+            pipeline.finish(store, load_vocab(), workers=2)
+        assert started and not started[0].process.is_alive()
         staged = store.conn.execute("SELECT count(*) FROM reuse_staged").fetchone()[0]
         assert staged == len(links)
         assert store.reuse() == links and store.reuse_pairs() == pairs
+        assert store.entities() == entities
         monkeypatch.undo()
-        pipeline.finish(store, load_vocab())
+        pipeline.finish(store, load_vocab(), workers=2)
         assert store.reuse() == links and store.reuse_pairs() == pairs
-        assert store.conn.execute("SELECT count(*) FROM reuse_staged").fetchone()[0] == 0
+        assert store.entities() == entities
+        for table in ("reuse_staged", "reuse_pairs_staged", "entity_occurrences_staged"):
+            assert store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
 
 
 def test_some_metadata_keys_read_as_the_whole_metadata_holds_them(

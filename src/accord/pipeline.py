@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar, cast
 
 from accord.chronology import Period, date_record, order_facts, tally_dates
 from accord.clean import clean
@@ -72,41 +72,57 @@ def paused_cycle_collection() -> Iterator[None]:
 Value = TypeVar("Value")
 
 
-def in_background(job: Callable[[], Value], enabled: bool = True) -> Callable[[], Value]:
-    """Start ``job`` in a forked process (when ``enabled`` and the platform forks); returns
-    a function that waits for its result (or raises its error). A corpus stage that needs
-    nothing the next stages make runs beside them on a core they leave idle. The job must
-    not use the parent's database connection: it opens its own."""
-    import multiprocessing
+class Background(Generic[Value]):
+    """A job running in a forked process: calling it waits for its result (or raises its
+    error); cancel() ends it, for a caller that failed before it needed the result (the job
+    may write to the store: it must not outlive the finish that started it)."""
 
-    if not enabled or "fork" not in multiprocessing.get_all_start_methods():
-        done = job()
-        return lambda: done
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
+    def __init__(self, job: Callable[[], Value], enabled: bool = True) -> None:
+        import multiprocessing
 
-    def target() -> None:
+        self.process: Any = None
+        if not enabled or "fork" not in multiprocessing.get_all_start_methods():
+            self.done = job()
+            return
+        context = multiprocessing.get_context("fork")
+        self.receive, send = context.Pipe(duplex=False)
+
+        def target() -> None:
+            try:
+                send.send((True, job()))
+            except BaseException as exc:  # handed to the parent as it is
+                send.send((False, exc))
+
+        self.process = context.Process(target=target, daemon=True)
+        self.process.start()
+        send.close()
+
+    def __call__(self) -> Value:
+        if self.process is None:
+            return self.done
         try:
-            send.send((True, job()))
-        except BaseException as exc:  # handed to the parent as it is
-            send.send((False, exc))
-
-    process = context.Process(target=target, daemon=True)
-    process.start()
-    send.close()
-
-    def wait() -> Value:
-        try:
-            ok, value = receive.recv()
+            ok, value = self.receive.recv()
         except EOFError:
             raise RuntimeError(f"a background stage ended without a result (exit code "
-                               f"{process.exitcode})") from None
+                               f"{self.process.exitcode})") from None
         finally:
-            process.join()
+            self.process.join()
         if not ok:
             raise value
-        return value
-    return wait
+        return cast(Value, value)
+
+    def cancel(self) -> None:
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+
+
+def in_background(job: Callable[[], Value], enabled: bool = True) -> Background[Value]:
+    """Start ``job`` in a forked process (when ``enabled`` and the platform forks); returns
+    what waits for its result. A corpus stage that needs nothing the next stages make runs
+    beside them on a core they leave idle. The job must not use the parent's database
+    connection: it opens its own."""
+    return Background(job, enabled)
 
 
 def process_document(doc: Document, vocab: Vocab) -> tuple[Document, list[Claim]]:
@@ -234,6 +250,8 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                   workers: int = 1, statements: bool = True,
                   reopen: Callable[[], Reader] | None = None,
                   keep_reuse: Callable[[list[ReuseLink], list[dict[str, Any]]], None] | None
+                  = None,
+                  keep_entities: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None
                   = None) -> Result:
     """What needs the whole corpus: event ids, reuse groups, facts, anomalies, fingerprints.
 
@@ -247,7 +265,9 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     a reader of the same store through a new connection, with which (and ``workers`` > 1)
     the entity clusters are made in a process of their own beside the next stages;
     ``keep_reuse``: where reuse links and pair records go as they are found (a store's
-    staging tables), instead of the result."""
+    staging tables), instead of the result; ``keep_entities``: where the entity process
+    puts the clusters' occurrences (it returns the clusters without them, which the result
+    then holds)."""
     by_id = {d.id: d for d in docs}
     texts: Sequence[Document] = docs if read is None else StoredTexts(docs, read)
     read = read or (lambda ids, _part: [by_id[i] for i in ids])
@@ -259,74 +279,90 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     if background:
         assert reopen is not None
         with stage("entities (started)"):
-            entities_made = in_background(partial(_entities_of_store, ids, vocab, reopen))
-    places = Places()
-    names = NameIndex()
-    said: list[dict[str, Any]] = []
-    with stage("metadata"):  # one pass for what routing, entities and statements need
-        for k in range(0, len(ids), BATCH):
-            for doc in _with_meta(read, ids[k:k + BATCH],
-                                  "places" if background else "names and places"):
-                places.add(doc.id, stored_places(doc, vocab))
-                if not background:
-                    names.add(doc, vocab)
-                if statements:
-                    said += document_statements(doc)
-    if not background:
-        with stage("entities"):  # now, so that the name index is let go before reuse
-            entities = _entity_clusters(names, vocab, read)
-        entities_made = partial(list, entities)
-    del names
-    with stage("events"):
-        events = assign_events(docs, claims, vocab, places)
-    del places
-    dates: dict[str, list[dict[str, Any]]] = {}
-    anomalies: list[Anomaly] = []
-    changed: list[Document] = []
-    date_records: list[tuple[str, dict[str, Any]]] = []
-    with stage("dates"):
-        for event in events:
-            if event.main:
-                dates[event.id], found, records = date_event(event, vocab, read, by_id,
-                                                             changed)
-                anomalies += found
-                date_records += records
-    with stage("reuse"):
-        report = find_reuse(texts, reuse_settings, known_reuse, dated=docs,
-                            stored_keys=stored_keys if reuse_settings in (None, DEFAULT_REUSE)
-                            else None, workers=workers, sink=keep_reuse)
-    with stage("facts"):
-        facts, found = reconcile(claims, report.groups)
-        anomalies = found + anomalies
-        order_facts(facts, claims, docs)
-    with stage("fingerprints"):
-        sharing = {frozenset(pair) for pair in report.sharing}
-        shared_figures = fingerprints(claims, sharing)
-    with stage("entities (waited for)"):
-        entities = entities_made()
-    result = Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
-                    pairs=report.pairs, fingerprints=shared_figures,
-                    events=[event_record(e, dates.get(e.id, [])) for e in events],
-                    statements=sorted(said, key=_quote_last), entities=entities,
-                    changed=changed,
-                    date_records=date_records)
-    return result
+            entities_made = in_background(partial(_entities_of_store, ids, vocab, reopen,
+                                                  keep_entities))
+    try:
+        places = Places()
+        names = NameIndex()
+        said: list[dict[str, Any]] = []
+        with stage("metadata"):  # one pass for what routing, entities and statements need
+            for k in range(0, len(ids), BATCH):
+                for doc in _with_meta(read, ids[k:k + BATCH],
+                                      "places" if background else "names and places"):
+                    places.add(doc.id, stored_places(doc, vocab))
+                    if not background:
+                        names.add(doc, vocab)
+                    if statements:
+                        said += document_statements(doc)
+        if not background:
+            with stage("entities"):  # now, so that the name index is let go before reuse
+                entities = _entity_clusters(names, vocab, read)
+            entities_made = in_background(partial(list, entities), enabled=False)
+        del names
+        with stage("events"):
+            events = assign_events(docs, claims, vocab, places)
+        del places
+        dates: dict[str, list[dict[str, Any]]] = {}
+        anomalies: list[Anomaly] = []
+        changed: list[Document] = []
+        date_records: list[tuple[str, dict[str, Any]]] = []
+        with stage("dates"):
+            for event in events:
+                if event.main:
+                    dates[event.id], found, records = date_event(event, vocab, read, by_id,
+                                                                 changed)
+                    anomalies += found
+                    date_records += records
+        with stage("reuse"):
+            report = find_reuse(texts, reuse_settings, known_reuse, dated=docs,
+                                stored_keys=stored_keys if reuse_settings in (None, DEFAULT_REUSE)
+                                else None, workers=workers, sink=keep_reuse)
+        with stage("facts"):
+            facts, found = reconcile(claims, report.groups)
+            anomalies = found + anomalies
+            order_facts(facts, claims, docs)
+        with stage("fingerprints"):
+            sharing = {frozenset(pair) for pair in report.sharing}
+            shared_figures = fingerprints(claims, sharing)
+        with stage("entities (waited for)"):
+            entities = entities_made()
+        result = Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
+                        pairs=report.pairs, fingerprints=shared_figures,
+                        events=[event_record(e, dates.get(e.id, [])) for e in events],
+                        statements=sorted(said, key=_quote_last), entities=entities,
+                        changed=changed,
+                        date_records=date_records)
+        return result
+    except BaseException:  # the entity process writes to the store: not after this
+        if background:
+            entities_made.cancel()
+        raise
 
 
 def _entity_clusters(names: NameIndex, vocab: Vocab, read: Reader) -> list[dict[str, Any]]:
     return entity_variants(names, vocab, lambda i: read([i], "text")[0].text)
 
 
-def _entities_of_store(ids: list[str], vocab: Vocab, reopen: Callable[[], Reader]
-                       ) -> list[dict[str, Any]]:
+def _entities_of_store(ids: list[str], vocab: Vocab, reopen: Callable[[], Reader],
+                       keep: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None
+                       = None) -> list[dict[str, Any]]:
     """The entity clusters of the documents ``ids``, their names and texts read through a
-    new connection (this runs in a process of its own)."""
+    new connection (this runs in a process of its own); given ``keep``, what it returns of
+    them (a crawl's occurrences are millions: written where they are kept, not sent
+    back)."""
     read = reopen()
     names = NameIndex()
     for k in range(0, len(ids), BATCH):
         for doc in _with_meta(read, ids[k:k + BATCH], "names"):
             names.add(doc, vocab)
-    return _entity_clusters(names, vocab, read)
+    clusters = _entity_clusters(names, vocab, read)
+    return clusters if keep is None else keep(clusters)
+
+
+def _stage_occurrences(address: str, clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Store.stage_occurrences through a connection of this process's own."""
+    with Store(address) as store:
+        return store.stage_occurrences(clusters)
 
 
 def _quote_last(statement: dict[str, Any]) -> bool:
@@ -441,8 +477,9 @@ def finish(store: Store, vocab: Vocab, workers: int = 1) -> Result:
     The stages hold every document's metadata and every claim, never every text: texts are
     read from the store a batch at a time. The returned result's documents come without
     their text, its claims without their sentence, and without the statements the store
-    keeps with each document and the reuse links and pair records, which go to the store as
-    they are found (``Store.result()`` reads everything, for a report). Pairs of
+    keeps with each document, the reuse links and pair records, and (when its entity
+    clusters are made in a process of their own) the clusters' occurrences: these go to the
+    store as they are found (``Store.result()`` reads everything, for a report). Pairs of
     documents that the last finished results already covered, with the same text, keep the
     reuse the store holds for them instead of being aligned again. Documents stored without
     reuse band keys (by an earlier accord) get them here, once."""
@@ -472,7 +509,8 @@ def _finish(store: Store, vocab: Vocab, workers: int) -> Result:
                            statements=False,
                            reopen=None if store.address == ":memory:"
                            else lambda: _reader(Store(store.address)),
-                           keep_reuse=store.stage_reuse)
+                           keep_reuse=store.stage_reuse,
+                           keep_entities=partial(_stage_occurrences, store.address))
     result.skipped = store.skipped()
     with stage("save"):
         moved = [c for c, was in zip(claims, stored, strict=True) if (c.event, c.source) != was]
@@ -608,4 +646,5 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
             result.documents, result.claims = store.documents(), store.claims()
             result.statements = store.statements()
             result.reuse, result.pairs = store.reuse(), store.reuse_pairs()
+            result.entities = store.entities()
     return result

@@ -98,6 +98,9 @@ CREATE TABLE IF NOT EXISTS entity_occurrences (
     cluster INTEGER, form TEXT, doc TEXT, start INTEGER, "end" INTEGER
 );
 {INDEXES['entity_occurrences_doc']}
+CREATE TABLE IF NOT EXISTS entity_occurrences_staged (
+    cluster INTEGER, form TEXT, doc TEXT, start INTEGER, "end" INTEGER
+);
 CREATE TABLE IF NOT EXISTS date_records (
     doc TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE, data TEXT
 );
@@ -114,6 +117,8 @@ CREATE TABLE IF NOT EXISTS reviews (
     value TEXT, note TEXT, created TEXT NOT NULL DEFAULT (datetime('now'))
 );
 """
+#: where a finish under way keeps what it found out of its memory, until it saves
+STAGING_TABLES = ("reuse_staged", "reuse_pairs_staged", "entity_occurrences_staged")
 REVIEW_KINDS = ("claim_wrong", "accept_value", "merge_facts")
 
 #: the metadata of a document the corpus stages need for every document at once (the rest
@@ -142,6 +147,12 @@ def entity_clusters(clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**c, "id": c.get("id", n),
              "forms": [{k: v for k, v in f.items() if k != "occurrences"} for f in c["forms"]]}
             for n, c in enumerate(clusters)]
+
+
+def _occurrence_rows(clusters: list[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
+    """(cluster id, form, doc, start, end) of every occurrence of the clusters' forms."""
+    return ((c.get("id", n), f["form"], *occurrence_at(o)) for n, c in enumerate(clusters)
+            for f in c["forms"] for o in f.get("occurrences", []))
 
 
 def finished_key(doc: Document) -> str:
@@ -295,10 +306,19 @@ class Store:
         self._insert_statements(document_statements(doc))
 
     def clear_staged(self) -> None:
-        """Empty the staging tables of reuse (what a finish killed part way left there)."""
+        """Empty the staging tables (what a finish killed part way left there)."""
         with self.conn:
-            self.conn.execute("DELETE FROM reuse_staged")
-            self.conn.execute("DELETE FROM reuse_pairs_staged")
+            for table in STAGING_TABLES:
+                self.conn.execute(f"DELETE FROM {table}")
+
+    def stage_occurrences(self, clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Keep the occurrences of entity clusters made by a finish under way (in a process
+        of its own, which then hands over the clusters alone) until save_results(staged=True)
+        takes them in; returns the clusters as the corpus table keeps them."""
+        with self.conn:
+            self.conn.executemany("INSERT INTO entity_occurrences_staged VALUES (?,?,?,?,?)",
+                                  _occurrence_rows(clusters))
+        return entity_clusters(clusters)
 
     def stage_reuse(self, links: list[ReuseLink], pairs: list[dict[str, Any]]) -> None:
         """Keep reuse links and pair records found by a finish under way, out of its memory
@@ -344,8 +364,6 @@ class Store:
             if staged:
                 self.conn.execute("INSERT INTO reuse SELECT * FROM reuse_staged")
                 self.conn.execute("INSERT INTO reuse_pairs SELECT * FROM reuse_pairs_staged")
-                self.conn.execute("DELETE FROM reuse_staged")
-                self.conn.execute("DELETE FROM reuse_pairs_staged")
             self.conn.executemany(
                 "INSERT INTO reuse VALUES (?,?,?,?,?,?,?)",
                 ((r.a, r.b, r.a_start, r.a_end, r.b_start, r.b_end, r.similarity)
@@ -361,7 +379,12 @@ class Store:
             covered = (finished if finished is not None else
                        {d.id: finished_key(d) for d in result.documents})
             with self._index_set_aside("entity_occurrences_doc"):  # the table is empty
+                if staged:
+                    self.conn.execute("INSERT INTO entity_occurrences "
+                                      "SELECT * FROM entity_occurrences_staged")
                 self._insert_occurrences(result.entities)
+            for table in STAGING_TABLES if staged else ():
+                self.conn.execute(f"DELETE FROM {table}")
             parts = {"events": result.events,
                      "entities": entity_clusters(result.entities), "finished": covered,
                      "shared_people": sorted((c.id, c.event)
@@ -461,10 +484,8 @@ class Store:
     def _insert_occurrences(self, clusters: list[dict[str, Any]]) -> None:
         """Entity occurrences as rows (a crawl's clusters hold millions: as JSON in the corpus
         table, every save and load would write and parse all of them)."""
-        self.conn.executemany(
-            "INSERT INTO entity_occurrences VALUES (?,?,?,?,?)",
-            ((c.get("id", n), f["form"], *occurrence_at(o)) for n, c in enumerate(clusters)
-             for f in c["forms"] for o in f.get("occurrences", [])))
+        self.conn.executemany("INSERT INTO entity_occurrences VALUES (?,?,?,?,?)",
+                              _occurrence_rows(clusters))
 
     def entities(self, occurrences: bool = True) -> list[dict[str, Any]]:
         """The entity clusters, with each form's occurrences (doc, start, end), as the corpus
