@@ -16,6 +16,7 @@ is another year belong to another event. Ids are built from words of the texts
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -265,15 +266,21 @@ def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab,
     year_df: Counter[int] = Counter(y for d in docs for y in doc_years(d))
     position = {d.id: k for k, d in enumerate(docs)}
     figure_number: dict[Figure, int] = {}
-    held: set[tuple[int, int]] = set()
+    # (document, figure) of every claim as two flat arrays, not a set of tuples: a crawl's
+    # millions of claims made that set gigabytes
+    doc_at, figure_at = array("q"), array("q")
     for c in claims:
         k = position.get(c.doc)
         if k is not None:
-            held.add((k, figure_number.setdefault((c.category, c.low, c.high),
-                                                  len(figure_number))))
-    pairs = np.array(sorted(held), dtype=np.int64).reshape(-1, 2)
-    figures_of = _Postings(pairs[:, 0], pairs[:, 1], n)  # figures of each document
-    stating = _Postings(pairs[:, 1], pairs[:, 0], len(figure_number))
+            doc_at.append(k)
+            figure_at.append(figure_number.setdefault((c.category, c.low, c.high),
+                                                      len(figure_number)))
+    width = max(1, len(figure_number))
+    held = np.unique(np.frombuffer(doc_at, dtype=np.int64) * width
+                     + np.frombuffer(figure_at, dtype=np.int64))  # sorted by document
+    del doc_at, figure_at
+    figures_of = _Postings(held // width, held % width, n)  # figures of each document
+    stating = _Postings(held % width, held // width, len(figure_number))
     own_figures = np.diff(figures_of.bounds)
     year_items = [(y, k) for k, d in enumerate(docs) for y in doc_years(d)]
     years = sorted({y for y, _ in year_items})
