@@ -92,6 +92,23 @@ def test_retyped_copy_with_five_percent_of_words_changed(vocab: Vocab) -> None:
     assert all(0.5 < link.similarity < 1.0 for link in report.links)
 
 
+def test_fingerprints_handed_to_a_sink_are_those_returned(
+        khojaly: Path, hathras: Path, vocab: Vocab, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a sink (a finish's store), fingerprint pairs go there a batch at a time, the
+    same pairs as returned without one."""
+    import accord.reconcile
+    from accord.ingest import ingest
+
+    claims = analyse(ingest([str(khojaly), str(hathras)]).documents, vocab).claims
+    returned = accord.reconcile.fingerprints(claims)
+    monkeypatch.setattr(accord.reconcile, "SINK_BATCH", 2)
+    batches: list[list[dict[str, object]]] = []
+    assert accord.reconcile.fingerprints(claims, sink=batches.append) == []
+    assert len(batches) > 2 and all(len(b) <= 2 for b in batches)
+    assert sorted((p for b in batches for p in b), key=lambda p: (p["a"], p["b"])) == returned
+    assert len(returned) > 4
+
+
 def test_same_figures_without_shared_wording_is_a_fingerprint_not_reuse(vocab: Vocab) -> None:
     other = ("Officials counted 41 dead after the river burst its banks. Another 230 people "
              "suffered injuries, and some 12,000 were moved out of their homes by rescuers.")

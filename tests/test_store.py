@@ -162,12 +162,14 @@ def test_results_kept_aside_by_a_finish_that_fails_leave_the_stored_ones(
     clusters' occurrences; a finish that fails after them leaves the stored results as
     they were (its entity process ended with it), and the next finish starts afresh."""
     from accord import pipeline
+    from accord.store import STAGING_TABLES
     from accord.vocab import load_vocab
 
     run([str(khojaly)], db_path)
     with Store(db_path) as store:
         links, pairs, entities = store.reuse(), store.reuse_pairs(), store.entities()
-        assert links and pairs and entities
+        prints = store.fingerprint_pairs()
+        assert links and pairs and entities and prints
         store.conn.execute("DELETE FROM reuse_keys")  # every text realigned
         store.conn.execute("DELETE FROM corpus WHERE key = 'finished'")
         store.conn.commit()
@@ -194,8 +196,8 @@ def test_results_kept_aside_by_a_finish_that_fails_leave_the_stored_ones(
         monkeypatch.undo()
         pipeline.finish(store, load_vocab(), workers=2)
         assert store.reuse() == links and store.reuse_pairs() == pairs
-        assert store.entities() == entities
-        for table in ("reuse_staged", "reuse_pairs_staged", "entity_occurrences_staged"):
+        assert store.entities() == entities and store.fingerprint_pairs() == prints
+        for table in STAGING_TABLES:
             assert store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
 
 

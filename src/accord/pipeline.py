@@ -25,7 +25,7 @@ from accord.extract.attribution import document_statements
 from accord.extract.entities import NameIndex, entity_variants
 from accord.extract.events import Event, Places, stored_places
 from accord.ingest import DEFAULT_MAX_BYTES, Batch, stream
-from accord.model import Anomaly, Claim, Document, Result, ReuseLink, Skipped
+from accord.model import Anomaly, Claim, Document, Result, Skipped
 from accord.reconcile import fingerprints, reconcile
 from accord.reuse import (
     KnownReuse,
@@ -249,10 +249,7 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                   stored_keys: Iterable[tuple[str, Any]] | None = None,
                   workers: int = 1, statements: bool = True,
                   reopen: Callable[[], Reader] | None = None,
-                  keep_reuse: Callable[[list[ReuseLink], list[dict[str, Any]]], None] | None
-                  = None,
-                  keep_entities: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None
-                  = None) -> Result:
+                  staging: Store | None = None) -> Result:
     """What needs the whole corpus: event ids, reuse groups, facts, anomalies, fingerprints.
 
     ``docs`` may come without their texts (as ``finish`` reads a store): ``read`` then gives
@@ -264,10 +261,11 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     quotes (a store keeps them with each document, so ``finish`` does not); ``reopen``:
     a reader of the same store through a new connection, with which (and ``workers`` > 1)
     the entity clusters are made in a process of their own beside the next stages;
-    ``keep_reuse``: where reuse links and pair records go as they are found (a store's
-    staging tables), instead of the result; ``keep_entities``: where the entity process
-    puts the clusters' occurrences (it returns the clusters without them, which the result
-    then holds)."""
+    ``staging``: a store whose staging tables take the reuse links and pair records and the
+    fingerprint pairs as they are found, and the occurrences of the entity clusters made in
+    a process of their own (which hands back the clusters alone), instead of the result:
+    at 1M documents they are gigabytes of objects (Store.save_results(staged=True) takes
+    them in)."""
     by_id = {d.id: d for d in docs}
     texts: Sequence[Document] = docs if read is None else StoredTexts(docs, read)
     read = read or (lambda ids, _part: [by_id[i] for i in ids])
@@ -279,8 +277,8 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     if background:
         assert reopen is not None
         with stage("entities (started)"):
-            entities_made = in_background(partial(_entities_of_store, ids, vocab, reopen,
-                                                  keep_entities))
+            keep = None if staging is None else partial(_stage_occurrences, staging.address)
+            entities_made = in_background(partial(_entities_of_store, ids, vocab, reopen, keep))
     try:
         places = Places()
         names = NameIndex()
@@ -316,14 +314,16 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
         with stage("reuse"):
             report = find_reuse(texts, reuse_settings, known_reuse, dated=docs,
                                 stored_keys=stored_keys if reuse_settings in (None, DEFAULT_REUSE)
-                                else None, workers=workers, sink=keep_reuse)
+                                else None, workers=workers,
+                                sink=staging.stage_reuse if staging else None)
         with stage("facts"):
             facts, found = reconcile(claims, report.groups)
             anomalies = found + anomalies
             order_facts(facts, claims, docs)
         with stage("fingerprints"):
             sharing = {frozenset(pair) for pair in report.sharing}
-            shared_figures = fingerprints(claims, sharing)
+            shared_figures = fingerprints(claims, sharing,
+                                          staging.stage_fingerprints if staging else None)
         with stage("entities (waited for)"):
             entities = entities_made()
         result = Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
@@ -477,9 +477,10 @@ def finish(store: Store, vocab: Vocab, workers: int = 1) -> Result:
     The stages hold every document's metadata and every claim, never every text: texts are
     read from the store a batch at a time. The returned result's documents come without
     their text, its claims without their sentence, and without the statements the store
-    keeps with each document, the reuse links and pair records, and (when its entity
-    clusters are made in a process of their own) the clusters' occurrences: these go to the
-    store as they are found (``Store.result()`` reads everything, for a report). Pairs of
+    keeps with each document, the reuse links and pair records, the fingerprint pairs, and
+    (when its entity clusters are made in a process of their own) the clusters'
+    occurrences: these go to the store as they are found (``Store.result()`` reads
+    everything, for a report). Pairs of
     documents that the last finished results already covered, with the same text, keep the
     reuse the store holds for them instead of being aligned again. Documents stored without
     reuse band keys (by an earlier accord) get them here, once."""
@@ -509,8 +510,7 @@ def _finish(store: Store, vocab: Vocab, workers: int) -> Result:
                            statements=False,
                            reopen=None if store.address == ":memory:"
                            else lambda: _reader(Store(store.address)),
-                           keep_reuse=store.stage_reuse,
-                           keep_entities=partial(_stage_occurrences, store.address))
+                           staging=store)
     result.skipped = store.skipped()
     with stage("save"):
         moved = [c for c, was in zip(claims, stored, strict=True) if (c.event, c.source) != was]
@@ -646,5 +646,6 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
             result.documents, result.claims = store.documents(), store.claims()
             result.statements = store.statements()
             result.reuse, result.pairs = store.reuse(), store.reuse_pairs()
+            result.fingerprints = store.fingerprint_pairs()
             result.entities = store.entities()
     return result

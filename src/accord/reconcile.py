@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 from typing import Protocol
 
@@ -18,6 +18,7 @@ from accord.model import Anomaly, Claim, Fact, FactValue
 FINGERPRINT_MIN_SHARED = 3
 FINGERPRINT_MIN_SIMILARITY = 0.3
 MAX_POSTINGS = 100
+SINK_BATCH = 10_000  # fingerprint pairs handed to a sink at a time
 
 #: categories whose figures are counts of what happened to people, compared for swaps
 PEOPLE_CATEGORIES = ("killed", "injured", "missing", "hostage", "arrested", "displaced",
@@ -284,12 +285,15 @@ def _figure(c: Claim) -> tuple[str, str, str, int | None, int | None]:
     return (c.category, c.group, c.event, c.low, c.high)
 
 
-def fingerprints(claims: list[Claim], pairs_with_reuse: set[frozenset[str]] | None = None
+def fingerprints(claims: list[Claim], pairs_with_reuse: set[frozenset[str]] | None = None,
+                 sink: Callable[[list[dict[str, object]]], None] | None = None
                  ) -> list[dict[str, object]]:
     """Document pairs that state the same set of figures, whether or not they share wording.
 
     The same dozen figures in every report point to one upstream source even when each
-    report is written anew; similarity is the Jaccard index of the two figure sets.
+    report is written anew; similarity is the Jaccard index of the two figure sets. With
+    ``sink``, the pairs go there a batch at a time as they are found (a store: a crawl's are
+    millions) and none are returned.
     """
     numbers: dict[tuple[str, str, str, int | None, int | None], int] = {}
     sets: dict[str, set[int]] = defaultdict(set)
@@ -302,6 +306,12 @@ def fingerprints(claims: list[Claim], pairs_with_reuse: set[frozenset[str]] | No
         if shared >= FINGERPRINT_MIN_SHARED and similarity >= FINGERPRINT_MIN_SIMILARITY:
             out.append({"a": a, "b": b, "shared": shared, "similarity": round(similarity, 3),
                         "shared_wording": frozenset((a, b)) in (pairs_with_reuse or set())})
+            if sink is not None and len(out) >= SINK_BATCH:
+                sink(out)
+                out = []
+    if sink is not None:
+        sink(out)
+        return []
     out.sort(key=lambda p: (p["a"], p["b"]))
     return out
 

@@ -89,6 +89,7 @@ CREATE TABLE IF NOT EXISTS reuse_staged (
     similarity REAL
 );
 CREATE TABLE IF NOT EXISTS reuse_pairs_staged (a TEXT, b TEXT, data TEXT);
+CREATE TABLE IF NOT EXISTS fingerprints_staged (a TEXT, b TEXT, data TEXT);
 CREATE TABLE IF NOT EXISTS reuse_groups (doc TEXT PRIMARY KEY, grp INTEGER);
 CREATE TABLE IF NOT EXISTS fingerprints (a TEXT, b TEXT, data TEXT, PRIMARY KEY (a, b));
 CREATE TABLE IF NOT EXISTS corpus (key TEXT PRIMARY KEY, data TEXT);
@@ -118,7 +119,8 @@ CREATE TABLE IF NOT EXISTS reviews (
 );
 """
 #: where a finish under way keeps what it found out of its memory, until it saves
-STAGING_TABLES = ("reuse_staged", "reuse_pairs_staged", "entity_occurrences_staged")
+STAGING_TABLES = ("reuse_staged", "reuse_pairs_staged", "fingerprints_staged",
+                  "entity_occurrences_staged")
 REVIEW_KINDS = ("claim_wrong", "accept_value", "merge_facts")
 
 #: the metadata of a document the corpus stages need for every document at once (the rest
@@ -311,6 +313,12 @@ class Store:
             for table in STAGING_TABLES:
                 self.conn.execute(f"DELETE FROM {table}")
 
+    def stage_fingerprints(self, records: list[dict[str, Any]]) -> None:
+        """Keep fingerprint pairs found by a finish under way (see stage_reuse)."""
+        with self.conn:
+            self.conn.executemany("INSERT INTO fingerprints_staged VALUES (?,?,?)",
+                                  ((p["a"], p["b"], json.dumps(p)) for p in records))
+
     def stage_occurrences(self, clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Keep the occurrences of entity clusters made by a finish under way (in a process
         of its own, which then hands over the clusters alone) until save_results(staged=True)
@@ -341,8 +349,8 @@ class Store:
         date inferred), when ``result`` holds documents without text; ``finished``: which
         texts the results cover (computed from the result's documents when not given);
         ``moved``: the claims whose event or source changed (all of the result's when not
-        given); ``staged``: the reuse links and pairs are those stage_reuse kept, not the
-        result's."""
+        given); ``staged``: the reuse links and pairs, fingerprint pairs and entity
+        occurrences that the stage_* methods kept are taken in beside the result's."""
         moved = list(result.claims if moved is None else moved)
         with self.conn:
             with self._index_set_aside("claims_fact", len(moved) > self._count("claims") // 10):
@@ -372,6 +380,8 @@ class Store:
                                   ((p["a"], p["b"], json.dumps(p)) for p in result.pairs))
             self.conn.executemany("INSERT INTO reuse_groups VALUES (?,?)",
                                   ((d, n) for n, g in enumerate(result.groups) for d in g))
+            if staged:
+                self.conn.execute("INSERT INTO fingerprints SELECT * FROM fingerprints_staged")
             self.conn.executemany("INSERT INTO fingerprints VALUES (?,?,?)",
                                   ((p["a"], p["b"], json.dumps(p))
                                    for p in result.fingerprints))
@@ -869,6 +879,10 @@ class Store:
     def reuse_pairs(self) -> list[dict[str, Any]]:
         return self._json_rows("reuse_pairs")
 
+    def fingerprint_pairs(self) -> list[dict[str, Any]]:
+        """Pairs of documents stating the same figures (reconcile.fingerprints)."""
+        return self._json_rows("fingerprints")
+
     def _json_rows(self, table: str) -> list[dict[str, Any]]:
         return [json.loads(r[0]) for r in self.conn.execute(
             f"SELECT data FROM {table} ORDER BY a, b")]
@@ -886,7 +900,7 @@ class Store:
         return Result(self.documents(), self.claims(), self.facts(), self.anomalies(),
                       self.skipped(), reuse=self.reuse(), groups=self.groups(),
                       pairs=self.reuse_pairs(),
-                      fingerprints=self._json_rows("fingerprints"),
+                      fingerprints=self.fingerprint_pairs(),
                       events=self._corpus("events"), statements=self.statements(),
                       entities=self.entities())
 
