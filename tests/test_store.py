@@ -162,7 +162,7 @@ def test_results_kept_aside_by_a_finish_that_fails_leave_the_stored_ones(
     clusters' occurrences; a finish that fails after them leaves the stored results as
     they were (its entity process ended with it), and the next finish starts afresh."""
     from accord import pipeline
-    from accord.store import STAGING_TABLES
+    from accord.store import STAGING
     from accord.vocab import load_vocab
 
     run([str(khojaly)], db_path)
@@ -197,7 +197,7 @@ def test_results_kept_aside_by_a_finish_that_fails_leave_the_stored_ones(
         pipeline.finish(store, load_vocab(), workers=2)
         assert store.reuse() == links and store.reuse_pairs() == pairs
         assert store.entities() == entities and store.fingerprint_pairs() == prints
-        for table in STAGING_TABLES:
+        for table in STAGING:
             assert store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
 
 

@@ -34,7 +34,7 @@ from accord.reuse import (
     find_reuse,
     keys_version,
 )
-from accord.store import Store, finished_key, finished_key_from
+from accord.store import Store, finished_key, finished_key_from, spill_occurrences
 from accord.vocab import Vocab, load_vocab
 
 LOGGER = logging.getLogger(__name__)
@@ -277,7 +277,8 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     if background:
         assert reopen is not None
         with stage("entities (started)"):
-            keep = None if staging is None else partial(_stage_occurrences, staging.address)
+            keep = None if staging is None else partial(spill_occurrences,
+                                                        staging.occurrences_spill())
             entities_made = in_background(partial(_entities_of_store, ids, vocab, reopen, keep))
     try:
         places = Places()
@@ -357,12 +358,6 @@ def _entities_of_store(ids: list[str], vocab: Vocab, reopen: Callable[[], Reader
             names.add(doc, vocab)
     clusters = _entity_clusters(names, vocab, read)
     return clusters if keep is None else keep(clusters)
-
-
-def _stage_occurrences(address: str, clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Store.stage_occurrences through a connection of this process's own."""
-    with Store(address) as store:
-        return store.stage_occurrences(clusters)
 
 
 def _quote_last(statement: dict[str, Any]) -> bool:

@@ -9,11 +9,14 @@ them.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import sqlite3
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,7 +40,7 @@ from accord.model import (
     TimelineEntry,
 )
 from accord.postgres import Connection as PostgresConnection
-from accord.postgres import is_postgres
+from accord.postgres import is_postgres, translate_schema
 from accord.reconcile import shared_people_values
 
 if TYPE_CHECKING:
@@ -84,12 +87,6 @@ CREATE TABLE IF NOT EXISTS reuse (
     similarity REAL
 );
 CREATE TABLE IF NOT EXISTS reuse_pairs (a TEXT, b TEXT, data TEXT, PRIMARY KEY (a, b));
-CREATE TABLE IF NOT EXISTS reuse_staged (
-    a TEXT, b TEXT, a_start INTEGER, a_end INTEGER, b_start INTEGER, b_end INTEGER,
-    similarity REAL
-);
-CREATE TABLE IF NOT EXISTS reuse_pairs_staged (a TEXT, b TEXT, data TEXT);
-CREATE TABLE IF NOT EXISTS fingerprints_staged (a TEXT, b TEXT, data TEXT);
 CREATE TABLE IF NOT EXISTS reuse_groups (doc TEXT PRIMARY KEY, grp INTEGER);
 CREATE TABLE IF NOT EXISTS fingerprints (a TEXT, b TEXT, data TEXT, PRIMARY KEY (a, b));
 CREATE TABLE IF NOT EXISTS corpus (key TEXT PRIMARY KEY, data TEXT);
@@ -99,9 +96,6 @@ CREATE TABLE IF NOT EXISTS entity_occurrences (
     cluster INTEGER, form TEXT, doc TEXT, start INTEGER, "end" INTEGER
 );
 {INDEXES['entity_occurrences_doc']}
-CREATE TABLE IF NOT EXISTS entity_occurrences_staged (
-    cluster INTEGER, form TEXT, doc TEXT, start INTEGER, "end" INTEGER
-);
 CREATE TABLE IF NOT EXISTS date_records (
     doc TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE, data TEXT
 );
@@ -118,9 +112,16 @@ CREATE TABLE IF NOT EXISTS reviews (
     value TEXT, note TEXT, created TEXT NOT NULL DEFAULT (datetime('now'))
 );
 """
-#: where a finish under way keeps what it found out of its memory, until it saves
-STAGING_TABLES = ("reuse_staged", "reuse_pairs_staged", "fingerprints_staged",
-                  "entity_occurrences_staged")
+#: where a finish under way keeps what it found out of its memory until it saves: tables
+#: of the connection's own (temporary: two writers of one store never share them, and a
+#: killed finish leaves none behind)
+STAGING = {
+    "reuse_staged": "a TEXT, b TEXT, a_start INTEGER, a_end INTEGER, b_start INTEGER, "
+                    "b_end INTEGER, similarity REAL",
+    "reuse_pairs_staged": "a TEXT, b TEXT, data TEXT",
+    "fingerprints_staged": "a TEXT, b TEXT, data TEXT",
+}
+OCCURRENCE_COLUMNS = 'cluster INTEGER, form TEXT, doc TEXT, start INTEGER, "end" INTEGER'
 REVIEW_KINDS = ("claim_wrong", "accept_value", "merge_facts")
 
 #: the metadata of a document the corpus stages need for every document at once (the rest
@@ -157,6 +158,16 @@ def _occurrence_rows(clusters: list[dict[str, Any]]) -> Iterator[tuple[Any, ...]
             for f in c["forms"] for o in f.get("occurrences", []))
 
 
+def spill_occurrences(path: str, clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Write the clusters' occurrences to the file ``path`` (Store.occurrences_spill, from
+    another process); returns the clusters as the corpus table keeps them."""
+    with closing(sqlite3.connect(path)) as spill, spill:
+        spill.execute(f"CREATE TABLE occurrences ({OCCURRENCE_COLUMNS})")
+        spill.executemany("INSERT INTO occurrences VALUES (?,?,?,?,?)",
+                          _occurrence_rows(clusters))
+    return entity_clusters(clusters)
+
+
 def finished_key(doc: Document) -> str:
     """A document as corpus results saw it: its text, and what cleaned and extracted it (a new
     vocabulary may set other passages aside, so its reuse is looked at again)."""
@@ -191,6 +202,7 @@ class Store:
 
     def __init__(self, path: str | Path) -> None:
         self.address = str(path)  # to open it again elsewhere (a forked process, see finish)
+        self._spill: str | None = None  # see occurrences_spill
         self.path = str(path)
         if is_postgres(self.path):
             self.conn: Any = PostgresConnection(self.path)
@@ -238,6 +250,9 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+        if self._spill is not None:
+            shutil.rmtree(os.path.dirname(self._spill), ignore_errors=True)
+            self._spill = None
 
     def __enter__(self) -> Store:
         return self
@@ -308,25 +323,15 @@ class Store:
         self._insert_statements(document_statements(doc))
 
     def clear_staged(self) -> None:
-        """Empty the staging tables (what a finish killed part way left there)."""
+        """Make this connection's staging tables, empty (see STAGING)."""
         with self.conn:
-            for table in STAGING_TABLES:
+            for table, columns in STAGING.items():
+                if isinstance(self.conn, PostgresConnection):
+                    columns = translate_schema(columns)
+                self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({columns})")
                 self.conn.execute(f"DELETE FROM {table}")
-
-    def stage_fingerprints(self, records: list[dict[str, Any]]) -> None:
-        """Keep fingerprint pairs found by a finish under way (see stage_reuse)."""
-        with self.conn:
-            self.conn.executemany("INSERT INTO fingerprints_staged VALUES (?,?,?)",
-                                  ((p["a"], p["b"], json.dumps(p)) for p in records))
-
-    def stage_occurrences(self, clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Keep the occurrences of entity clusters made by a finish under way (in a process
-        of its own, which then hands over the clusters alone) until save_results(staged=True)
-        takes them in; returns the clusters as the corpus table keeps them."""
-        with self.conn:
-            self.conn.executemany("INSERT INTO entity_occurrences_staged VALUES (?,?,?,?,?)",
-                                  _occurrence_rows(clusters))
-        return entity_clusters(clusters)
+        if self._spill is not None and os.path.exists(self._spill):
+            os.remove(self._spill)
 
     def stage_reuse(self, links: list[ReuseLink], pairs: list[dict[str, Any]]) -> None:
         """Keep reuse links and pair records found by a finish under way, out of its memory
@@ -339,6 +344,26 @@ class Store:
                  for r in links))
             self.conn.executemany("INSERT INTO reuse_pairs_staged VALUES (?,?,?)",
                                   ((p["a"], p["b"], json.dumps(p)) for p in pairs))
+
+    def stage_fingerprints(self, records: list[dict[str, Any]]) -> None:
+        """Keep fingerprint pairs found by a finish under way (see stage_reuse)."""
+        with self.conn:
+            self.conn.executemany("INSERT INTO fingerprints_staged VALUES (?,?,?)",
+                                  ((p["a"], p["b"], json.dumps(p)) for p in records))
+
+    def occurrences_spill(self) -> str:
+        """A file where another process of the finish under way (its entity clusters) puts
+        the clusters' occurrences (spill_occurrences) for save_results(staged=True): the
+        temporary tables are this connection's alone."""
+        if self._spill is None:
+            self._spill = os.path.join(tempfile.mkdtemp(prefix="accord-"), "occurrences.db")
+        return self._spill
+
+    def _spilled_occurrences(self) -> Iterator[tuple[Any, ...]]:
+        if self._spill is None or not os.path.exists(self._spill):
+            return
+        with closing(sqlite3.connect(self._spill)) as spill:
+            yield from spill.execute("SELECT * FROM occurrences")
 
     def save_results(self, result: Result, *, changed: Iterable[Document] | None = None,
                      finished: dict[str, str] | None = None,
@@ -372,6 +397,7 @@ class Store:
             if staged:
                 self.conn.execute("INSERT INTO reuse SELECT * FROM reuse_staged")
                 self.conn.execute("INSERT INTO reuse_pairs SELECT * FROM reuse_pairs_staged")
+                self.conn.execute("INSERT INTO fingerprints SELECT * FROM fingerprints_staged")
             self.conn.executemany(
                 "INSERT INTO reuse VALUES (?,?,?,?,?,?,?)",
                 ((r.a, r.b, r.a_start, r.a_end, r.b_start, r.b_end, r.similarity)
@@ -380,8 +406,6 @@ class Store:
                                   ((p["a"], p["b"], json.dumps(p)) for p in result.pairs))
             self.conn.executemany("INSERT INTO reuse_groups VALUES (?,?)",
                                   ((d, n) for n, g in enumerate(result.groups) for d in g))
-            if staged:
-                self.conn.execute("INSERT INTO fingerprints SELECT * FROM fingerprints_staged")
             self.conn.executemany("INSERT INTO fingerprints VALUES (?,?,?)",
                                   ((p["a"], p["b"], json.dumps(p))
                                    for p in result.fingerprints))
@@ -390,10 +414,10 @@ class Store:
                        {d.id: finished_key(d) for d in result.documents})
             with self._index_set_aside("entity_occurrences_doc"):  # the table is empty
                 if staged:
-                    self.conn.execute("INSERT INTO entity_occurrences "
-                                      "SELECT * FROM entity_occurrences_staged")
+                    self.conn.executemany("INSERT INTO entity_occurrences VALUES (?,?,?,?,?)",
+                                          self._spilled_occurrences())
                 self._insert_occurrences(result.entities)
-            for table in STAGING_TABLES if staged else ():
+            for table in STAGING if staged else ():
                 self.conn.execute(f"DELETE FROM {table}")
             parts = {"events": result.events,
                      "entities": entity_clusters(result.entities), "finished": covered,
