@@ -429,6 +429,40 @@ def test_add_to_a_store_without_shared_counts_runs_a_full_finish(
     assert kept and kept == sorted((c.id, c.event) for c in shared_people_values(claims))
 
 
+def test_a_replaced_document_that_took_a_clusters_second_form_drops_the_cluster(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entity cluster is two spellings or more: a replaced report that took one of two
+    away leaves none, and its occurrences leave the store with it (accord add)."""
+    from accord import pipeline
+    from accord.ingest import ingest
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    said = "said 12 people were killed in the blast in Gorna on Monday."
+    (corpus / "a.txt").write_text(f"Colonel Ahmed Karimov {said}", "utf-8")
+    (corpus / "b.txt").write_text(f"Colonel Ahmad Karimov {said} Officials agreed.", "utf-8")
+    (corpus / "c.txt").write_text("Ahmed Karimov visited Gorna. Floods killed 3 in Gorna.",
+                                  "utf-8")
+    for n in range(5):  # a replaced report is a small share of the store
+        (corpus / f"d{n}.txt").write_text(f"Storms damaged {4 + n} houses in Lorvik.", "utf-8")
+    db = tmp_path / "accord.db"
+    run([str(corpus)], db)
+    with Store(db) as store:
+        (cluster,) = store.entities()
+        assert {f["form"] for f in cluster["forms"]} == {"Ahmed Karimov", "Ahmad Karimov"}
+    (corpus / "b.txt").write_text(f"A colonel {said} Officials agreed.", "utf-8")
+
+    def full_finish(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a full finish ran")
+
+    monkeypatch.setattr(pipeline, "finish", full_finish)
+    with Store(db) as store:
+        pipeline.add_documents(store, [d for d in ingest([str(corpus)]).documents
+                                       if d.id == "b.txt"])
+        assert store.entities() == []
+        assert store.conn.execute("SELECT count(*) FROM entity_occurrences").fetchone()[0] == 0
+
+
 def test_a_stage_in_background_returns_its_result_or_raises_its_error() -> None:
     import os
 

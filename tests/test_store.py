@@ -124,7 +124,7 @@ def _indexes(db_path: Path) -> set[str]:
 
 def test_indexes_set_aside_for_a_bulk_write_are_built_again(
         khojaly: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """save_results drops claims_fact and entity_occurrences_doc while it rewrites their
+    """save_results drops claims_fact_value and entity_occurrences_doc while it rewrites their
     tables; they are there after it, and still there (with every row) when it fails."""
     from accord.pipeline import finish
     from accord.store import INDEXES
@@ -153,7 +153,7 @@ def test_indexes_set_aside_for_a_bulk_write_are_built_again(
             plan = " ".join(str(r) for r in conn.execute(
                 "EXPLAIN QUERY PLAN SELECT * FROM claims WHERE event = ? AND category = ?",
                 ("x", "killed")))
-        assert "claims_fact" in plan
+        assert "claims_fact_value" in plan
 
 
 def test_results_kept_aside_by_a_finish_that_fails_leave_the_stored_ones(
@@ -326,3 +326,30 @@ def test_documents_without_band_keys_are_found_in_an_index(khojaly: Path, db_pat
         query = next(q for q in ran if "reuse_keys" in q)
         plan = " ".join(str(r[-1]) for r in store.conn.execute(f"EXPLAIN QUERY PLAN {query}"))
         assert "COVERING INDEX reuse_keys_version" in plan
+
+
+def test_claims_stating_values_are_found_in_an_index_that_replaces_the_older_one(
+        khojaly: Path, db_path: Path) -> None:
+    """Claims of a fact stating given values are sought through claims_fact_value (event,
+    category, group, value); a store made with the older index of three columns gets the
+    new one in its place when opened."""
+    run([str(khojaly)], db_path)
+    with Store(db_path) as store:
+        every = store.claims(text=False)
+        key = next(c.key for c in every if c.value is not None)
+        store.conn.execute("DROP INDEX claims_fact_value")
+        store.conn.execute('CREATE INDEX claims_fact ON claims(event, category, "group")')
+        store.conn.commit()
+    assert "claims_fact" in _indexes(db_path) and "claims_fact_value" not in _indexes(db_path)
+    with Store(db_path) as store:
+        assert "claims_fact" not in _indexes(db_path)
+        wanted = {c.value for c in every if c.key == key and c.value is not None}
+        ran: list[str] = []
+        store.conn.set_trace_callback(ran.append)
+        found = store.claims_with_values({key: wanted})
+        store.conn.set_trace_callback(None)
+        assert sorted(found) == sorted(c.id for c in every if c.key == key
+                                       and c.value in wanted) and found
+        query = next(q for q in ran if "value IN" in q)
+        plan = " ".join(str(r[-1]) for r in store.conn.execute(f"EXPLAIN QUERY PLAN {query}"))
+        assert "claims_fact_value" in plan and "value=?" in plan

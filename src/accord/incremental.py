@@ -107,6 +107,7 @@ class Increment:
     events: list[dict[str, Any]]
     entities: list[dict[str, Any]]  # clusters without occurrences
     occurrences: list[tuple[Any, ...]]  # (cluster, form, doc, start, end) to add
+    dropped: list[int]  # clusters no longer kept (a replaced document took their forms)
     date_records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     finished: dict[str, str] = field(default_factory=dict)
     #: every (claim, event) of reconcile.shared_people_values, the new documents' included
@@ -199,6 +200,7 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
             anomalies=anomalies, links=links, pairs=pairs, redated=redated, groups=groups,
             fingerprints=_fingerprints(store, new, claims, sharing), events=records,
             entities=entities, occurrences=occurrences,
+            dropped=sorted({c["id"] for c in clusters} - {c["id"] for c in entities}),
             date_records=date_records,
             finished={**covered, **{i: keys[i] for i in new}},
             shared_people=sorted(shared + [(c.id, c.event)

@@ -50,7 +50,10 @@ SCHEMA_VERSION = 4
 
 #: indexes a bulk write drops and builds again (Store._index_set_aside)
 INDEXES = {
-    "claims_fact": 'CREATE INDEX IF NOT EXISTS claims_fact ON claims(event, category, "group");',
+    # a fact's claims, and those stating a value (accord add's category swaps, at a crawl's
+    # largest facts: 1.1 -> 0.13 s at 100k documents)
+    "claims_fact_value":
+        'CREATE INDEX IF NOT EXISTS claims_fact_value ON claims(event, category, "group", value);',
     "entity_occurrences_doc":
         "CREATE INDEX IF NOT EXISTS entity_occurrences_doc ON entity_occurrences(doc);",
 }
@@ -75,7 +78,7 @@ CREATE TABLE IF NOT EXISTS claims (
     context_year INTEGER, context_kind TEXT
 );
 CREATE INDEX IF NOT EXISTS claims_doc ON claims(doc);
-{INDEXES['claims_fact']}
+{INDEXES['claims_fact_value']}
 CREATE TABLE IF NOT EXISTS facts (
     event TEXT, category TEXT, "group" TEXT, status TEXT, best INTEGER, low INTEGER,
     high INTEGER, "values" TEXT, PRIMARY KEY (event, category, "group")
@@ -242,6 +245,8 @@ class Store:
                 # document history; the script above has just created them
                 self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
                                   (str(SCHEMA_VERSION),))
+            # claims_fact (event, category, group) became claims_fact_value, made above
+            self.conn.execute("DROP INDEX IF EXISTS claims_fact")
             legacy = self.conn.execute(
                 "SELECT data FROM corpus WHERE key = 'statements'").fetchone()
             if legacy is not None:  # kept in the corpus table before they had rows
@@ -378,7 +383,8 @@ class Store:
         occurrences that the stage_* methods kept are taken in beside the result's."""
         moved = list(result.claims if moved is None else moved)
         with self.conn:
-            with self._index_set_aside("claims_fact", len(moved) > self._count("claims") // 10):
+            with self._index_set_aside("claims_fact_value",
+                                       len(moved) > self._count("claims") // 10):
                 self.conn.executemany("UPDATE claims SET event = ?, source = ? WHERE id = ?",
                                       ((c.event, c.source, c.id) for c in moved))
             self.conn.executemany("UPDATE documents SET published = ?, publisher = ?, meta = ? "
@@ -432,7 +438,8 @@ class Store:
     def _index_set_aside(self, name: str, when: bool = True) -> Iterator[None]:
         """Drop an index while many rows of its table are written, then build it again (in
         the caller's transaction): at 100k documents, moving every claim to its event took
-        10.5 s with claims_fact kept up to date row by row, 4.6 s with it rebuilt."""
+        10.5 s with the claims' fact index kept up to date row by row, 4.6 s with it
+        rebuilt."""
         if not when:
             yield
             return
@@ -486,9 +493,10 @@ class Store:
                                   ((p["a"], p["b"], json.dumps(p)) for p in inc.fingerprints))
             self._insert_date_records(inc.date_records)
             self.conn.execute(f"DELETE FROM entity_occurrences WHERE doc IN ({marks})", inc.new)
-            kept = [c["id"] for c in inc.entities]
-            self.conn.execute("DELETE FROM entity_occurrences" + (
-                f" WHERE cluster NOT IN ({','.join('?' * len(kept))})" if kept else ""), kept)
+            for k in range(0, len(inc.dropped), 500):  # clusters left with one form
+                ids = inc.dropped[k:k + 500]
+                self.conn.execute(f"DELETE FROM entity_occurrences WHERE cluster IN "
+                                  f"({','.join('?' * len(ids))})", ids)
             self.conn.executemany("INSERT INTO entity_occurrences VALUES (?,?,?,?,?)",
                                   inc.occurrences)
             parts = {"events": inc.events, "entities": inc.entities,
@@ -882,7 +890,7 @@ class Store:
 
     def claims_with_values(self, values: dict[tuple[str, str, str], set[int]]) -> list[str]:
         """The ids of the claims of each fact (event, category, group) in ``values`` that
-        state one of its values (exact figures): through the claims_fact index, a crawl's
+        state one of its values (exact figures): through the claims_fact_value index, a crawl's
         largest facts scanned in the database, not in Python."""
         out: list[str] = []
         for (event, category, group), wanted in values.items():
