@@ -180,7 +180,7 @@ def test_results_kept_aside_by_a_finish_that_fails_leave_the_stored_ones(
             raise RuntimeError("out of memory")
 
         def watched(*args: object, **kwargs: object) -> object:
-            job = background(*args, **kwargs)  # type: ignore[arg-type]
+            job: pipeline.Background[object] = background(*args, **kwargs)  # type: ignore[arg-type]
             started.append(job)
             return job
 
@@ -353,3 +353,35 @@ def test_claims_stating_values_are_found_in_an_index_that_replaces_the_older_one
         query = next(q for q in ran if "value IN" in q)
         plan = " ".join(str(r[-1]) for r in store.conn.execute(f"EXPLAIN QUERY PLAN {query}"))
         assert "claims_fact_value" in plan and "value=?" in plan
+
+
+def test_a_store_of_schema_4_gets_the_extraction_column_from_the_metadata(
+        khojaly: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Schema 5 keeps the vocabulary each document was extracted with in a column; a store
+    of schema 4 had it in the metadata only: opened, the column is filled from there, and
+    a run over the same texts extracts nothing again."""
+    import json
+
+    from accord import pipeline
+
+    run([str(khojaly)], db_path)
+    with Store(db_path) as store:
+        before = store.fingerprints()
+    assert before and all(used for _, used in before.values())
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("ALTER TABLE documents DROP COLUMN extracted_with")
+        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+        metas = [json.loads(r[0]) for r in conn.execute("SELECT meta FROM documents")]
+    assert all("extracted_with" in m for m in metas)
+    with Store(db_path) as store:
+        assert store.fingerprints() == before
+        version = store.conn.execute(
+            "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        assert int(version) == SCHEMA_VERSION
+
+    def extracted(docs: object, *args: object, **kwargs: object) -> object:
+        assert not list(docs), "a document was extracted again"  # type: ignore[call-overload]
+        return iter(())
+
+    monkeypatch.setattr(pipeline, "process_all", extracted)
+    run([str(khojaly)], db_path)
