@@ -40,7 +40,7 @@ from accord.model import (
     TimelineEntry,
 )
 from accord.postgres import Connection as PostgresConnection
-from accord.postgres import is_postgres, translate_schema
+from accord.postgres import is_postgres
 from accord.reconcile import shared_people_values
 
 if TYPE_CHECKING:
@@ -57,6 +57,9 @@ INDEXES = {
     "entity_occurrences_doc":
         "CREATE INDEX IF NOT EXISTS entity_occurrences_doc ON entity_occurrences(doc);",
 }
+
+#: entity occurrences' columns, in the store and in a finish's spill file
+OCCURRENCE_COLUMNS = 'cluster INTEGER, form TEXT, doc TEXT, start INTEGER, "end" INTEGER'
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -96,9 +99,7 @@ CREATE TABLE IF NOT EXISTS fingerprints (a TEXT, b TEXT, data TEXT, PRIMARY KEY 
 CREATE TABLE IF NOT EXISTS corpus (key TEXT PRIMARY KEY, data TEXT);
 CREATE TABLE IF NOT EXISTS statements (doc TEXT, quote INTEGER, n INTEGER, data TEXT);
 CREATE INDEX IF NOT EXISTS statements_doc ON statements(doc);
-CREATE TABLE IF NOT EXISTS entity_occurrences (
-    cluster INTEGER, form TEXT, doc TEXT, start INTEGER, "end" INTEGER
-);
+CREATE TABLE IF NOT EXISTS entity_occurrences ({OCCURRENCE_COLUMNS});
 {INDEXES['entity_occurrences_doc']}
 CREATE TABLE IF NOT EXISTS date_records (
     doc TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE, data TEXT
@@ -118,14 +119,9 @@ CREATE TABLE IF NOT EXISTS reviews (
 """
 #: where a finish under way keeps what it found out of its memory until it saves: tables
 #: of the connection's own (temporary: two writers of one store never share them, and a
-#: killed finish leaves none behind)
-STAGING = {
-    "reuse_staged": "a TEXT, b TEXT, a_start INTEGER, a_end INTEGER, b_start INTEGER, "
-                    "b_end INTEGER, similarity REAL",
-    "reuse_pairs_staged": "a TEXT, b TEXT, data TEXT",
-    "fingerprints_staged": "a TEXT, b TEXT, data TEXT",
-}
-OCCURRENCE_COLUMNS = 'cluster INTEGER, form TEXT, doc TEXT, start INTEGER, "end" INTEGER'
+#: killed finish leaves none behind), each made like the table it is taken into
+STAGING = {"reuse_staged": "reuse", "reuse_pairs_staged": "reuse_pairs",
+           "fingerprints_staged": "fingerprints"}
 REVIEW_KINDS = ("claim_wrong", "accept_value", "merge_facts")
 
 #: the metadata of a document the corpus stages need for every document at once (the rest
@@ -154,6 +150,16 @@ def entity_clusters(clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**c, "id": c.get("id", n),
              "forms": [{k: v for k, v in f.items() if k != "occurrences"} for f in c["forms"]]}
             for n, c in enumerate(clusters)]
+
+
+def _link_rows(links: Iterable[ReuseLink]) -> Iterator[tuple[Any, ...]]:
+    """Reuse links as rows of the reuse table (and of its staging twin)."""
+    return ((r.a, r.b, r.a_start, r.a_end, r.b_start, r.b_end, r.similarity) for r in links)
+
+
+def _record_rows(records: Iterable[dict[str, Any]]) -> Iterator[tuple[str, str, str]]:
+    """Pair records (reuse pairs, fingerprints) as (a, b, JSON) rows."""
+    return ((p["a"], p["b"], json.dumps(p)) for p in records)
 
 
 def _occurrence_rows(clusters: list[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
@@ -348,10 +354,9 @@ class Store:
     def clear_staged(self) -> None:
         """Make this connection's staging tables, empty (see STAGING)."""
         with self.conn:
-            for table, columns in STAGING.items():
-                if isinstance(self.conn, PostgresConnection):
-                    columns = translate_schema(columns)
-                self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({columns})")
+            for table, stored in STAGING.items():
+                self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} AS "
+                                  f"SELECT * FROM {stored} WHERE false")
                 self.conn.execute(f"DELETE FROM {table}")
         if self._spill is not None and os.path.exists(self._spill):
             os.remove(self._spill)
@@ -361,18 +366,16 @@ class Store:
         (a crawl's are gigabytes as objects), until save_results(staged=True) takes them
         in with the other results: the stored results are unchanged until then."""
         with self.conn:
-            self.conn.executemany(
-                "INSERT INTO reuse_staged VALUES (?,?,?,?,?,?,?)",
-                ((r.a, r.b, r.a_start, r.a_end, r.b_start, r.b_end, r.similarity)
-                 for r in links))
+            self.conn.executemany("INSERT INTO reuse_staged VALUES (?,?,?,?,?,?,?)",
+                                  _link_rows(links))
             self.conn.executemany("INSERT INTO reuse_pairs_staged VALUES (?,?,?)",
-                                  ((p["a"], p["b"], json.dumps(p)) for p in pairs))
+                                  _record_rows(pairs))
 
     def stage_fingerprints(self, records: list[dict[str, Any]]) -> None:
         """Keep fingerprint pairs found by a finish under way (see stage_reuse)."""
         with self.conn:
             self.conn.executemany("INSERT INTO fingerprints_staged VALUES (?,?,?)",
-                                  ((p["a"], p["b"], json.dumps(p)) for p in records))
+                                  _record_rows(records))
 
     def occurrences_spill(self) -> str:
         """A file where another process of the finish under way (its entity clusters) puts
@@ -418,21 +421,16 @@ class Store:
                 "INSERT INTO anomalies VALUES (?,?,?,?)",
                 ((a.kind, a.doc, a.detail, json.dumps(a.claims)) for a in result.anomalies))
             self._replace_skipped(result.skipped)
-            if staged:
-                self.conn.execute("INSERT INTO reuse SELECT * FROM reuse_staged")
-                self.conn.execute("INSERT INTO reuse_pairs SELECT * FROM reuse_pairs_staged")
-                self.conn.execute("INSERT INTO fingerprints SELECT * FROM fingerprints_staged")
-            self.conn.executemany(
-                "INSERT INTO reuse VALUES (?,?,?,?,?,?,?)",
-                ((r.a, r.b, r.a_start, r.a_end, r.b_start, r.b_end, r.similarity)
-                 for r in result.reuse))
+            for table, stored in STAGING.items() if staged else ():
+                self.conn.execute(f"INSERT INTO {stored} SELECT * FROM {table}")
+            self.conn.executemany("INSERT INTO reuse VALUES (?,?,?,?,?,?,?)",
+                                  _link_rows(result.reuse))
             self.conn.executemany("INSERT INTO reuse_pairs VALUES (?,?,?)",
-                                  ((p["a"], p["b"], json.dumps(p)) for p in result.pairs))
+                                  _record_rows(result.pairs))
             self.conn.executemany("INSERT INTO reuse_groups VALUES (?,?)",
                                   ((d, n) for n, g in enumerate(result.groups) for d in g))
             self.conn.executemany("INSERT INTO fingerprints VALUES (?,?,?)",
-                                  ((p["a"], p["b"], json.dumps(p))
-                                   for p in result.fingerprints))
+                                  _record_rows(result.fingerprints))
             # which texts these results cover: the next finish realigns only the others
             covered = (finished if finished is not None else
                        {d.id: finished_key(d) for d in result.documents})
@@ -496,19 +494,16 @@ class Store:
             for table in ("reuse", "reuse_pairs", "fingerprints"):
                 self.conn.execute(f"DELETE FROM {table} WHERE a IN ({marks}) OR b IN ({marks})",
                                   inc.new + inc.new)
-            self.conn.executemany(
-                "INSERT INTO reuse VALUES (?,?,?,?,?,?,?)",
-                ((r.a, r.b, r.a_start, r.a_end, r.b_start, r.b_end, r.similarity)
-                 for r in inc.links))
+            self.conn.executemany("INSERT INTO reuse VALUES (?,?,?,?,?,?,?)",
+                                  _link_rows(inc.links))
             self.conn.executemany("UPDATE reuse_pairs SET data = ? WHERE a = ? AND b = ?",
                                   ((json.dumps(p), p["a"], p["b"]) for p in inc.redated))
-            self.conn.executemany("INSERT INTO reuse_pairs VALUES (?,?,?)",
-                                  ((p["a"], p["b"], json.dumps(p)) for p in inc.pairs))
+            self.conn.executemany("INSERT INTO reuse_pairs VALUES (?,?,?)", _record_rows(inc.pairs))
             self.conn.execute("DELETE FROM reuse_groups")
             self.conn.executemany("INSERT INTO reuse_groups VALUES (?,?)",
                                   ((d, n) for n, g in enumerate(inc.groups) for d in g))
             self.conn.executemany("INSERT INTO fingerprints VALUES (?,?,?)",
-                                  ((p["a"], p["b"], json.dumps(p)) for p in inc.fingerprints))
+                                  _record_rows(inc.fingerprints))
             self._insert_date_records(inc.date_records)
             self.conn.execute(f"DELETE FROM entity_occurrences WHERE doc IN ({marks})", inc.new)
             for k in range(0, len(inc.dropped), 500):  # clusters left with one form
@@ -899,8 +894,8 @@ class Store:
         """(claim, event) of the counts of people whose document states their value for
         another people category too (reconcile.shared_people_values), as the last finish or
         add kept them; None for a store written before they were kept."""
-        row = self.conn.execute("SELECT data FROM corpus WHERE key = 'shared_people'").fetchone()
-        return [(i, e) for i, e in json.loads(row[0])] if row else None
+        kept = self._corpus_value("shared_people")
+        return None if kept is None else [(i, e) for i, e in kept]
 
     def claims_with_values(self, values: dict[tuple[str, str, str], set[int]]) -> list[str]:
         """The ids of the claims of each fact (event, category, group) in ``values`` that
@@ -919,8 +914,8 @@ class Store:
 
     def finished_documents(self) -> dict[str, str] | None:
         """The documents the stored corpus results cover (id -> finished_key); None if none."""
-        row = self.conn.execute("SELECT data FROM corpus WHERE key = 'finished'").fetchone()
-        return json.loads(row[0]) if row else None
+        finished: dict[str, str] | None = self._corpus_value("finished")
+        return finished
 
     def reuse_pairs(self) -> list[dict[str, Any]]:
         return self._json_rows("reuse_pairs")
@@ -938,8 +933,13 @@ class Store:
         return self._corpus(key)
 
     def _corpus(self, key: str) -> list[dict[str, Any]]:
+        found = self._corpus_value(key)
+        return [] if found is None else found
+
+    def _corpus_value(self, key: str) -> Any:
+        """The corpus record ``key``, decoded; None when the store has none."""
         row = self.conn.execute("SELECT data FROM corpus WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else []
+        return json.loads(row[0]) if row else None
 
     def result(self) -> Result:
         """Everything stored, as the renderers take it."""
