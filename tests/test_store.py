@@ -150,10 +150,11 @@ def test_indexes_set_aside_for_a_bulk_write_are_built_again(
     with Store(db_path) as store:
         assert store.counts() == rows
         with sqlite3.connect(db_path) as conn:
-            plan = " ".join(str(r) for r in conn.execute(
-                "EXPLAIN QUERY PLAN SELECT * FROM claims WHERE event = ? AND category = ?",
-                ("x", "killed")))
-        assert "claims_fact_value" in plan
+            for index, column in (("claims_fact_value", "value"), ("claims_figure", "low")):
+                plan = " ".join(str(r) for r in conn.execute(
+                    "EXPLAIN QUERY PLAN SELECT * FROM claims WHERE event = ? AND category = ? "
+                    f'AND "group" = ? AND {column} = ?', ("x", "killed", "all", 3)))
+                assert index in plan
 
 
 def test_results_kept_aside_by_a_finish_that_fails_leave_the_stored_ones(
@@ -253,7 +254,10 @@ def test_claims_of_facts_read_by_lookup_or_by_scan_alike(khojaly: Path, db_path:
 
 def test_what_accord_add_reads_of_stored_claims(khojaly: Path, db_path: Path) -> None:
     """Claims by id (those only, in order), their facts' keys, the first claim of each
-    qualifier of a value, and what documents state for one fact: each as the claims say."""
+    qualifier of a value, what documents state for one fact, and who states a figure:
+    each as the claims say."""
+    from accord.reconcile import figure
+
     run([str(khojaly)], db_path)
     with Store(db_path) as store:
         every = store.claims(text=False)
@@ -275,6 +279,19 @@ def test_what_accord_add_reads_of_stored_claims(khojaly: Path, db_path: Path) ->
         valued = {k: set(sorted(v)[::2]) for k, v in valued.items() if v}
         assert sorted(store.claims_with_values(valued)) == sorted(
             c.id for c in every if c.value in valued.get(c.key, ())) and valued
+        # figures as fingerprints compare them, open bounds (None) included
+        holders: dict[object, list[str]] = {}
+        for c in every:
+            holders.setdefault(figure(c), [])
+            if c.doc not in holders[figure(c)]:
+                holders[figure(c)].append(c.doc)
+        assert any(f[4] is None for f in holders) and any(len(d) > 1 for d in holders.values())
+        assert store.figure_counts(list(holders)) == {f: len(d) for f, d in holders.items()}
+        assert store.figure_holders({f: 2 for f in holders}) == {
+            f: sorted(d)[:2] for f, d in holders.items()}
+        docs = sorted({c.doc for c in every})[:2]
+        assert store.figures_of(docs) == {
+            d: {figure(c) for c in every if c.doc == d} for d in docs}
 
 
 def test_timelines_stored_as_arrays_and_as_objects_read_alike(khojaly: Path,

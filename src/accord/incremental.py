@@ -55,7 +55,7 @@ from accord.extract.events import (
 )
 from accord.extract.events import skeleton as place_key
 from accord.merge import FactKey, by_position, merge_fact
-from accord.model import Anomaly, Claim, Document, Fact, ReuseLink
+from accord.model import Anomaly, Claim, Document, Fact, Figure, ReuseLink
 from accord.pipeline import Reader, StoredTexts, date_event, event_record, stage
 from accord.reconcile import (
     FINGERPRINT_MIN_SHARED,
@@ -64,6 +64,7 @@ from accord.reconcile import (
     PEOPLE_CATEGORIES,
     build_facts,
     category_swaps,
+    figure,
     independence,
     shared_people_values,
     subgroup_anomalies,
@@ -452,29 +453,38 @@ def _anomalies(store: Store, new: list[str], recomputed: set[FactKey], left: set
 def _fingerprints(store: Store, new: list[str], claims: list[Claim],
                   sharing: set[frozenset[str]]) -> list[dict[str, Any]]:
     """Fingerprint pairs between each new document and any other (reconcile.fingerprints'
-    rule: rarest figures first, at most MAX_POSTINGS candidates per figure)."""
+    rule: rarest figures first; of a figure's documents, the first MAX_POSTINGS in id order
+    and every new one). The store counts and lists a figure's documents (its claims_figure
+    index): of the stored figures, only the candidates' are read. It holds the new
+    documents' claims as extracted, before their events were set: those rows are taken out
+    of its counts and lists, and the claims in memory counted instead."""
     fresh = set(new)
-    numbers: dict[tuple[Any, ...], int] = {}
-    sets: dict[str, set[int]] = defaultdict(set)
-    for doc, category, group, event, low, high in store.figures():
-        if doc not in fresh:
-            sets[doc].add(numbers.setdefault((category, group, event, low, high), len(numbers)))
+    sets: dict[str, set[Figure]] = defaultdict(set)
     for c in claims:
-        sets[c.doc].add(numbers.setdefault((c.category, c.group, c.event, c.low, c.high),
-                                           len(numbers)))
-    frequency: Counter[int] = Counter(item for items in sets.values() for item in items)
-    holders: dict[int, list[str]] = defaultdict(list)
-    for doc in sorted(sets):
-        for item in sets[doc]:
-            if len(holders[item]) < MAX_POSTINGS or doc in fresh:
-                holders[item].append(doc)
-    out = []
+        sets[c.doc].add(figure(c))
+    stale: Counter[Figure] = Counter(f for s in store.figures_of(new).values() for f in s)
+    current: Counter[Figure] = Counter(f for s in sets.values() for f in s)
+    frequency = {f: n - stale[f] + current[f] for f, n in store.figure_counts(
+        sorted(current, key=_figure_order)).items()}
     threshold = FINGERPRINT_MIN_SIMILARITY
+    prefixes = {}
     for doc in new:
-        items = sorted(sets.get(doc, ()), key=lambda item: (frequency[item], item))
-        prefix = items[:len(items) - math.ceil(threshold * len(items)) + 1]
-        others = {o for item in prefix for o in holders[item][:MAX_POSTINGS + len(fresh)]}
-        for other in sorted(others - {doc}):
+        items = sorted(sets.get(doc, ()), key=lambda f: (frequency[f], _figure_order(f)))
+        prefixes[doc] = items[:len(items) - math.ceil(threshold * len(items)) + 1]
+    wanted = sorted({f for p in prefixes.values() for f in p}, key=_figure_order)
+    holders = {f: [d for d in docs if d not in fresh][:MAX_POSTINGS] for f, docs in
+               store.figure_holders({f: MAX_POSTINGS + stale[f] for f in wanted}).items()}
+    for doc in new:
+        for item in sets.get(doc, ()):
+            if item in holders:
+                holders[item].append(doc)
+    others_of = {doc: {o for item in prefixes[doc] for o in holders[item]} - {doc}
+                 for doc in new}
+    sets.update(store.figures_of(sorted({o for others in others_of.values() for o in others}
+                                        - fresh)))
+    out = []
+    for doc in new:
+        for other in sorted(others_of[doc]):
             if other in fresh and other < doc:
                 continue  # the pair of two new documents is counted once
             shared = len(sets[doc] & sets[other])
@@ -485,6 +495,12 @@ def _fingerprints(store: Store, new: list[str], claims: list[Claim],
                             "similarity": round(similarity, 3),
                             "shared_wording": frozenset((a, b)) in sharing})
     return sorted(out, key=lambda p: (p["a"], p["b"]))
+
+
+def _figure_order(f: Figure) -> tuple[Any, ...]:
+    """A total order of figures (bounds may be None)."""
+    category, group, event, low, high = f
+    return (category, group, event, low is None, low or 0, high is None, high or 0)
 
 
 def _entities(store: Store, clusters: list[dict[str, Any]], docs: list[Document],

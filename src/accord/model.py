@@ -61,6 +61,10 @@ class Document:
         return data
 
 
+#: a figure as fingerprints compare them: (category, group, event, low, high)
+Figure = tuple[str, str, str, int | None, int | None]
+
+
 @dataclass(slots=True)
 class Claim:
     """One figure one document states: what it counts, for which event, with its sentence.

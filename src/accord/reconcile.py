@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 from typing import Protocol
 
-from accord.model import Anomaly, Claim, Fact, FactValue
+from accord.model import Anomaly, Claim, Fact, FactValue, Figure
 
 FINGERPRINT_MIN_SHARED = 3
 FINGERPRINT_MIN_SIMILARITY = 0.3
@@ -281,7 +281,8 @@ def independence(facts: list[Fact], groups: list[list[str]]) -> None:
         fact.independent_groups = len({group_of.get(d, d) for d in fact.docs})
 
 
-def _figure(c: Claim) -> tuple[str, str, str, int | None, int | None]:
+def figure(c: Claim) -> Figure:
+    """What fingerprints compare of a claim."""
     return (c.category, c.group, c.event, c.low, c.high)
 
 
@@ -295,10 +296,10 @@ def fingerprints(claims: list[Claim], pairs_with_reuse: set[frozenset[str]] | No
     ``sink``, the pairs go there a batch at a time as they are found (a store: a crawl's are
     millions) and none are returned.
     """
-    numbers: dict[tuple[str, str, str, int | None, int | None], int] = {}
+    numbers: dict[Figure, int] = {}
     sets: dict[str, set[int]] = defaultdict(set)
     for c in claims:  # figures as small ints: set operations on tuples rehash every tuple
-        sets[c.doc].add(numbers.setdefault(_figure(c), len(numbers)))
+        sets[c.doc].add(numbers.setdefault(figure(c), len(numbers)))
     out: list[dict[str, object]] = []
     for a, b in _similar_set_pairs(sets, FINGERPRINT_MIN_SIMILARITY):
         shared = len(sets[a] & sets[b])

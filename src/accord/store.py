@@ -14,7 +14,7 @@ import re
 import shutil
 import sqlite3
 import tempfile
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from operator import attrgetter
@@ -32,6 +32,7 @@ from accord.model import (
     Document,
     Fact,
     FactValue,
+    Figure,
     Result,
     ReuseLink,
     Skipped,
@@ -56,6 +57,12 @@ INDEXES = {
         'CREATE INDEX IF NOT EXISTS claims_fact_value ON claims(event, category, "group", value);',
     "entity_occurrences_doc":
         "CREATE INDEX IF NOT EXISTS entity_occurrences_doc ON entity_occurrences(doc);",
+    # the documents stating each figure (accord add's fingerprint pairs: 2.3 -> s at 100k
+    # documents, instead of every stored figure read); made by a finish, not by the
+    # per-document stages, which would keep it up to date a claim at a time
+    "claims_figure":
+        'CREATE INDEX IF NOT EXISTS claims_figure ON claims(event, category, "group", low, '
+        'high, doc);',
 }
 
 #: entity occurrences' columns, in the store and in a finish's spill file
@@ -201,6 +208,18 @@ def _q(name: str) -> str:
     return f'"{name}"'
 
 
+def _figure_where(figure: Figure) -> tuple[str, list[Any]]:
+    """The claims stating ``figure``, as a condition the claims_figure index answers (a
+    column = NULL matches nothing, and IS NOT DISTINCT FROM is not indexed by PostgreSQL)."""
+    category, group, event, low, high = figure
+    where, params = [], []
+    for column, value in (("event", event), ("category", category), ("group", group),
+                          ("low", low), ("high", high)):
+        where.append(f"{_q(column)} IS NULL" if value is None else f"{_q(column)} = ?")
+        params += [] if value is None else [value]
+    return " AND ".join(where), params
+
+
 class Store:
     """An accord SQLite store.
 
@@ -213,6 +232,7 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.address = str(path)  # to open it again elsewhere (a forked process, see finish)
         self._spill: str | None = None  # see occurrences_spill
+        self._has_figure_index = False  # see _figure_index
         self.path = str(path)
         if is_postgres(self.path):
             self.conn: Any = PostgresConnection(self.path)
@@ -404,10 +424,11 @@ class Store:
         occurrences that the stage_* methods kept are taken in beside the result's."""
         moved = list(result.claims if moved is None else moved)
         with self.conn:
-            with self._index_set_aside("claims_fact_value",
+            with self._index_set_aside(("claims_fact_value", "claims_figure"),
                                        len(moved) > self._count("claims") // 10):
                 self.conn.executemany("UPDATE claims SET event = ?, source = ? WHERE id = ?",
                                       ((c.event, c.source, c.id) for c in moved))
+            self.conn.execute(INDEXES["claims_figure"])
             self.conn.executemany("UPDATE documents SET published = ?, publisher = ?, meta = ? "
                                   "WHERE id = ?",
                                   ((d.published, d.publisher, json.dumps(d.meta), d.id)
@@ -451,7 +472,8 @@ class Store:
                                   ((key, json.dumps(value)) for key, value in parts.items()))
 
     @contextmanager
-    def _index_set_aside(self, name: str, when: bool = True) -> Iterator[None]:
+    def _index_set_aside(self, names: str | tuple[str, ...], when: bool = True
+                         ) -> Iterator[None]:
         """Drop an index while many rows of its table are written, then build it again (in
         the caller's transaction): at 100k documents, moving every claim to its event took
         10.5 s with the claims' fact index kept up to date row by row, 4.6 s with it
@@ -461,9 +483,12 @@ class Store:
             return
         if isinstance(self.conn, sqlite3.Connection) and not self.conn.in_transaction:
             self.conn.execute("BEGIN")  # sqlite3 opens one before DML only: DDL would commit
-        self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+        names = (names,) if isinstance(names, str) else names
+        for name in names:
+            self.conn.execute(f"DROP INDEX IF EXISTS {name}")
         yield
-        self.conn.execute(INDEXES[name])
+        for name in names:
+            self.conn.execute(INDEXES[name])
 
     def _count(self, table: str) -> int:
         return int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
@@ -796,6 +821,41 @@ class Store:
         """(doc, category, group, event, low, high) of every claim, a row at a time."""
         yield from self.conn.execute(
             'SELECT doc, category, "group", event, low, high FROM claims')
+
+    def figure_counts(self, figures: list[Figure]) -> dict[Figure, int]:
+        """How many documents state each figure (category, group, event, low, high), counted
+        in the claims_figure index: a crawl's common figures are stated by tens of thousands
+        of documents."""
+        self._figure_index()
+        return {figure: int(self.conn.execute(
+            f"SELECT COUNT(DISTINCT doc) FROM claims WHERE {where}", params).fetchone()[0])
+            for figure in figures for where, params in [_figure_where(figure)]}
+
+    def figure_holders(self, first: dict[Figure, int]) -> dict[Figure, list[str]]:
+        """For each figure, the first ``first[figure]`` documents (in id order) stating it."""
+        self._figure_index()
+        return {figure: [r[0] for r in self.conn.execute(
+            f"SELECT DISTINCT doc FROM claims WHERE {where} ORDER BY doc LIMIT ?",
+            (*params, n))] for figure, n in first.items()
+            for where, params in [_figure_where(figure)]}
+
+    def _figure_index(self) -> None:
+        """Made by every finish; a store finished by an earlier accord gets it here, once."""
+        if not self._has_figure_index:
+            with self.conn:
+                self.conn.execute(INDEXES["claims_figure"])
+            self._has_figure_index = True
+
+    def figures_of(self, docs: list[str]) -> dict[str, set[Figure]]:
+        """The figures (category, group, event, low, high) each document of ``docs`` states."""
+        out: dict[str, set[Figure]] = defaultdict(set)
+        for k in range(0, len(docs), 500):
+            chunk = docs[k:k + 500]
+            for row in self.conn.execute(
+                    'SELECT doc, category, "group", event, low, high FROM claims '
+                    f"WHERE doc IN ({','.join('?' * len(chunk))})", chunk).fetchall():
+                out[row[0]].add(row[1:])
+        return dict(out)
 
     def stated_facts(self, docs: list[str]) -> set[tuple[str, str, str]]:
         """The facts (event, category, group) the claims of ``docs`` belong to."""
