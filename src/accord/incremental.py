@@ -171,8 +171,10 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
         if reuse is None:
             return False
         links, pairs, edges = reuse
-        groups = components(ids, edges)
-        merged = _merged(store.groups(), groups, fresh)
+        stored_groups = store.groups()
+        groups = components(ids, edges + _stored_edges(store, stored_groups, ids, fresh,
+                                                       replacing=bool(set(new) & set(covered))))
+        merged = _merged(stored_groups, groups, fresh)
     with stage("added: facts"):
         recomputed = _fact_keys(store, claims, earlier or set())
         replaced = any(i in covered for i in new) or any(d.id not in fresh for d in changed)
@@ -191,8 +193,9 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
     with stage("added: fingerprints and records"):
         redated = _redated(store, changed, by_id)
         anomalies = _anomalies(store, new, recomputed, left, events, touched) + found
-        sharing = {frozenset(e) for e in store.reuse_edges()} | {
-            frozenset((p["a"], p["b"])) for p in pairs}
+        # fingerprint pairs all have a new document: whether its two share text is in the
+        # pairs just aligned (the stored ones of a replaced version are gone with it)
+        sharing = {frozenset((p["a"], p["b"])) for p in pairs}
         entities, occurrences = _entities(store, clusters, docs, vocab)
         increment = Increment(
             new=new, claims=claims, changed=changed, left=sorted(left),
@@ -335,7 +338,7 @@ def _route(docs: list[Document], claims: list[Claim], stored: list[dict[str, Any
 def _reuse(store: Store, new: list[str], ids: list[str], dated: list[Document], read: Reader,
            keys_version: str, settings: ReuseSettings, workers: int
            ) -> tuple[list[ReuseLink], list[dict[str, Any]], list[tuple[int, int]]] | None:
-    """Links and pairs with the new documents, and every pair's edge (by index in ``ids``).
+    """Links and pairs with the new documents, and their edges (by index in ``ids``).
     Only keys some new document holds are bucketed: other pairs cannot have changed."""
     position = {doc_id: k for k, doc_id in enumerate(ids)}
     fresh = set(new)
@@ -372,9 +375,20 @@ def _reuse(store: Store, new: list[str], ids: list[str], dated: list[Document], 
     report = ReuseReport()
     edges = align_pairs(StoredTexts(dated, read), candidates[mine], report, settings,
                         dated=dated, workers=workers)
-    old = [(position[a], position[b]) for a, b in store.reuse_edges()
-           if a not in fresh and b not in fresh and a in position and b in position]
-    return report.links, report.pairs, old + edges
+    return report.links, report.pairs, edges
+
+
+def _stored_edges(store: Store, groups: list[list[str]], ids: list[str], fresh: set[str],
+                  replacing: bool) -> list[tuple[int, int]]:
+    """Edges (by index in ``ids``) that connect the stored documents as the stored pairs
+    do. The stored groups say it in fewer edges (each member to its group's first) when
+    no stored document is replaced; a replaced one's earlier pairs are left out, which
+    may split its group: then the pairs themselves are read."""
+    position = {doc_id: k for k, doc_id in enumerate(ids)}
+    if not replacing:
+        return [(position[g[0]], position[d]) for g in groups for d in g[1:]]
+    return [(position[a], position[b]) for a, b in store.reuse_edges()
+            if a not in fresh and b not in fresh and a in position and b in position]
 
 
 def _fact_keys(store: Store, claims: list[Claim], earlier: set[FactKey]
@@ -410,18 +424,22 @@ def _merged(before: list[list[str]], after: list[list[str]], new: set[str]) -> s
 def _holding(batch: list[tuple[int, np.ndarray]], wanted: np.ndarray, sieve: np.ndarray
              ) -> Iterator[tuple[int, np.ndarray]]:
     """Each document's keys that are among ``wanted`` (sorted), a batch in one lookup: the
-    low bits of a key in ``sieve`` first (one array read), then the few that pass exactly."""
+    low bits of a key in ``sieve`` first (one array read), then the few that pass exactly;
+    a key's document is found from where it sits, for those few only."""
     if not batch:
         return
     keys = np.concatenate([k for _, k in batch])
-    owner = np.repeat(np.array([d for d, _ in batch]), [len(k) for _, k in batch])
-    maybe = sieve[(keys & SIEVE_MASK).astype(np.int64)]
-    keys, owner = keys[maybe], owner[maybe]
-    at = np.minimum(np.searchsorted(wanted, keys), len(wanted) - 1)
-    hit = wanted[at] == keys
-    keys, owner = keys[hit], owner[hit]
-    for d in np.unique(owner).tolist():
-        yield d, keys[owner == d]
+    ends = np.cumsum([len(k) for _, k in batch])
+    at = np.flatnonzero(sieve[(keys & SIEVE_MASK).astype(np.int64)])
+    found = keys[at]
+    near = np.minimum(np.searchsorted(wanted, found), len(wanted) - 1)
+    hit = wanted[near] == found
+    at, found = at[hit], found[hit]
+    place = np.searchsorted(ends, at, side="right")  # the batch entry each key is from
+    cuts = np.flatnonzero(np.diff(place)) + 1
+    for run_keys, run_place in zip(np.split(found, cuts), np.split(place, cuts), strict=True):
+        if len(run_keys):
+            yield batch[int(run_place[0])][0], run_keys
 
 
 def _redated(store: Store, changed: list[Document], by_id: dict[str, Document]
