@@ -402,3 +402,18 @@ def test_a_store_of_schema_4_gets_the_extraction_column_from_the_metadata(
 
     monkeypatch.setattr(pipeline, "process_all", extracted)
     run([str(khojaly)], db_path)
+
+
+def test_results_written_as_json_read_back_as_the_standard_library_writes_them() -> None:
+    """Corpus results are written with orjson: tuples (named ones too) as arrays, keys that
+    are not strings as strings, and what orjson cannot write (an integer past 64 bits)
+    written by the standard library, each read back as json.dumps would have it."""
+    import json
+
+    from accord.model import TimelineEntry
+    from accord.store import _json
+
+    entry = TimelineEntry("2024-07-02", "a.txt", 121, 121, 121, "exact", "a.txt@1-4")
+    for value in ({"timeline": [entry], "pair": ("a", "b"), "n": 3.5, "text": "Hathras – ü"},
+                  {1: "one"}, {"big": 10 ** 30}):
+        assert json.loads(_json(value)) == json.loads(json.dumps(value))
