@@ -37,11 +37,12 @@ class _Stored:
         self.claims = claims
         self.reads = 0
 
-    def qualifier_firsts(self, key: FactKey) -> dict[ValueKey, dict[str, Position]]:
+    def qualifier_firsts(self, key: FactKey, value: ValueKey) -> dict[str, Position]:
         self.reads += 1
-        out: dict[ValueKey, dict[str, Position]] = {}
+        out: dict[str, Position] = {}
         for c in sorted(self.claims, key=lambda c: c.position):
-            out.setdefault((c.value, c.low, c.high), {}).setdefault(c.qualifier, c.position)
+            if (c.value, c.low, c.high) == value:
+                out.setdefault(c.qualifier, c.position)
         return out
 
     def statements_of(self, key: FactKey, docs: Sequence[str]) -> list[Statement]:

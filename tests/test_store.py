@@ -270,7 +270,7 @@ def test_what_accord_add_reads_of_stored_claims(khojaly: Path, db_path: Path) ->
             if c.key == key:
                 firsts.setdefault((c.value, c.low, c.high), {}).setdefault(c.qualifier,
                                                                            c.position)
-        assert store.qualifier_firsts(key) == firsts and len(firsts) > 1
+        assert {v: store.qualifier_firsts(key, v) for v in firsts} == firsts and len(firsts) > 1
         docs = sorted({c.doc for c in every if c.key == key})[:2]
         assert sorted(store.statements_of(key, docs)) == sorted(
             (c.value, c.low, c.high, c.qualifier) for c in every if c.key == key and c.doc in docs)

@@ -40,8 +40,9 @@ Position = tuple[str, int, str]
 class StoredClaims(Protocol):
     """What merging reads from the store's claims (accord.store.Store provides it)."""
 
-    def qualifier_firsts(self, key: FactKey) -> dict[ValueKey, dict[str, Position]]:
-        """For each value of the fact ``key``, the position of each qualifier's first claim."""
+    def qualifier_firsts(self, key: FactKey, value: ValueKey) -> dict[str, Position]:
+        """For the value ``value`` of the fact ``key``, each qualifier's first claim's
+        position."""
         ...
 
     def statements_of(self, key: FactKey, docs: Sequence[str]) -> list[Statement]:
@@ -56,14 +57,6 @@ def merge_fact(old: Fact, new: Sequence[Claim], published: Mapping[str, str | No
     ``published``: the new claims' documents' publication dates."""
     key = (old.event, old.category, old.group)
     new = sorted(new, key=by_position)
-    firsts: dict[ValueKey, dict[str, Position]] | None = None
-
-    def read_firsts(value: ValueKey) -> dict[str, Position]:
-        nonlocal firsts
-        if firsts is None:
-            firsts = stored.qualifier_firsts(key)
-        return firsts[value]
-
     values = {(v.value, v.low, v.high): FactValue(v.value, v.low, v.high, list(v.qualifiers),
                                                   v.docs, v.claims) for v in old.values}
     before = {(k, q) for k, v in values.items() for q in v.qualifiers}
@@ -72,7 +65,7 @@ def merge_fact(old: Fact, new: Sequence[Claim], published: Mapping[str, str | No
         by_value[(c.value, c.low, c.high)].append(c)
     for k, claims in by_value.items():
         value = values.setdefault(k, FactValue(*k, [], [], []))
-        value.qualifiers = _qualifiers(value, claims, partial(read_firsts, k))
+        value.qualifiers = _qualifiers(value, claims, partial(stored.qualifier_firsts, key, k))
         value.docs = sorted(value.docs + list(dict.fromkeys(c.doc for c in claims)))
         value.claims = _claims(value.claims, claims)
     ordered = sorted(values.values(), key=_value_order)
