@@ -277,15 +277,17 @@ def _stored(db: Path) -> dict[str, object]:
     }
 
 
-@pytest.mark.parametrize("split", ["first_and_later", "all_but_first"])
+@pytest.mark.parametrize(("split", "workers"), [("first_and_later", 1), ("all_but_first", 1),
+                                                ("first_and_later", 2)])
 def test_adding_documents_recomputes_what_they_touch_as_a_full_run_would(
-        tmp_path: Path, split: str, request: pytest.FixtureRequest,
+        tmp_path: Path, split: str, workers: int, request: pytest.FixtureRequest,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """accord add on a finished store: only the new documents' events, pairs and records
     are redone (a full finish is not run), and the store ends as a run over all of them,
     but for entity clusters: they stay those of the store, the new documents' occurrences
     added (documented: clustering needs every name). Added documents whose ids sort first
-    come first in what lists documents, as in a full run."""
+    come first in what lists documents, as in a full run. With workers, reuse is aligned
+    in a process of its own beside the facts: the same store."""
     import shutil
 
     from accord import pipeline
@@ -305,7 +307,7 @@ def test_adding_documents_recomputes_what_they_touch_as_a_full_run_would(
 
     monkeypatch.setattr(pipeline, "finish", full_finish)
     read_whole: set[str] = set()
-    reader = pipeline._reader
+    reader = pipeline.reader
 
     def counting(store: Store) -> pipeline.Reader:
         def read(ids: list[str], part: str) -> list[object]:
@@ -314,12 +316,12 @@ def test_adding_documents_recomputes_what_they_touch_as_a_full_run_would(
             return reader(store)(ids, part)  # type: ignore[return-value]
         return read  # type: ignore[return-value]
 
-    monkeypatch.setattr(pipeline, "_reader", counting)
+    monkeypatch.setattr(pipeline, "reader", counting)
     added = ingest([str(later)]).documents
     for doc in added:  # the ids a run over the whole folder gives them
         doc.id = doc.id.replace(str(later), str(whole))
     with Store(db) as store:
-        report = pipeline.add_documents(store, added)
+        report = pipeline.add_documents(store, added, workers=workers)
     assert [r["note"] for r in report] == ["added", "added"]
     assert read_whole == {d.id for d in added}  # the events' other documents: their records
     got, want = _stored(db), _stored(tmp_path / "full.db")
@@ -334,6 +336,51 @@ def test_adding_documents_recomputes_what_they_touch_as_a_full_run_would(
             assert form["count"] == len(form["occurrences"]) > 0
         assert cluster["documents"] == sorted({o[0] for f in cluster["forms"]
                                                for o in f["occurrences"]})
+
+
+def test_an_add_that_fails_ends_its_reuse_process_and_changes_nothing(
+        tmp_path: Path, first_and_later: tuple[Path, Path],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With workers, accord add aligns reuse in a process of its own: when the facts fail
+    beside it, that process is ended with the add and the stored results stay as they
+    were; adding the same documents again (now already in the store) brings the results
+    up to date, as a full run over all of them."""
+    from accord import incremental, pipeline
+    from accord.ingest import ingest
+
+    first, later = first_and_later
+    db = tmp_path / "accord.db"
+    run([str(first)], db)
+    before = _stored(db)
+    started: list[pipeline.Background[object]] = []
+    background = incremental.in_background
+
+    def watched(*args: object, **kwargs: object) -> object:
+        job: pipeline.Background[object] = background(*args, **kwargs)  # type: ignore[arg-type]
+        started.append(job)
+        return job
+
+    def fail(*args: object) -> None:
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(incremental, "in_background", watched)
+    monkeypatch.setattr(incremental, "_merged_facts", fail)
+    with Store(db) as store, pytest.raises(RuntimeError):
+        pipeline.add_documents(store, ingest([str(later)]).documents, workers=2)
+    assert started and started[0].process is not None
+    assert not started[0].process.is_alive()
+    after = _stored(db)
+    for name in ("facts", "reuse", "pairs", "groups", "fingerprints", "anomalies"):
+        assert after[name] == before[name], name
+    monkeypatch.undo()
+    with Store(db) as store:  # the documents are stored: their results are brought up to date
+        report = pipeline.add_documents(store, ingest([str(later)]).documents, workers=2)
+    assert {r["note"] for r in report} == {"already in the store"}
+    whole = tmp_path / "whole.db"
+    run([str(first), str(later)], whole)
+    got, want = _stored(db), _stored(whole)
+    for name in ("facts", "reuse", "pairs", "groups", "fingerprints"):
+        assert got[name] == want[name], name
 
 
 def test_add_full_recomputes_every_result(tmp_path: Path, khojaly: Path,

@@ -35,6 +35,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain
 from typing import Any
 
@@ -56,7 +57,15 @@ from accord.extract.events import (
 from accord.extract.events import skeleton as place_key
 from accord.merge import FactKey, by_position, merge_fact
 from accord.model import Anomaly, Claim, Document, Fact, Figure, ReuseLink
-from accord.pipeline import Reader, StoredTexts, date_event, event_record, stage
+from accord.pipeline import (
+    Reader,
+    StoredTexts,
+    date_event,
+    event_record,
+    in_background,
+    reader,
+    stage,
+)
 from accord.reconcile import (
     FINGERPRINT_MIN_SHARED,
     FINGERPRINT_MIN_SIMILARITY,
@@ -166,43 +175,57 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
                 records.append({**before[event.id], "documents": event.docs})
             else:
                 records.append(event_record(event, []))
-    with stage("added: reuse"):  # after dates: lineage follows inferred publication years
-        reuse = _reuse(store, new, ids, dated, read, keys_version, settings, workers)
-        if reuse is None:
-            return False
+    # after dates (lineage follows inferred publication years); with workers, in a process
+    # of its own (its own connection and pool) beside the facts and fingerprints below
+    address = None if store.address == ":memory:" else store.address
+    with stage("added: reuse (started)"):
+        aligning = in_background(partial(_reuse_in, address, store, new, ids, dated, read,
+                                         keys_version, settings, workers),
+                                 enabled=address is not None and workers > 1, daemon=False)
+    try:
+        with stage("added: facts"):
+            recomputed = _fact_keys(store, claims, earlier or set())
+            replaced = any(i in covered for i in new) or any(d.id not in fresh for d in changed)
+            if replaced:  # earlier claims leave facts, or earlier timelines move: rebuilt
+                facts, swaps = _rebuilt_facts(store, claims, recomputed, left, fresh, by_id)
+            else:
+                facts, swaps = _merged_facts(store, claims, recomputed, by_id, shared)
+            done = {(f.event, f.category, f.group) for f in facts} | recomputed
+            found = (subgroup_anomalies(claims) + within_document_conflicts(claims) + swaps
+                     + dating)
+        with stage("added: fingerprints and records"):
+            redated = _redated(store, changed, by_id)
+            anomalies = _anomalies(store, new, recomputed, left, events, touched) + found
+            fingerprints = _fingerprints(store, new, claims)
+            entities, occurrences = _entities(store, clusters, docs, vocab)
+        with stage("added: reuse"):
+            reuse = aligning()
+    except BaseException:
+        aligning.cancel()
+        raise
+    if reuse is None:
+        return False
+    with stage("added: reuse groups"):
         links, pairs, edges = reuse
         stored_groups = store.groups()
         groups = components(ids, edges + _stored_edges(store, stored_groups, ids, fresh,
                                                        replacing=bool(set(new) & set(covered))))
-        merged = _merged(stored_groups, groups, fresh)
-    with stage("added: facts"):
-        recomputed = _fact_keys(store, claims, earlier or set())
-        replaced = any(i in covered for i in new) or any(d.id not in fresh for d in changed)
-        if replaced:  # earlier claims leave facts, or earlier timelines move: rebuilt
-            facts, swaps = _rebuilt_facts(store, claims, recomputed, left, fresh, by_id)
-        else:
-            facts, swaps = _merged_facts(store, claims, recomputed, by_id, shared)
-        done = {(f.event, f.category, f.group) for f in facts} | recomputed
         # merged reuse groups change only the independent groups of the facts that their
         # documents state: counted again on the stored facts, their claims not read
-        recounted = store.facts(docs=sorted(merged),
+        recounted = store.facts(docs=sorted(_merged(stored_groups, groups, fresh)),
                                 leave_out=lambda key: key in done or key[0] in left)
         independence(facts + recounted, groups)
-        found = (subgroup_anomalies(claims) + within_document_conflicts(claims) + swaps
-                 + dating)
-    with stage("added: fingerprints and records"):
-        redated = _redated(store, changed, by_id)
-        anomalies = _anomalies(store, new, recomputed, left, events, touched) + found
         # fingerprint pairs all have a new document: whether its two share text is in the
         # pairs just aligned (the stored ones of a replaced version are gone with it)
         sharing = {frozenset((p["a"], p["b"])) for p in pairs}
-        entities, occurrences = _entities(store, clusters, docs, vocab)
+        for pair in fingerprints:
+            pair["shared_wording"] = frozenset((pair["a"], pair["b"])) in sharing
         increment = Increment(
             new=new, claims=claims, changed=changed, left=sorted(left),
             fact_keys=sorted(done | {(f.event, f.category, f.group) for f in recounted}),
             facts=facts + recounted,
             anomalies=anomalies, links=links, pairs=pairs, redated=redated, groups=groups,
-            fingerprints=_fingerprints(store, new, claims, sharing), events=records,
+            fingerprints=fingerprints, events=records,
             entities=entities, occurrences=occurrences,
             dropped=sorted({c["id"] for c in clusters} - {c["id"] for c in entities}),
             date_records=date_records,
@@ -333,6 +356,18 @@ def _route(docs: list[Document], claims: list[Claim], stored: list[dict[str, Any
     touched |= left
     ordered = sorted(events.values(), key=lambda e: (not e.main, -len(e.docs), e.id))
     return [e for e in ordered if e.docs or not e.main], touched, left
+
+
+def _reuse_in(address: str | None, store: Store, new: list[str], ids: list[str],
+              dated: list[Document], read: Reader, keys_version: str, settings: ReuseSettings,
+              workers: int
+              ) -> tuple[list[ReuseLink], list[dict[str, Any]], list[tuple[int, int]]] | None:
+    """_reuse through ``store`` and ``read``, or (run in a process of its own) through a
+    connection of its own to the store at ``address``."""
+    if address is None:
+        return _reuse(store, new, ids, dated, read, keys_version, settings, workers)
+    with Store(address) as own:
+        return _reuse(own, new, ids, dated, reader(own), keys_version, settings, workers)
 
 
 def _reuse(store: Store, new: list[str], ids: list[str], dated: list[Document], read: Reader,
@@ -468,14 +503,14 @@ def _anomalies(store: Store, new: list[str], recomputed: set[FactKey], left: set
             and not (a.kind in DATE_KINDS and a.doc in redated)]
 
 
-def _fingerprints(store: Store, new: list[str], claims: list[Claim],
-                  sharing: set[frozenset[str]]) -> list[dict[str, Any]]:
+def _fingerprints(store: Store, new: list[str], claims: list[Claim]) -> list[dict[str, Any]]:
     """Fingerprint pairs between each new document and any other (reconcile.fingerprints'
     rule: rarest figures first; of a figure's documents, the first MAX_POSTINGS in id order
     and every new one). The store counts and lists a figure's documents (its claims_figure
     index): of the stored figures, only the candidates' are read. It holds the new
     documents' claims as extracted, before their events were set: those rows are taken out
-    of its counts and lists, and the claims in memory counted instead."""
+    of its counts and lists, and the claims in memory counted instead. Whether a pair
+    shares wording too is left False, for the caller to set (reuse may still be aligning)."""
     fresh = set(new)
     sets: dict[str, set[Figure]] = defaultdict(set)
     for c in claims:
@@ -510,8 +545,7 @@ def _fingerprints(store: Store, new: list[str], claims: list[Claim],
             if shared >= FINGERPRINT_MIN_SHARED and similarity >= threshold:
                 a, b = sorted((doc, other))
                 out.append({"a": a, "b": b, "shared": shared,
-                            "similarity": round(similarity, 3),
-                            "shared_wording": frozenset((a, b)) in sharing})
+                            "similarity": round(similarity, 3), "shared_wording": False})
     return sorted(out, key=lambda p: (p["a"], p["b"]))
 
 

@@ -77,7 +77,8 @@ class Background(Generic[Value]):
     error); cancel() ends it, for a caller that failed before it needed the result (the job
     may write to the store: it must not outlive the finish that started it)."""
 
-    def __init__(self, job: Callable[[], Value], enabled: bool = True) -> None:
+    def __init__(self, job: Callable[[], Value], enabled: bool = True,
+                 daemon: bool = True) -> None:
         import multiprocessing
 
         self.process: Any = None
@@ -93,7 +94,7 @@ class Background(Generic[Value]):
             except BaseException as exc:  # handed to the parent as it is
                 send.send((False, exc))
 
-        self.process = context.Process(target=target, daemon=True)
+        self.process = context.Process(target=target, daemon=daemon)
         self.process.start()
         send.close()
 
@@ -117,12 +118,14 @@ class Background(Generic[Value]):
             self.process.join()
 
 
-def in_background(job: Callable[[], Value], enabled: bool = True) -> Background[Value]:
+def in_background(job: Callable[[], Value], enabled: bool = True,
+                  daemon: bool = True) -> Background[Value]:
     """Start ``job`` in a forked process (when ``enabled`` and the platform forks); returns
     what waits for its result. A corpus stage that needs nothing the next stages make runs
     beside them on a core they leave idle. The job must not use the parent's database
-    connection: it opens its own."""
-    return Background(job, enabled)
+    connection: it opens its own. A job that starts processes of its own (a pool) must
+    not be a daemon (multiprocessing forbids it): cancel() it when the caller fails."""
+    return Background(job, enabled, daemon)
 
 
 def process_document(doc: Document, vocab: Vocab) -> tuple[Document, list[Claim]]:
@@ -488,7 +491,7 @@ def _finish(store: Store, vocab: Vocab, workers: int) -> Result:
         missing = store.without_reuse_keys(KEYS_VERSION)
         for k in range(0, len(missing), BATCH):
             store.save_reuse_keys([(d.id, KEYS_VERSION, document_keys(d, DEFAULT_REUSE))
-                                   for d in _reader(store)(missing[k:k + BATCH], "text")])
+                                   for d in reader(store)(missing[k:k + BATCH], "text")])
     with stage("load"):
         docs = store.documents(text=False)
         keys = store.finished_keys()
@@ -502,11 +505,11 @@ def _finish(store: Store, vocab: Vocab, workers: int) -> Result:
         # claim (600 MB at 1M documents)
         events, sources = [c.event for c in claims], [c.source for c in claims]
     store.clear_staged()
-    result = corpus_stages(docs, claims, vocab, known_reuse=known, read=_reader(store),
+    result = corpus_stages(docs, claims, vocab, known_reuse=known, read=reader(store),
                            stored_keys=store.reuse_keys(KEYS_VERSION), workers=workers,
                            statements=False,
                            reopen=None if store.address == ":memory:"
-                           else lambda: _reader(Store(store.address)),
+                           else lambda: reader(Store(store.address)),
                            staging=store)
     result.skipped = store.skipped()
     with stage("save"):
@@ -518,7 +521,8 @@ def _finish(store: Store, vocab: Vocab, workers: int) -> Result:
     return result
 
 
-def _reader(store: Store) -> Reader:
+def reader(store: Store) -> Reader:
+    """Read whole documents, or the parts a stage needs (READ_PARTS), by id from ``store``."""
     def read(ids: list[str], part: str) -> list[Document]:
         text, keys = READ_PARTS[part]
         return store.documents(ids, text=text, all_meta=True, meta=keys != (),
@@ -532,8 +536,9 @@ def add_documents(store: Store, docs: Iterable[Document], vocab_files: tuple[str
     """Add documents to a store: the same id and text is left as it is; the same id with new
     text replaces it, the old version kept in the store's history. The corpus results are
     then brought up to date for what the new documents touch (see accord.incremental), or
-    recomputed over everything the store holds when ``full`` or when the store's results do
-    not allow it. ``docs`` is consumed as it is read."""
+    recomputed over everything the store holds when ``full``, when the store's results do
+    not allow it, or when an earlier add stored documents and stopped before its results.
+    ``docs`` is consumed as it is read."""
     from accord.incremental import finish_added  # it builds on this module's stages
 
     vocab = load_vocab(*vocab_files)
@@ -549,6 +554,10 @@ def add_documents(store: Store, docs: Iterable[Document], vocab_files: tuple[str
             else:
                 yield doc
 
+    covered = store.finished_documents()
+    # documents an interrupted add stored but did not finish: what their earlier versions
+    # stated is not known any more, so a full finish brings the results up to date
+    unfinished = covered is not None and any(covered.get(i) != key for i, key in keys.items())
     fingerprint = vocab_fingerprint(vocab)
     added = 0
     earlier: set[tuple[str, str, str]] = set()
@@ -566,9 +575,9 @@ def add_documents(store: Store, docs: Iterable[Document], vocab_files: tuple[str
                            "note": "replaced (the old version is kept in history)"
                            if doc.id in existing else "added"})
     with paused_cycle_collection():
-        if added and (full or not finish_added(store, vocab, keys, _reader(store),
-                                               KEYS_VERSION, workers=workers,
-                                               earlier=earlier)):
+        if (added or unfinished) and (full or unfinished or not finish_added(
+                store, vocab, keys, reader(store), KEYS_VERSION, workers=workers,
+                earlier=earlier)):
             finish(store, vocab, workers=workers)
     return report
 
