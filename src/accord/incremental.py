@@ -30,6 +30,7 @@ and a new name form joins an entity cluster only with a form of the same spellin
 from __future__ import annotations
 
 import bisect
+import json
 import logging
 import math
 from collections import Counter, defaultdict
@@ -108,7 +109,9 @@ class Increment:
     left: list[str]  # events a replaced document left: all their facts are replaced
     fact_keys: list[tuple[str, str, str]]  # (event, category, group) of the facts replaced
     facts: list[Fact]
-    anomalies: list[Anomaly]  # every anomaly of the store
+    anomalies: list[Anomaly]  # the anomalies found now (of the new documents and facts)
+    #: stored anomalies (kind, doc, detail, claims JSON) the ones found now replace
+    anomalies_gone: list[tuple[str, str, str, str]]
     links: list[ReuseLink]
     pairs: list[dict[str, Any]]  # pairs with a new document
     redated: list[dict[str, Any]]  # stored pairs whose lineage moved with a date
@@ -195,7 +198,7 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
                      + dating)
         with stage("added: fingerprints and records"):
             redated = _redated(store, changed, by_id)
-            anomalies = _anomalies(store, new, recomputed, left, events, touched) + found
+            gone = _anomalies_gone(store, recomputed, left, events, touched)
             fingerprints = _fingerprints(store, new, claims)
             entities, occurrences = _entities(store, clusters, docs, vocab)
         with stage("added: reuse"):
@@ -224,7 +227,8 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
             new=new, claims=claims, changed=changed, left=sorted(left),
             fact_keys=sorted(done | {(f.event, f.category, f.group) for f in recounted}),
             facts=facts + recounted,
-            anomalies=anomalies, links=links, pairs=pairs, redated=redated, groups=groups,
+            anomalies=found, anomalies_gone=gone, links=links, pairs=pairs, redated=redated,
+            groups=groups,
             fingerprints=fingerprints, events=records,
             entities=entities, occurrences=occurrences,
             dropped=sorted({c["id"] for c in clusters} - {c["id"] for c in entities}),
@@ -486,21 +490,20 @@ def _redated(store: Store, changed: list[Document], by_id: dict[str, Document]
     return out
 
 
-def _anomalies(store: Store, new: list[str], recomputed: set[FactKey], left: set[str],
-               events: list[Event], touched: set[str]) -> list[Anomaly]:
-    """The stored anomalies that the recomputed ones do not replace: not of a new document,
-    not a category swap of a claim of a recomputed fact or of an event left, not a date
-    anomaly of an event whose dates were recomputed (an earlier document's own anomalies
-    stay: its claims do not change)."""
-    fresh = set(new)
-    stored = [a for a in store.anomalies() if a.doc not in fresh]
-    swapped = store.claim_keys([a.claims[0] for a in stored
-                                if a.kind == "category_swap" and a.claims])
+def _anomalies_gone(store: Store, recomputed: set[FactKey], left: set[str],
+                    events: list[Event], touched: set[str]) -> list[tuple[str, str, str, str]]:
+    """The stored anomalies (as stored) that the ones found now replace, beside those of the
+    new documents: a category swap of a claim of a recomputed fact or of an event left, a
+    date anomaly of an event whose dates were recomputed. An earlier document's own
+    anomalies stay (its claims do not change): most of a crawl's are, and are not read."""
+    stored = store.anomaly_rows(("category_swap", *DATE_KINDS))
+    swaps = {row: json.loads(row[3]) for row in stored if row[0] == "category_swap"}
+    swapped = store.claim_keys([claims[0] for claims in swaps.values() if claims])
     redone = {i for i, key in swapped.items() if key in recomputed or key[0] in left}
     redated = {d for e in events if e.id in touched for d in e.docs}
-    return [a for a in stored
-            if not (a.kind == "category_swap" and a.claims and a.claims[0] in redone)
-            and not (a.kind in DATE_KINDS and a.doc in redated)]
+    return [row for row in stored
+            if (row in swaps and swaps[row] and swaps[row][0] in redone)
+            or (row[0] in DATE_KINDS and row[1] in redated)]
 
 
 def _fingerprints(store: Store, new: list[str], claims: list[Claim]) -> list[dict[str, Any]]:

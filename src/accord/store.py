@@ -61,6 +61,8 @@ INDEXES = {
     # the documents stating each figure (accord add's fingerprint pairs: 2.3 -> s at 100k
     # documents, instead of every stored figure read); made by a finish, not by the
     # per-document stages, which would keep it up to date a claim at a time
+    # a document's anomalies (accord add deletes those it replaces, not all)
+    "anomalies_doc": "CREATE INDEX IF NOT EXISTS anomalies_doc ON anomalies(doc);",
     "claims_figure":
         'CREATE INDEX IF NOT EXISTS claims_figure ON claims(event, category, "group", low, '
         'high, doc);',
@@ -96,6 +98,7 @@ CREATE TABLE IF NOT EXISTS facts (
     high INTEGER, "values" TEXT, PRIMARY KEY (event, category, "group")
 );
 CREATE TABLE IF NOT EXISTS anomalies (kind TEXT, doc TEXT, detail TEXT, claims TEXT);
+{INDEXES['anomalies_doc']}
 CREATE TABLE IF NOT EXISTS skipped (path TEXT PRIMARY KEY, reason TEXT);
 CREATE TABLE IF NOT EXISTS reuse (
     a TEXT, b TEXT, a_start INTEGER, a_end INTEGER, b_start INTEGER, b_end INTEGER,
@@ -459,9 +462,10 @@ class Store:
                 self.conn.execute(f"DELETE FROM {table}")
             self._insert_date_records(result.date_records)
             self._insert_facts(result.facts)
-            self.conn.executemany(
-                "INSERT INTO anomalies VALUES (?,?,?,?)",
-                ((a.kind, a.doc, a.detail, _json(a.claims)) for a in result.anomalies))
+            with self._index_set_aside("anomalies_doc"):  # the table is empty
+                self.conn.executemany(
+                    "INSERT INTO anomalies VALUES (?,?,?,?)",
+                    ((a.kind, a.doc, a.detail, _json(a.claims)) for a in result.anomalies))
             self._replace_skipped(result.skipped)
             for table, stored in STAGING.items() if staged else ():
                 self.conn.execute(f"INSERT INTO {stored} SELECT * FROM {table}")
@@ -533,7 +537,11 @@ class Store:
             self.conn.executemany('DELETE FROM facts WHERE event = ? AND category = ? AND '
                                   '"group" = ?', inc.fact_keys)
             self._insert_facts(inc.facts)
-            self.conn.execute("DELETE FROM anomalies")
+            self.conn.execute(f"DELETE FROM anomalies WHERE doc IN ({marks})", inc.new)
+            self.conn.executemany("DELETE FROM anomalies WHERE doc = ? AND kind = ? AND "
+                                  "detail = ? AND claims = ?",
+                                  ((doc, kind, detail, claims)
+                                   for kind, doc, detail, claims in inc.anomalies_gone))
             self.conn.executemany(
                 "INSERT INTO anomalies VALUES (?,?,?,?)",
                 ((a.kind, a.doc, a.detail, _json(a.claims)) for a in inc.anomalies))
@@ -952,6 +960,12 @@ class Store:
                             _timeline_of(data.get("timeline", [])),
                             data.get("undated", [])))
         return out
+
+    def anomaly_rows(self, kinds: Sequence[str]) -> list[tuple[str, str, str, str]]:
+        """The stored anomalies of ``kinds`` as stored: (kind, doc, detail, claims JSON)."""
+        return [tuple(r) for r in self.conn.execute(
+            f"SELECT kind, doc, detail, claims FROM anomalies WHERE kind IN "
+            f"({','.join('?' * len(kinds))})", list(kinds))]
 
     def anomalies(self) -> list[Anomaly]:
         return [Anomaly(r["kind"], r["doc"], r["detail"], json.loads(r["claims"]))
