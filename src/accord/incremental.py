@@ -104,6 +104,8 @@ class Increment:
     """What an incremental finish changes in the store, for Store.save_increment."""
 
     new: list[str]
+    #: the new documents that replace a stored version (whose reuse rows are deleted)
+    replaced: list[str]
     claims: list[Claim]  # the new documents' claims, their events set
     changed: list[Document]  # whole documents whose publication year was inferred
     left: list[str]  # events a replaced document left: all their facts are replaced
@@ -224,7 +226,8 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
         for pair in fingerprints:
             pair["shared_wording"] = frozenset((pair["a"], pair["b"])) in sharing
         increment = Increment(
-            new=new, claims=claims, changed=changed, left=sorted(left),
+            new=new, replaced=[i for i in new if i in covered], claims=claims, changed=changed,
+            left=sorted(left),
             fact_keys=sorted(done | {(f.event, f.category, f.group) for f in recounted}),
             facts=facts + recounted,
             anomalies=found, anomalies_gone=gone, links=links, pairs=pairs, redated=redated,

@@ -275,10 +275,13 @@ def independence(facts: list[Fact], groups: list[list[str]]) -> None:
     """
     group_of = {doc: n for n, members in enumerate(groups) for doc in members}
     for fact in facts:
+        every: set[object] = set()  # the fact's groups: its values' (not Fact.docs, sorted)
         for value in fact.values:
-            value.independent_groups = len({group_of.get(d, d) for d in value.docs})
+            stating = {group_of.get(d, d) for d in value.docs}
+            value.independent_groups = len(stating)
             value.single_lineage = value.independent_groups == 1
-        fact.independent_groups = len({group_of.get(d, d) for d in fact.docs})
+            every |= stating
+        fact.independent_groups = len(every)
 
 
 def figure(c: Claim) -> Figure:

@@ -545,9 +545,12 @@ class Store:
             self.conn.executemany(
                 "INSERT INTO anomalies VALUES (?,?,?,?)",
                 ((a.kind, a.doc, a.detail, _json(a.claims)) for a in inc.anomalies))
-            for table in ("reuse", "reuse_pairs", "fingerprints"):
-                self.conn.execute(f"DELETE FROM {table} WHERE a IN ({marks}) OR b IN ({marks})",
-                                  inc.new + inc.new)
+            for k in range(0, len(inc.replaced), 500):  # documents new to the store have none
+                docs = inc.replaced[k:k + 500]
+                marked = ",".join("?" * len(docs))
+                for table in ("reuse", "reuse_pairs", "fingerprints"):
+                    self.conn.execute(f"DELETE FROM {table} WHERE a IN ({marked}) OR "
+                                      f"b IN ({marked})", docs + docs)
             self.conn.executemany("INSERT INTO reuse VALUES (?,?,?,?,?,?,?)",
                                   _link_rows(inc.links))
             self.conn.executemany("UPDATE reuse_pairs SET data = ? WHERE a = ? AND b = ?",
