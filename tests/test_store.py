@@ -345,6 +345,26 @@ def test_documents_without_band_keys_are_found_in_an_index(khojaly: Path, db_pat
         assert "COVERING INDEX reuse_keys_version" in plan
 
 
+def test_what_every_run_reads_of_every_document_is_read_from_an_index(
+        khojaly: Path, db_path: Path) -> None:
+    """Each document's text hash, vocabulary fingerprint and publication date are read from
+    the index documents_keys, not from rows that hold the texts; as the rows say."""
+    run([str(khojaly)], db_path)
+    with Store(db_path) as store:
+        docs = store.documents()
+        assert store.fingerprints() == {d.id: (d.sha256, d.meta.get("extracted_with", ""))
+                                        for d in docs}
+        assert store.publication_dates() == {d.id: d.published for d in docs}
+        for method in (store.fingerprints, store.publication_dates):
+            ran: list[str] = []
+            store.conn.set_trace_callback(ran.append)
+            method()
+            store.conn.set_trace_callback(None)
+            plan = " ".join(str(r[-1]) for r in store.conn.execute(
+                f"EXPLAIN QUERY PLAN {ran[-1]}"))
+            assert "COVERING INDEX documents_keys" in plan, method
+
+
 def test_claims_stating_values_are_found_in_an_index_that_replaces_the_older_one(
         khojaly: Path, db_path: Path) -> None:
     """Claims of a fact stating given values are sought through claims_fact_value (event,

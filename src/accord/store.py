@@ -61,6 +61,10 @@ INDEXES = {
     # the documents stating each figure (accord add's fingerprint pairs: 2.3 -> s at 100k
     # documents, instead of every stored figure read); made by a finish, not by the
     # per-document stages, which would keep it up to date a claim at a time
+    # what every run and add reads of every document, without its text: its row holds the
+    # text before extracted_with (SQLite reads through it), 0.3 -> 0.07 s at 100k documents
+    "documents_keys": "CREATE INDEX IF NOT EXISTS documents_keys ON documents(id, sha256, "
+                      "extracted_with, published);",
     # a document's anomalies (accord add deletes those it replaces, not all)
     "anomalies_doc": "CREATE INDEX IF NOT EXISTS anomalies_doc ON anomalies(doc);",
     "claims_figure":
@@ -78,6 +82,7 @@ CREATE TABLE IF NOT EXISTS documents (
     publisher TEXT, encoding TEXT, sha256 TEXT, text TEXT NOT NULL, meta TEXT,
     extracted_with TEXT
 );
+{INDEXES['documents_keys']}
 CREATE TABLE IF NOT EXISTS spans (
     doc TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, kind TEXT NOT NULL, reason TEXT,
