@@ -406,6 +406,7 @@ def test_a_store_of_schema_4_gets_the_extraction_column_from_the_metadata(
         before = store.fingerprints()
     assert before and all(used for _, used in before.values())
     with sqlite3.connect(db_path) as conn:
+        conn.execute("DROP INDEX documents_keys")  # (made by schema 5)
         conn.execute("ALTER TABLE documents DROP COLUMN extracted_with")
         conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
         metas = [json.loads(r[0]) for r in conn.execute("SELECT meta FROM documents")]

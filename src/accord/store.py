@@ -82,7 +82,6 @@ CREATE TABLE IF NOT EXISTS documents (
     publisher TEXT, encoding TEXT, sha256 TEXT, text TEXT NOT NULL, meta TEXT,
     extracted_with TEXT
 );
-{INDEXES['documents_keys']}
 CREATE TABLE IF NOT EXISTS spans (
     doc TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, kind TEXT NOT NULL, reason TEXT,
@@ -306,6 +305,7 @@ class Store:
                                   (str(SCHEMA_VERSION),))
             # claims_fact (event, category, group) became claims_fact_value, made above
             self.conn.execute("DROP INDEX IF EXISTS claims_fact")
+            self.conn.execute(INDEXES["documents_keys"])  # after extracted_with is there
             legacy = self.conn.execute(
                 "SELECT data FROM corpus WHERE key = 'statements'").fetchone()
             if legacy is not None:  # kept in the corpus table before they had rows
