@@ -383,6 +383,53 @@ def test_an_add_that_fails_ends_its_reuse_process_and_changes_nothing(
         assert got[name] == want[name], name
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_added_report_whose_year_is_inferred_relays_in_the_direction_a_full_run_gives(
+        tmp_path: Path, khojaly: Path, hathras: Path, workers: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """accord add aligns reuse beside the dates stage (with workers, in a process of its
+    own started before it): an added report without a date whose year the dates stage
+    infers ("26th anniversary" of a 1994 event: 2020) and that repeats a dated wire
+    report's passage is its relay, earlier -> later, as a run over both finds."""
+    import shutil
+
+    from accord import pipeline
+    from accord.ingest import ingest
+
+    passage = ("Floodwaters from the Kelso river swept through Riverton in the spring of 1994, "
+               "killing 214 people and leaving 1,200 families without homes, according to the "
+               "provincial relief office. Survivors described how the water rose within an hour "
+               "after the dam upstream gave way during a night of heavy rain, and rescue teams "
+               "searched collapsed houses for days while volunteers cooked for the displaced.")
+    texts = {"first": ("wire.txt", "Riverton, 3 March 2019 (Agency): The town remembered its "
+                                   f"dead. {passage}"),
+             "later": ("memorial.txt", f"Riverton marks the 26th anniversary of the flood. "
+                                       f"{passage}")}
+    for folder, (name, text) in texts.items():
+        for where in (folder, "whole"):
+            (tmp_path / where).mkdir(exist_ok=True)
+            (tmp_path / where / name).write_text(text, "utf-8")
+    for corpus in (khojaly, hathras):  # a store the one report adds little to
+        for where in ("first", "whole"):
+            shutil.copytree(corpus, tmp_path / where / corpus.name,
+                            ignore=shutil.ignore_patterns("*.jsonl", "*.json", "*.md"))
+    full = run([str(tmp_path / "whole")], tmp_path / "full.db")
+    assert [(p["from"], p["to"], p["directed"]) for p in full.pairs
+            if "memorial.txt" in (p["a"], p["b"])] == [("wire.txt", "memorial.txt", True)]
+    db = tmp_path / "accord.db"
+    run([str(tmp_path / "first")], db)
+
+    def full_finish(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a full finish ran")
+
+    monkeypatch.setattr(pipeline, "finish", full_finish)
+    with Store(db) as store:
+        pipeline.add_documents(store, ingest([str(tmp_path / "later")]).documents,
+                               workers=workers)
+        assert store.publication_dates()["memorial.txt"] == "2020"
+        assert store.reuse_pairs() == full.pairs
+
+
 def test_add_full_recomputes_every_result(tmp_path: Path, khojaly: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner

@@ -153,41 +153,42 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
     settings = settings or ReuseSettings()
     ids = sorted(keys)
     fresh = set(new)
-    with stage("added: load and route"):
-        docs = store.documents(new, text=False, all_meta=True)
-        claims = store.claims(docs=new, text=False)
-        stored_events = store.corpus("events")
-        events, touched, left = _route(docs, claims, stored_events, vocab)
-        shared = [(i, e) for i, e in stored_shared if claim_document(i) not in fresh]
-        published = store.publication_dates()
-        dated = [Document(id=i, text="", published=published.get(i)) for i in ids]
-        by_id = {d.id: d for d in dated}
-    changed: list[Document] = []
-    records = []
-    date_records: list[tuple[str, dict[str, Any]]] = []
-    dating: list[Anomaly] = []
-    before = {e["id"]: e for e in stored_events}
-    with stage("added: dates"):
-        for event in events:
-            if event.main and event.id in touched:
-                kept = store.date_records([i for i in event.docs if i not in fresh])
-                stated, date_anomalies, dated_now = date_event(event, vocab, read, by_id,
-                                                               changed, kept)
-                dating += date_anomalies
-                date_records += [(i, r) for i, r in dated_now if kept.get(i) != r]
-                records.append(event_record(event, stated))
-            elif event.id in before:
-                records.append({**before[event.id], "documents": event.docs})
-            else:
-                records.append(event_record(event, []))
-    # after dates (lineage follows inferred publication years); with workers, in a process
-    # of its own (its own connection and pool) beside the facts and fingerprints below
+    published = store.publication_dates()
+    dated = [Document(id=i, text="", published=published.get(i)) for i in ids]
+    by_id = {d.id: d for d in dated}
+    # reuse needs only the texts: with workers, it runs in a process of its own (its own
+    # connection and pool) beside every stage below but the groups; the direction of its
+    # pairs is set after, from publication years the dates stage may infer
     address = None if store.address == ":memory:" else store.address
     with stage("added: reuse (started)"):
         aligning = in_background(partial(_reuse_in, address, store, new, ids, dated, read,
                                          keys_version, settings, workers),
                                  enabled=address is not None and workers > 1, daemon=False)
     try:
+        with stage("added: load and route"):
+            docs = store.documents(new, text=False, all_meta=True)
+            claims = store.claims(docs=new, text=False)
+            stored_events = store.corpus("events")
+            events, touched, left = _route(docs, claims, stored_events, vocab)
+            shared = [(i, e) for i, e in stored_shared if claim_document(i) not in fresh]
+        changed: list[Document] = []
+        records = []
+        date_records: list[tuple[str, dict[str, Any]]] = []
+        dating: list[Anomaly] = []
+        before = {e["id"]: e for e in stored_events}
+        with stage("added: dates"):
+            for event in events:
+                if event.main and event.id in touched:
+                    kept = store.date_records([i for i in event.docs if i not in fresh])
+                    stated, date_anomalies, dated_now = date_event(event, vocab, read, by_id,
+                                                                   changed, kept)
+                    dating += date_anomalies
+                    date_records += [(i, r) for i, r in dated_now if kept.get(i) != r]
+                    records.append(event_record(event, stated))
+                elif event.id in before:
+                    records.append({**before[event.id], "documents": event.docs})
+                else:
+                    records.append(event_record(event, []))
         with stage("added: facts"):
             recomputed = _fact_keys(store, claims, earlier or set())
             replaced = any(i in covered for i in new) or any(d.id not in fresh for d in changed)
@@ -212,6 +213,8 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
         return False
     with stage("added: reuse groups"):
         links, pairs, edges = reuse
+        for pair in pairs:  # as the dates stage left the documents' publication years
+            pair.update(lineage_edge(by_id[pair["a"]], by_id[pair["b"]]))
         stored_groups = store.groups()
         groups = components(ids, edges + _stored_edges(store, stored_groups, ids, fresh,
                                                        replacing=bool(set(new) & set(covered))))
