@@ -256,7 +256,7 @@ def test_what_accord_add_reads_of_stored_claims(khojaly: Path, db_path: Path) ->
     """Claims by id (those only, in order), their facts' keys, the first claim of each
     qualifier of a value, what documents state for one fact, and who states a figure:
     each as the claims say."""
-    from accord.reconcile import figure
+    from accord.reconcile import figure_key
 
     run([str(khojaly)], db_path)
     with Store(db_path) as store:
@@ -282,16 +282,16 @@ def test_what_accord_add_reads_of_stored_claims(khojaly: Path, db_path: Path) ->
         # figures as fingerprints compare them, open bounds (None) included
         holders: dict[object, list[str]] = {}
         for c in every:
-            holders.setdefault(figure(c), [])
-            if c.doc not in holders[figure(c)]:
-                holders[figure(c)].append(c.doc)
+            holders.setdefault(figure_key(c), [])
+            if c.doc not in holders[figure_key(c)]:
+                holders[figure_key(c)].append(c.doc)
         assert any(f[4] is None for f in holders) and any(len(d) > 1 for d in holders.values())
         assert store.figure_counts(list(holders)) == {f: len(d) for f, d in holders.items()}
         assert store.figure_holders({f: 2 for f in holders}) == {
             f: sorted(d)[:2] for f, d in holders.items()}
         docs = sorted({c.doc for c in every})[:2]
         assert store.figures_of(docs) == {
-            d: {figure(c) for c in every if c.doc == d} for d in docs}
+            d: {figure_key(c) for c in every if c.doc == d} for d in docs}
 
 
 def test_timelines_stored_as_arrays_and_as_objects_read_alike(khojaly: Path,

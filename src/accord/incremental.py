@@ -57,7 +57,7 @@ from accord.extract.events import (
 )
 from accord.extract.events import skeleton as place_key
 from accord.merge import FactKey, by_position, merge_fact
-from accord.model import Anomaly, Claim, Document, Fact, Figure, ReuseLink
+from accord.model import Anomaly, Claim, Document, Fact, FigureKey, ReuseLink
 from accord.pipeline import (
     Reader,
     StoredTexts,
@@ -74,7 +74,7 @@ from accord.reconcile import (
     PEOPLE_CATEGORIES,
     build_facts,
     category_swaps,
-    figure,
+    figure_key,
     independence,
     shared_people_values,
     subgroup_anomalies,
@@ -521,11 +521,11 @@ def _fingerprints(store: Store, new: list[str], claims: list[Claim]) -> list[dic
     of its counts and lists, and the claims in memory counted instead. Whether a pair
     shares wording too is left False, for the caller to set (reuse may still be aligning)."""
     fresh = set(new)
-    sets: dict[str, set[Figure]] = defaultdict(set)
+    sets: dict[str, set[FigureKey]] = defaultdict(set)
     for c in claims:
-        sets[c.doc].add(figure(c))
-    stale: Counter[Figure] = Counter(f for s in store.figures_of(new).values() for f in s)
-    current: Counter[Figure] = Counter(f for s in sets.values() for f in s)
+        sets[c.doc].add(figure_key(c))
+    stale: Counter[FigureKey] = Counter(f for s in store.figures_of(new).values() for f in s)
+    current: Counter[FigureKey] = Counter(f for s in sets.values() for f in s)
     frequency = {f: n - stale[f] + current[f] for f, n in store.figure_counts(
         sorted(current, key=_figure_order)).items()}
     threshold = FINGERPRINT_MIN_SIMILARITY
@@ -558,7 +558,7 @@ def _fingerprints(store: Store, new: list[str], claims: list[Claim]) -> list[dic
     return sorted(out, key=lambda p: (p["a"], p["b"]))
 
 
-def _figure_order(f: Figure) -> tuple[Any, ...]:
+def _figure_order(f: FigureKey) -> tuple[Any, ...]:
     """A total order of figures (bounds may be None)."""
     category, group, event, low, high = f
     return (category, group, event, low is None, low or 0, high is None, high or 0)

@@ -62,7 +62,7 @@ class Document:
 
 
 #: a figure as fingerprints compare them: (category, group, event, low, high)
-Figure = tuple[str, str, str, int | None, int | None]
+FigureKey = tuple[str, str, str, int | None, int | None]
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 from typing import Protocol
 
-from accord.model import Anomaly, Claim, Fact, FactValue, Figure
+from accord.model import Anomaly, Claim, Fact, FactValue, FigureKey
 
 FINGERPRINT_MIN_SHARED = 3
 FINGERPRINT_MIN_SIMILARITY = 0.3
@@ -284,7 +284,7 @@ def independence(facts: list[Fact], groups: list[list[str]]) -> None:
         fact.independent_groups = len(every)
 
 
-def figure(c: Claim) -> Figure:
+def figure_key(c: Claim) -> FigureKey:
     """What fingerprints compare of a claim."""
     return (c.category, c.group, c.event, c.low, c.high)
 
@@ -299,10 +299,10 @@ def fingerprints(claims: list[Claim], pairs_with_reuse: set[frozenset[str]] | No
     ``sink``, the pairs go there a batch at a time as they are found (a store: a crawl's are
     millions) and none are returned.
     """
-    numbers: dict[Figure, int] = {}
+    numbers: dict[FigureKey, int] = {}
     sets: dict[str, set[int]] = defaultdict(set)
     for c in claims:  # figures as small ints: set operations on tuples rehash every tuple
-        sets[c.doc].add(numbers.setdefault(figure(c), len(numbers)))
+        sets[c.doc].add(numbers.setdefault(figure_key(c), len(numbers)))
     out: list[dict[str, object]] = []
     for a, b in _similar_set_pairs(sets, FINGERPRINT_MIN_SIMILARITY):
         shared = len(sets[a] & sets[b])

@@ -33,7 +33,7 @@ from accord.model import (
     Document,
     Fact,
     FactValue,
-    Figure,
+    FigureKey,
     Result,
     ReuseLink,
     Skipped,
@@ -234,7 +234,7 @@ def _tuple_as_list(value: Any) -> Any:
     raise TypeError
 
 
-def _figure_where(figure: Figure) -> tuple[str, list[Any]]:
+def _figure_where(figure: FigureKey) -> tuple[str, list[Any]]:
     """The claims stating ``figure``, as a condition the claims_figure index answers."""
     category, group, event, low, high = figure
     return _where_equal({"event": event, "category": category, "group": group, "low": low,
@@ -854,12 +854,7 @@ class Store:
         """Each document's publication date (for the direction of reuse and timelines)."""
         return dict(self.conn.execute("SELECT id, published FROM documents").fetchall())
 
-    def figures(self) -> Iterator[tuple[str, str, str, str, int | None, int | None]]:
-        """(doc, category, group, event, low, high) of every claim, a row at a time."""
-        yield from self.conn.execute(
-            'SELECT doc, category, "group", event, low, high FROM claims')
-
-    def figure_counts(self, figures: list[Figure]) -> dict[Figure, int]:
+    def figure_counts(self, figures: list[FigureKey]) -> dict[FigureKey, int]:
         """How many documents state each figure (category, group, event, low, high), counted
         in the claims_figure index: a crawl's common figures are stated by tens of thousands
         of documents."""
@@ -868,7 +863,7 @@ class Store:
             f"SELECT COUNT(DISTINCT doc) FROM claims WHERE {where}", params).fetchone()[0])
             for figure in figures for where, params in [_figure_where(figure)]}
 
-    def figure_holders(self, first: dict[Figure, int]) -> dict[Figure, list[str]]:
+    def figure_holders(self, first: dict[FigureKey, int]) -> dict[FigureKey, list[str]]:
         """For each figure, the first ``first[figure]`` documents (in id order) stating it."""
         self._figure_index()
         return {figure: [r[0] for r in self.conn.execute(
@@ -883,9 +878,9 @@ class Store:
                 self.conn.execute(INDEXES["claims_figure"])
             self._has_figure_index = True
 
-    def figures_of(self, docs: list[str]) -> dict[str, set[Figure]]:
+    def figures_of(self, docs: list[str]) -> dict[str, set[FigureKey]]:
         """The figures (category, group, event, low, high) each document of ``docs`` states."""
-        out: dict[str, set[Figure]] = defaultdict(set)
+        out: dict[str, set[FigureKey]] = defaultdict(set)
         for k in range(0, len(docs), 500):
             chunk = docs[k:k + 500]
             for row in self.conn.execute(
