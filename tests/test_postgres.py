@@ -113,11 +113,14 @@ def test_cli_runs_reports_and_lists_events_on_postgres(database: str, khojaly: P
     assert "Khojaly" in (tmp_path / "r.html").read_text("utf-8")
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_an_incremental_add_on_postgres_ends_as_on_sqlite(
         database: str, first_and_later: tuple[Path, Path], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
     """accord add's incremental stage (kept band keys as BYTEA, date records, entity rows,
-    keyed fact deletes) writes on PostgreSQL what it writes on SQLite."""
+    keyed fact deletes, figures looked up by their index) writes on PostgreSQL what it
+    writes on SQLite; with workers, its reuse process reads through a connection of its
+    own."""
     from accord import pipeline
     from accord.ingest import ingest
 
@@ -132,7 +135,8 @@ def test_an_incremental_add_on_postgres_ends_as_on_sqlite(
         with monkeypatch.context() as patched:
             patched.setattr(pipeline, "finish", full_finish)
             with Store(target) as store:
-                pipeline.add_documents(store, ingest([str(later)]).documents)
+                pipeline.add_documents(store, ingest([str(later)]).documents,
+                                       workers=workers)
         with Store(target) as store:
             states.append(_state(store.result()))
     assert states[0] == states[1]
