@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from accord.extract.dates import find_dates
+from accord.extract.dates import find_dates, text_metadata
 from accord.ingest import ingest, text_document
 from accord.model import Result
 from accord.pipeline import analyse, run
@@ -188,3 +188,22 @@ def test_rising_counts_sweep_matches_all_pairs() -> None:
         brute = (all(_point(a[1]) <= _point(b[1]) for a, b in pairs)
                  and any(_point(a[1]) < _point(b[1]) for a, b in pairs))
         assert _rises(dated) == brute
+
+
+@pytest.mark.parametrize(("text", "published"), [
+    ("February 26, 2021 marks the 29th anniversary of the massacre.", "2021-02-26"),
+    ("Feb. 26, 2021 marks the 29th anniversary of the massacre.", "2021-02-26"),
+    ("Today, 3 March 2020, marks the 26th anniversary of the flood of 3 March 1994.",
+     "2020-03-03"),
+    ("March 1, 2022 will mark the 30th anniversary of the siege.", "2022"),
+    # the event's own date, after the anniversary or in another sentence: not the text's
+    ("Riverton marks the 26th anniversary of the flood. Floodwaters swept through Riverton "
+     "on 3 March 1994, killing 214 people.", None),
+    ("On 3 March 1994 the river burst its banks. Today marks its 26th anniversary.", None),
+    ("The 2nd anniversary of the battle that began on 17 October 2016 falls in 2018.", None),
+])
+def test_a_text_dated_by_its_anniversary_sentence(text: str, published: str | None) -> None:
+    """"<date> marks the Nth anniversary" dates the text; a date the anniversary's sentence
+    gives after it, or another sentence gives, is the event's, not the publication's."""
+    found = text_metadata(text_document("a.txt", text)).get("published")
+    assert (found["value"] if found else None) == published

@@ -53,6 +53,10 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 COMPILED = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in DATE_FORMS]
 ANNIVERSARY = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\s+anniversary\b", re.IGNORECASE)
 FUTURE = re.compile(r"\bwill\b", re.IGNORECASE)
+#: the end of a sentence: a full stop (not a month's abbreviation), ! or ?, then a capital
+SENTENCE_END = re.compile(
+    r"(?<!\bJan)(?<!\bFeb)(?<!\bMar)(?<!\bApr)(?<!\bJun)(?<!\bJul)(?<!\bAug)(?<!\bSep)"
+    r"(?<!\bSept)(?<!\bOct)(?<!\bNov)(?<!\bDec)[.!?][\"'\u201d)\]]*\s+(?=[\"'\u201c(]?[A-Z])")
 
 
 @dataclass
@@ -340,12 +344,15 @@ def _entry(value: str, start: int, end: int, method: str) -> dict[str, Any]:
 
 
 def _anniversary_headline(text: str, plain: str, head_end: int) -> dict[str, Any] | None:
-    """"February 26, 2021 marks the 29th anniversary": the text dates itself."""
+    """"February 26, 2021 marks the 29th anniversary": the text dates itself. The date is
+    the one its sentence gives before the anniversary; a date after it ("the 26th
+    anniversary of the flood of 3 March 1994"), or in another sentence, is the event's."""
     first = plain[:head_end]
     for m in ANNIVERSARY.finditer(first):
         line_start = first.rfind("\n", 0, m.start()) + 1
-        line_end = first.find("\n", m.end())
-        line = first[line_start:line_end if line_end >= 0 else len(first)]
+        ends = [e.end() for e in SENTENCE_END.finditer(first, line_start, m.start())]
+        line_start = ends[-1] if ends else line_start
+        line = first[line_start:m.start()]
         for d in find_dates(line):
             if d.year is None or d.kind == "year":
                 continue
