@@ -196,12 +196,15 @@ def _peak_mb() -> float:
 
 def child_run(corpus: str, db: str, workers: int, dask: str | None) -> dict[str, float]:
     from accord.pipeline import run
+    from accord.store import Store
 
     start = time.perf_counter()
     result = run([corpus], db, workers=workers, dask=dask, texts=False)
     elapsed = time.perf_counter() - start
+    with Store(db) as store:  # the facts went to the store as they were made
+        facts = store.counts()["facts"]
     return {"seconds": elapsed, "documents": len(result.documents),
-            "claims": len(result.claims), "facts": len(result.facts), "peak_mb": _peak_mb(),
+            "claims": len(result.claims), "facts": facts, "peak_mb": _peak_mb(),
             "store_mb": os.path.getsize(db) / 1e6}
 
 

@@ -159,9 +159,10 @@ def test_indexes_set_aside_for_a_bulk_write_are_built_again(
 
 def test_results_kept_aside_by_a_finish_that_fails_leave_the_stored_ones(
         khojaly: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """finish hands reuse to staging tables as it is found, and its entity process the
-    clusters' occurrences; a finish that fails after them leaves the stored results as
-    they were (its entity process ended with it), and the next finish starts afresh."""
+    """finish hands reuse and facts to staging tables as they are made, and its entity
+    process the clusters' occurrences; a finish that fails after them leaves the stored
+    results as they were (its entity process ended with it), and the next finish starts
+    afresh."""
     from accord import pipeline
     from accord.store import STAGING
     from accord.vocab import load_vocab
@@ -169,8 +170,8 @@ def test_results_kept_aside_by_a_finish_that_fails_leave_the_stored_ones(
     run([str(khojaly)], db_path)
     with Store(db_path) as store:
         links, pairs, entities = store.reuse(), store.reuse_pairs(), store.entities()
-        prints = store.fingerprint_pairs()
-        assert links and pairs and entities and prints
+        prints, facts = store.fingerprint_pairs(), store.facts()
+        assert links and pairs and entities and prints and facts
         store.conn.execute("DELETE FROM reuse_keys")  # every text realigned
         store.conn.execute("DELETE FROM corpus WHERE key = 'finished'")
         store.conn.commit()
@@ -185,19 +186,21 @@ def test_results_kept_aside_by_a_finish_that_fails_leave_the_stored_ones(
             started.append(job)
             return job
 
-        monkeypatch.setattr(pipeline, "reconcile", fail)  # the stage after reuse
+        monkeypatch.setattr(pipeline, "fingerprints", fail)  # the stage after reuse and facts
         monkeypatch.setattr(pipeline, "in_background", watched)
         with pytest.raises(RuntimeError):
             pipeline.finish(store, load_vocab(), workers=2)
         assert started and not started[0].process.is_alive()
-        staged = store.conn.execute("SELECT count(*) FROM reuse_staged").fetchone()[0]
-        assert staged == len(links)
+        for table, found in (("reuse_staged", links), ("facts_staged", facts)):
+            staged = store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            assert staged == len(found), table
         assert store.reuse() == links and store.reuse_pairs() == pairs
-        assert store.entities() == entities
+        assert store.entities() == entities and store.facts() == facts
         monkeypatch.undo()
         pipeline.finish(store, load_vocab(), workers=2)
         assert store.reuse() == links and store.reuse_pairs() == pairs
         assert store.entities() == entities and store.fingerprint_pairs() == prints
+        assert store.facts() == facts
         for table in STAGING:
             assert store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
 

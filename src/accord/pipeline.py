@@ -12,6 +12,7 @@ import gc
 import logging
 import resource
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -20,13 +21,21 @@ from typing import Any, Generic, NamedTuple, TypeVar, cast
 
 from accord.chronology import Period, date_record, order_facts, tally_dates
 from accord.clean import clean
-from accord.extract import assign_events, extract
+from accord.extract import assign_events, claim_position, extract
 from accord.extract.attribution import document_statements
 from accord.extract.entities import NameIndex, entity_variants
 from accord.extract.events import Event, Places, stored_places
 from accord.ingest import DEFAULT_MAX_BYTES, Batch, stream
 from accord.model import Anomaly, Claim, Document, Result, Skipped
-from accord.reconcile import fingerprints, reconcile
+from accord.reconcile import (
+    build_facts,
+    category_swaps,
+    fingerprints,
+    independence,
+    reconcile,
+    subgroup_anomalies,
+    within_document_conflicts,
+)
 from accord.reuse import (
     KnownReuse,
     ReuseSettings,
@@ -321,9 +330,12 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                                 else None, workers=workers,
                                 sink=staging.stage_reuse if staging else None)
         with stage("facts"):
-            facts, found = reconcile(claims, report.groups)
+            if staging is None:
+                facts, found = reconcile(claims, report.groups)
+                order_facts(facts, claims, docs)
+            else:  # handed to the store an event at a time: not all held at once
+                facts, found = [], _facts_by_event(claims, report.groups, by_id, staging)
             anomalies = found + anomalies
-            order_facts(facts, claims, docs)
         with stage("fingerprints"):
             sharing = {frozenset(pair) for pair in report.sharing}
             shared_figures = fingerprints(claims, sharing,
@@ -341,6 +353,27 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
         if background:
             entities_made.cancel()
         raise
+
+
+def _facts_by_event(claims: list[Claim], groups: list[list[str]], by_id: dict[str, Document],
+                    staging: Store) -> list[Anomaly]:
+    """reconcile and order_facts an event at a time (a fact, its independence, its category
+    swaps and its timeline need only its event's claims), each event's facts handed to
+    ``staging`` as made; returns the anomalies, in reconcile's order."""
+    of_event: dict[str, list[Claim]] = defaultdict(list)
+    for c in claims:  # in position order, each event's too
+        of_event[c.event].append(c)
+    group_of = {doc: n for n, members in enumerate(groups) for doc in members}
+    swaps: list[Anomaly] = []
+    for event_claims in of_event.values():
+        facts = build_facts(event_claims)
+        independence(facts, groups, group_of)
+        swaps += category_swaps(event_claims, facts)
+        order_facts(facts, event_claims,
+                    [by_id[d] for d in dict.fromkeys(c.doc for c in event_claims)])
+        staging.stage_facts(facts)
+    swaps.sort(key=lambda a: claim_position(a.claims[0]))  # as one pass over all claims
+    return subgroup_anomalies(claims) + within_document_conflicts(claims) + swaps
 
 
 def _entity_clusters(names: NameIndex, vocab: Vocab, read: Reader) -> list[dict[str, Any]]:
@@ -606,8 +639,9 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
     again, so a run killed part way resumes where it stopped and ends as an uninterrupted
     run would. Inputs are read as they are processed (unless a ``batch`` read already is
     given); the inputs that could not be read are added to ``skipped``. With
-    ``texts=False`` the result's documents come without their texts (the store has them): a
-    run over a large corpus then never holds them all.
+    ``texts=False`` the result's documents come without their texts, and the result
+    without its facts, reuse and fingerprint pairs (the store has them): a run over a
+    large corpus then never holds them all.
 
     Example:
         >>> result = run(["examples/khojaly"], "accord.db")  # doctest: +SKIP
@@ -652,6 +686,7 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
         result = finish(store, vocab, workers=workers)
         if texts:  # the documents, sentences, statements and reuse as renderers take them
             result.documents, result.claims = store.documents(), store.claims()
+            result.facts = store.facts()
             result.statements = store.statements()
             result.reuse, result.pairs = store.reuse(), store.reuse_pairs()
             result.fingerprints = store.fingerprint_pairs()

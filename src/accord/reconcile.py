@@ -267,13 +267,16 @@ def _stating(counts: dict[tuple[str, str, str], int], fact: Fact) -> int:
     return counts[key]
 
 
-def independence(facts: list[Fact], groups: list[list[str]]) -> None:
+def independence(facts: list[Fact], groups: list[list[str]],
+                 group_of: dict[str, int] | None = None) -> None:
     """Count, for every value and fact, the independent reuse groups that state it.
 
     Documents in one reuse group share text; five relays of one press release are one group.
-    A document that shares text with no other is a group of its own.
+    A document that shares text with no other is a group of its own. ``group_of``: each
+    document's group, made from ``groups`` once by a caller that counts an event at a time.
     """
-    group_of = {doc: n for n, members in enumerate(groups) for doc in members}
+    if group_of is None:
+        group_of = {doc: n for n, members in enumerate(groups) for doc in members}
     for fact in facts:
         every: set[object] = set()  # the fact's groups: its values' (not Fact.docs, sorted)
         for value in fact.values:

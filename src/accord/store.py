@@ -136,7 +136,7 @@ CREATE TABLE IF NOT EXISTS reviews (
 #: of the connection's own (temporary: two writers of one store never share them, and a
 #: killed finish leaves none behind), each made like the table it is taken into
 STAGING = {"reuse_staged": "reuse", "reuse_pairs_staged": "reuse_pairs",
-           "fingerprints_staged": "fingerprints"}
+           "fingerprints_staged": "fingerprints", "facts_staged": "facts"}
 REVIEW_KINDS = ("claim_wrong", "accept_value", "merge_facts")
 
 #: the metadata of a document the corpus stages need for every document at once (the rest
@@ -638,15 +638,21 @@ class Store:
         return {r[0]: json.loads(r[1])
                 for r in self._rows_in("SELECT doc, data FROM date_records", "doc", ids)}
 
-    def _insert_facts(self, facts: Iterable[Fact]) -> None:
+    def _insert_facts(self, facts: Iterable[Fact], table: str = "facts") -> None:
         self.conn.executemany(
-            "INSERT INTO facts VALUES (?,?,?,?,?,?,?,?)",
+            f"INSERT INTO {table} VALUES (?,?,?,?,?,?,?,?)",
             ((f.event, f.category, f.group, f.status, f.best, f.low, f.high,
               _json({"values": [v.to_dict() for v in f.values],
-                          "independent_groups": f.independent_groups,
-                          "timeline": f.timeline,  # arrays: a crawl's hold a million
-                          "undated": f.undated}))
+                     "independent_groups": f.independent_groups,
+                     "timeline": f.timeline,  # arrays: a crawl's hold a million
+                     "undated": f.undated}))
              for f in facts))
+
+    def stage_facts(self, facts: list[Fact]) -> None:
+        """Keep facts made by a finish under way, an event at a time (see stage_reuse): a
+        crawl's, with their timelines, are gigabytes as objects."""
+        with self.conn:
+            self._insert_facts(facts, "facts_staged")
 
     def save_skipped(self, skipped: list[Skipped]) -> None:
         """Record the inputs a run could not read (replacing the previous list)."""
