@@ -183,6 +183,10 @@ def test_a_store_finishes_as_the_corpus_in_memory_does(tmp_path: Path, khojaly: 
     with Store(tmp_path / "accord.db") as store:
         assert store.facts() == memory.facts and len(memory.facts) > 20
         assert store.fingerprint_pairs() == memory.fingerprints and memory.fingerprints
+        reused = {(p["a"], p["b"]) for p in store.reuse_pairs()}  # shared wording: as found
+        assert {f["shared_wording"] for f in memory.fingerprints} == {True, False}
+        assert all(f["shared_wording"] == ((f["a"], f["b"]) in reused)
+                   for f in memory.fingerprints)
         assert store.reuse_pairs() == sorted(memory.pairs, key=lambda p: (p["a"], p["b"]))
         assert store.reuse() == sorted(memory.reuse, key=lambda r: (r.a, r.b, r.a_start))
         assert memory.pairs and memory.reuse

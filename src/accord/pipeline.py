@@ -337,7 +337,9 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                 facts, found = [], _facts_by_event(claims, report.groups, by_id, staging)
             anomalies = found + anomalies
         with stage("fingerprints"):
-            sharing = {frozenset(pair) for pair in report.sharing}
+            # (first, second) in id order, as fingerprint pairs come: a tuple is a third of
+            # a frozenset's memory (a crawl's pairs sharing text are millions)
+            sharing = {(a, b) if a < b else (b, a) for a, b in report.sharing}
             shared_figures = fingerprints(claims, sharing,
                                           staging.stage_fingerprints if staging else None)
         with stage("entities (waited for)"):

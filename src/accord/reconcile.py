@@ -292,13 +292,14 @@ def figure_key(c: Claim) -> FigureKey:
     return (c.category, c.group, c.event, c.low, c.high)
 
 
-def fingerprints(claims: list[Claim], pairs_with_reuse: set[frozenset[str]] | None = None,
+def fingerprints(claims: list[Claim], pairs_with_reuse: set[tuple[str, str]] | None = None,
                  sink: Callable[[list[dict[str, object]]], None] | None = None
                  ) -> list[dict[str, object]]:
     """Document pairs that state the same set of figures, whether or not they share wording.
 
     The same dozen figures in every report point to one upstream source even when each
-    report is written anew; similarity is the Jaccard index of the two figure sets. With
+    report is written anew; similarity is the Jaccard index of the two figure sets.
+    ``pairs_with_reuse``: the pairs that share wording, (first, second) in id order. With
     ``sink``, the pairs go there a batch at a time as they are found (a store: a crawl's are
     millions) and none are returned.
     """
@@ -312,7 +313,7 @@ def fingerprints(claims: list[Claim], pairs_with_reuse: set[frozenset[str]] | No
         similarity = shared / (len(sets[a]) + len(sets[b]) - shared)
         if shared >= FINGERPRINT_MIN_SHARED and similarity >= FINGERPRINT_MIN_SIMILARITY:
             out.append({"a": a, "b": b, "shared": shared, "similarity": round(similarity, 3),
-                        "shared_wording": frozenset((a, b)) in (pairs_with_reuse or set())})
+                        "shared_wording": (a, b) in (pairs_with_reuse or set())})
             if sink is not None and len(out) >= SINK_BATCH:
                 sink(out)
                 out = []
