@@ -273,9 +273,10 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     quotes (a store keeps them with each document, so ``finish`` does not); ``reopen``:
     a reader of the same store through a new connection, with which (and ``workers`` > 1)
     the entity clusters are made in a process of their own beside the next stages;
-    ``staging``: a store whose staging tables take the reuse links and pair records and the
-    fingerprint pairs as they are found, and the occurrences of the entity clusters made in
-    a process of their own (which hands back the clusters alone), instead of the result:
+    ``staging``: a store whose staging tables take the reuse links and pair records, the
+    facts (an event at a time) and the fingerprint pairs as they are found, and the
+    occurrences of the entity clusters made in a process of their own (which hands back the
+    clusters alone), instead of the result:
     at 1M documents they are gigabytes of objects (Store.save_results(staged=True) takes
     them in)."""
     by_id = {d.id: d for d in docs}
