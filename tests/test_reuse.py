@@ -138,13 +138,21 @@ def test_one_document_containing_another_twice(vocab: Vocab) -> None:
 
 
 def test_lineage_is_oriented_by_date_only_when_both_are_known(vocab: Vocab) -> None:
+    """Earlier -> later when one date ends before the other begins; a year and a day of
+    it (a year inferred from an anniversary) do not say which came first."""
     docs = [doc("late.txt", ORIGINAL, vocab, "2024-05-03"),
             doc("early.txt", ORIGINAL, vocab, "2024-05-02"),
-            doc("undated.txt", ORIGINAL, vocab)]
+            doc("undated.txt", ORIGINAL, vocab),
+            doc("year.txt", ORIGINAL, vocab, "2024"),
+            doc("before.txt", ORIGINAL, vocab, "2023")]
     pairs = {frozenset((p["a"], p["b"])): p for p in find_reuse(docs).pairs}
     dated = pairs[frozenset(("late.txt", "early.txt"))]
     assert (dated["from"], dated["to"], dated["directed"]) == ("early.txt", "late.txt", True)
     assert pairs[frozenset(("late.txt", "undated.txt"))]["directed"] is False
+    coarse = pairs[frozenset(("late.txt", "year.txt"))]
+    assert coarse["directed"] is False and "2024" in coarse["basis"]
+    earlier = pairs[frozenset(("before.txt", "late.txt"))]
+    assert (earlier["from"], earlier["directed"]) == ("before.txt", True)
 
 
 def test_relays_count_as_one_independent_group(vocab: Vocab) -> None:

@@ -805,10 +805,19 @@ def _covered(ranges: list[tuple[int, int]]) -> int:
 
 
 def lineage_edge(a: Document, b: Document) -> dict[str, Any]:
-    """Earlier -> later when both dates are known; undirected otherwise (never guessed)."""
+    """Earlier -> later when both dates are known and one ends before the other begins;
+    undirected otherwise (never guessed): "2020" (a year inferred from an anniversary) and
+    "2020-03-03" do not say which came first."""
+    from accord.chronology import period_of  # here: chronology -> extract -> clean -> reuse
+
     if a.published and b.published and a.published != b.published:
-        first, second = (a, b) if a.published < b.published else (b, a)
-        return {"from": first.id, "to": second.id, "directed": True,
-                "basis": f"published {first.published} before {second.published}"}
+        span_a, span_b = period_of(a.published), period_of(b.published)
+        if span_a and span_b and (span_a.last < span_b.first or span_b.last < span_a.first):
+            first, second = (a, b) if span_a.last < span_b.first else (b, a)
+            return {"from": first.id, "to": second.id, "directed": True,
+                    "basis": f"published {first.published} before {second.published}"}
+        return {"from": a.id, "to": b.id, "directed": False,
+                "basis": f"publication dates {a.published} and {b.published} do not say "
+                         "which came first"}
     return {"from": a.id, "to": b.id, "directed": False,
             "basis": "publication dates unknown or equal"}
