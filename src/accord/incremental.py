@@ -129,17 +129,18 @@ class Increment:
     shared_people: list[tuple[str, str]] = field(default_factory=list)
 
 
-def finish_added(store: Store, vocab: Vocab, keys: dict[str, str], read: Reader,
-                 keys_version: str, settings: ReuseSettings | None = None,
-                 workers: int = 1, earlier: set[FactKey] | None = None) -> bool:
+def finish_added(store: Store, vocab: Vocab, keys: dict[str, str],
+                 covered: dict[str, str] | None, read: Reader, keys_version: str,
+                 settings: ReuseSettings | None = None, workers: int = 1,
+                 earlier: set[FactKey] | None = None) -> bool:
     """Run the corpus stages for the documents whose finished key (``keys``: every stored
-    document's) the stored results do not cover. ``earlier``: the facts (event, category,
+    document's) the stored results do not cover (``covered``: Store.finished_documents,
+    read by the caller). ``earlier``: the facts (event, category,
     group) that replaced documents' earlier versions stated (their claims are gone from the
     store by now): rebuilt, or dropped, even where the new versions state nothing. Returns
     False, having changed nothing, when a full finish is needed instead: no results yet, a
     document gone, too many new ones, documents without kept band keys, or a store written
     by an earlier accord."""
-    covered = store.finished_documents()
     if covered is None or set(covered) - set(keys):
         return False
     new = sorted(i for i, key in keys.items() if covered.get(i) != key)

@@ -612,7 +612,7 @@ def add_documents(store: Store, docs: Iterable[Document], vocab_files: tuple[str
                            if doc.id in existing else "added"})
     with paused_cycle_collection():
         if (added or unfinished) and (full or unfinished or not finish_added(
-                store, vocab, keys, reader(store), KEYS_VERSION, workers=workers,
+                store, vocab, keys, covered, reader(store), KEYS_VERSION, workers=workers,
                 earlier=earlier)):
             finish(store, vocab, workers=workers)
     return report

@@ -58,15 +58,15 @@ INDEXES = {
         'CREATE INDEX IF NOT EXISTS claims_fact_value ON claims(event, category, "group", value);',
     "entity_occurrences_doc":
         "CREATE INDEX IF NOT EXISTS entity_occurrences_doc ON entity_occurrences(doc);",
-    # the documents stating each figure (accord add's fingerprint pairs: 2.3 -> s at 100k
-    # documents, instead of every stored figure read); made by a finish, not by the
-    # per-document stages, which would keep it up to date a claim at a time
     # what every run and add reads of every document, without its text: its row holds the
     # text before extracted_with (SQLite reads through it), 0.3 -> 0.07 s at 100k documents
     "documents_keys": "CREATE INDEX IF NOT EXISTS documents_keys ON documents(id, sha256, "
                       "extracted_with, published);",
     # a document's anomalies (accord add deletes those it replaces, not all)
     "anomalies_doc": "CREATE INDEX IF NOT EXISTS anomalies_doc ON anomalies(doc);",
+    # the documents stating each figure (accord add's fingerprint pairs, 2.5 -> 2.1 s at 100k
+    # documents, instead of every stored figure read; a value's first claims); made by a
+    # finish, not by the per-document stages, which would keep it up to date claim by claim
     "claims_figure":
         'CREATE INDEX IF NOT EXISTS claims_figure ON claims(event, category, "group", low, '
         'high, doc);',
@@ -527,7 +527,6 @@ class Store:
         """Write what an incremental finish changed (accord.incremental), all or nothing:
         the new documents' claim events, inferred dates, the touched events' facts, the
         reuse and fingerprint rows of the new documents, and the corpus-wide records."""
-        marks = ",".join("?" * len(inc.new))
         with self.conn:
             self.conn.executemany("UPDATE claims SET event = ? WHERE id = ?",
                                   ((c.event, c.id) for c in inc.claims))
@@ -535,14 +534,11 @@ class Store:
                                   "WHERE id = ?",
                                   ((d.published, d.publisher, json.dumps(d.meta), d.id)
                                    for d in inc.changed))
-            for k in range(0, len(inc.left), 500):
-                chunk = inc.left[k:k + 500]
-                self.conn.execute(f"DELETE FROM facts WHERE event IN "
-                                  f"({','.join('?' * len(chunk))})", chunk)
+            self._delete_in("facts", ("event",), inc.left)
             self.conn.executemany('DELETE FROM facts WHERE event = ? AND category = ? AND '
                                   '"group" = ?', inc.fact_keys)
             self._insert_facts(inc.facts)
-            self.conn.execute(f"DELETE FROM anomalies WHERE doc IN ({marks})", inc.new)
+            self._delete_in("anomalies", ("doc",), inc.new)
             self.conn.executemany("DELETE FROM anomalies WHERE doc = ? AND kind = ? AND "
                                   "detail = ? AND claims = ?",
                                   ((doc, kind, detail, claims)
@@ -550,12 +546,8 @@ class Store:
             self.conn.executemany(
                 "INSERT INTO anomalies VALUES (?,?,?,?)",
                 ((a.kind, a.doc, a.detail, _json(a.claims)) for a in inc.anomalies))
-            for k in range(0, len(inc.replaced), 500):  # documents new to the store have none
-                docs = inc.replaced[k:k + 500]
-                marked = ",".join("?" * len(docs))
-                for table in ("reuse", "reuse_pairs", "fingerprints"):
-                    self.conn.execute(f"DELETE FROM {table} WHERE a IN ({marked}) OR "
-                                      f"b IN ({marked})", docs + docs)
+            for table in ("reuse", "reuse_pairs", "fingerprints"):  # new documents have none
+                self._delete_in(table, ("a", "b"), inc.replaced)
             self.conn.executemany("INSERT INTO reuse VALUES (?,?,?,?,?,?,?)",
                                   _link_rows(inc.links))
             self.conn.executemany("UPDATE reuse_pairs SET data = ? WHERE a = ? AND b = ?",
@@ -567,11 +559,8 @@ class Store:
             self.conn.executemany("INSERT INTO fingerprints VALUES (?,?,?)",
                                   _record_rows(inc.fingerprints))
             self._insert_date_records(inc.date_records)
-            self.conn.execute(f"DELETE FROM entity_occurrences WHERE doc IN ({marks})", inc.new)
-            for k in range(0, len(inc.dropped), 500):  # clusters left with one form
-                ids = inc.dropped[k:k + 500]
-                self.conn.execute(f"DELETE FROM entity_occurrences WHERE cluster IN "
-                                  f"({','.join('?' * len(ids))})", ids)
+            self._delete_in("entity_occurrences", ("doc",), inc.new)
+            self._delete_in("entity_occurrences", ("cluster",), inc.dropped)  # one form left
             self.conn.executemany("INSERT INTO entity_occurrences VALUES (?,?,?,?,?)",
                                   inc.occurrences)
             parts = {"events": inc.events, "entities": inc.entities,
@@ -579,6 +568,16 @@ class Store:
             self.conn.executemany("INSERT INTO corpus VALUES (?,?) ON CONFLICT (key) DO UPDATE "
                                   "SET data = excluded.data",
                                   ((key, _json(value)) for key, value in parts.items()))
+
+    def _delete_in(self, table: str, columns: tuple[str, ...], values: Sequence[Any]) -> None:
+        """Delete the rows whose ``columns`` (any of them) hold one of ``values``, 500 values
+        to a statement (bound parameters are limited)."""
+        for k in range(0, len(values), 500):
+            chunk = list(values[k:k + 500])
+            marks = ",".join("?" * len(chunk))
+            self.conn.execute(f"DELETE FROM {table} WHERE "
+                              + " OR ".join(f"{_q(c)} IN ({marks})" for c in columns),
+                              chunk * len(columns))
 
     def _insert_statements(self, statements: list[dict[str, Any]]) -> None:
         """Statements as rows, numbered within each document and kind, so that they read
