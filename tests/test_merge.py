@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accord.chronology import order_facts
+from accord.chronology import order_facts, period_of, rise
 from accord.extract import claim_document, claim_position
 from accord.merge import FactKey, Position, ValueKey, merge_fact
 from accord.model import Claim, Document, Fact, Statement
@@ -33,9 +33,11 @@ def _claim(doc: str, start: int, value: tuple[int | None, int | None, int | None
 class _Stored:
     """The store's answers, from the earlier claims."""
 
-    def __init__(self, claims: list[Claim]) -> None:
+    def __init__(self, claims: list[Claim], published: dict[str, str | None]) -> None:
         self.claims = claims
+        self.published = published
         self.reads = 0
+        self.dated_reads = 0
 
     def qualifier_firsts(self, key: FactKey, value: ValueKey) -> dict[str, Position]:
         self.reads += 1
@@ -50,11 +52,17 @@ class _Stored:
         return [Statement(c.value, c.low, c.high, c.qualifier) for c in self.claims
                 if c.doc in set(docs)]
 
+    def dated_statements(self, key: FactKey) -> list[tuple[str, Statement]]:
+        self.dated_reads += 1
+        return [(published, Statement(c.value, c.low, c.high, c.qualifier))
+                for c in self.claims if (published := self.published[c.doc])]
 
-def _fact(claims: list[Claim], docs: list[Document]) -> Fact:
+
+def _fact(claims: list[Claim], docs: list[Document], timelines: bool = False) -> Fact:
+    """The fact of ``claims``, as a store gives it (without its timeline)."""
     claims = sorted(claims, key=lambda c: c.position)
     facts = build_facts(claims)
-    order_facts(facts, claims, docs)
+    order_facts(facts, claims, docs, timelines=timelines)
     assert len(facts) == 1
     return facts[0]
 
@@ -85,9 +93,21 @@ def test_merged_fact_is_the_fact_of_all_claims(spec: list[tuple[str, str | None,
     new = [c for name, _, is_new, _ in spec if is_new for c in claims[name]]
     if not old or not new:
         return
-    stored = _Stored(old)
-    merged = merge_fact(_fact(old, docs), new, {d.id: d.published for d in docs}, stored)
+    published = {d.id: d.published for d in docs}
+    stored = _Stored(old, published)
+    before = _fact(old, docs)
+    merged = merge_fact(before, new, published, stored)
     assert _comparable(merged) == _comparable(_fact(old + new, docs))
+    # whether a dated statement is above a later one: kept where worked out (always for a
+    # conflict with dated statements), and then as all the claims say
+    dated = [(period, c) for c in old + new
+             if (period := period_of(published[c.doc])) is not None]
+    if merged.status == "conflict" and dated:
+        assert merged.falls is not None
+    if merged.falls is not None:
+        assert merged.falls == (rise(dated) == "falls")
+    if before.falls:  # a fall stays, whatever is added: the earlier claims are not read
+        assert stored.dated_reads == 0
 
 
 def test_claim_position_reads_what_an_extracted_claim_holds(khojaly: Path, hathras: Path,
@@ -105,17 +125,27 @@ def test_claim_position_reads_what_an_extracted_claim_holds(khojaly: Path, hathr
 
 
 def test_merging_reads_the_store_only_when_it_must() -> None:
-    """New documents after every earlier one, no rise: nothing is read."""
-    docs = [Document(id=f"d{n}", text="", published=f"2024-07-0{n + 1}") for n in range(4)]
+    """New documents after every earlier one: no qualifier's first claim or undated statement
+    is read; the earlier dated statements only while the fact may still rise."""
+    docs = [Document(id=f"d{n}", text="", published=f"2024-07-0{n + 1}") for n in range(5)]
+    published = {d.id: d.published for d in docs}
     old = [_claim("d0", 5, (10, None, None), "exact"), _claim("d1", 5, (10, None, None), "about"),
            _claim("d2", 5, (12, None, None), "exact")]
     new = [_claim("d3", 5, (10, None, None), "about"), _claim("d3", 9, (9, None, None), "exact")]
-    stored = _Stored(old)
-    merged = merge_fact(_fact(old, docs), new, {d.id: d.published for d in docs}, stored)
+    stored = _Stored(old, published)
+    before = _fact(old, docs)
+    assert before.status == "grows_over_time" and before.falls is False
+    merged = merge_fact(before, new, published, stored)
     assert stored.reads == 0
+    assert stored.dated_reads == 1  # it rose: whether it still does needs every statement
     assert _comparable(merged) == _comparable(_fact(old + new, docs))
     assert merged.values[0].docs == ["d0", "d1", "d3"]
-    assert merged.status == "conflict"  # 9 and 12 after 10: no rise
+    assert merged.status == "conflict" and merged.falls  # 9 and 12 after 10: no rise
+
+    stored = _Stored(old + new, published)  # once it falls, nothing is read
+    again = merge_fact(merged, [_claim("d4", 5, (14, None, None), "exact")], published, stored)
+    assert (stored.reads, stored.dated_reads) == (0, 0)
+    assert again.status == "conflict" and again.falls
 
 
 class _PeopleStore:

@@ -297,30 +297,35 @@ def test_what_accord_add_reads_of_stored_claims(khojaly: Path, db_path: Path) ->
             d: {figure_key(c) for c in every if c.doc == d} for d in docs}
 
 
-def test_timelines_stored_as_arrays_and_as_objects_read_alike(khojaly: Path,
-                                                             db_path: Path) -> None:
-    """Timelines are stored as arrays; a store written before kept objects: both read back
-    as the same entries."""
-    import json
+def test_timelines_are_made_when_read_as_the_analysis_makes_them(hathras: Path,
+                                                                 db_path: Path) -> None:
+    """A stored fact keeps no timeline (it repeats the claims); the store makes each when
+    read, as the in-memory analysis does, for every fact or a few. A store written before
+    kept them in the fact's record: they are not what is read."""
+    from accord.ingest import ingest
+    from accord.pipeline import analyse
+    from accord.vocab import load_vocab
 
-    run([str(khojaly)], db_path)
+    run([str(hathras)], db_path)
+    analysed = analyse(ingest([str(hathras)]).documents, load_vocab()).facts
+    expected = {(f.event, f.category, f.group): f.timeline for f in analysed}
+    assert sum(map(len, expected.values())) > 5
     with Store(db_path) as store:
+        rows = store.conn.execute('SELECT event, category, "group", "values" FROM facts')
+        records = {(r[0], r[1], r[2]): json.loads(r[3]) for r in rows}
+        assert records and not any("timeline" in data for data in records.values())
         facts = store.facts()
-        dated = [f for f in facts if f.timeline]
+        assert {(f.event, f.category, f.group): f.timeline for f in facts} == expected
+        dated = [f for f in facts if len(f.timeline) > 1]
         assert dated
-        raw = json.loads(store.conn.execute(
-            'SELECT "values" FROM facts WHERE event = ? AND category = ? AND "group" = ?',
-            (dated[0].event, dated[0].category, dated[0].group)).fetchone()[0])
-        assert isinstance(raw["timeline"][0], list)
-        for f in dated:  # rewritten as an earlier accord wrote them
-            row = store.conn.execute(
-                'SELECT "values" FROM facts WHERE event = ? AND category = ? AND "group" = ?',
-                (f.event, f.category, f.group)).fetchone()[0]
-            data = json.loads(row)
-            data["timeline"] = [t._asdict() for t in f.timeline]
+        one = store.facts(keys=[(dated[0].event, dated[0].category, dated[0].group)])
+        assert one == [dated[0]]
+        assert store.facts(timelines=False)[0].timeline == []
+        for key, data in records.items():  # as an earlier accord wrote them
+            data["timeline"] = [["1900", "nobody", 1, 1, 1, "exact", "nothing"]]
             store.conn.execute(
                 'UPDATE facts SET "values" = ? WHERE event = ? AND category = ? AND "group" = ?',
-                (json.dumps(data), f.event, f.category, f.group))
+                (json.dumps(data), *key))
         store.conn.commit()
         assert store.facts() == facts
 

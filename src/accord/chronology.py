@@ -232,8 +232,12 @@ def anniversary_anomalies(docs: list[Document], main: Event) -> list[Anomaly]:
     return out
 
 
-def order_facts(facts: list[Fact], claims: list[Claim], docs: list[Document]) -> None:
-    """Mark conflicts that are counts rising with the documents' dates as grows_over_time."""
+def order_facts(facts: list[Fact], claims: list[Claim], docs: list[Document],
+                timelines: bool = True) -> None:
+    """Mark conflicts that are counts rising with the documents' dates as grows_over_time;
+    list each fact's undated documents and (``timelines``) its timeline. A store keeps no
+    timelines (they repeat its claims: half of a crawl's fact records) and makes them when
+    read."""
     published: dict[str, Period] = {}
     for d in docs:
         period = Period.parse(d.published)
@@ -242,31 +246,48 @@ def order_facts(facts: list[Fact], claims: list[Claim], docs: list[Document]) ->
     by_key: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
     for c in claims:
         by_key[c.key].append(c)
-    # every dated claim sorted once by its document's publication (a stable sort: ties keep
-    # the claims' order), then split by fact: each fact's claims come in its timeline's order
-    when = {doc: (period.first, period.last) for doc, period in published.items()}
-    in_order: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
-    for c in sorted((c for c in claims if c.doc in when), key=lambda c: when[c.doc]):
-        in_order[c.key].append(c)
+    in_order = _in_timeline_order(claims, published)
     stated_date = {d.id: d.published for d in docs}
     for fact in facts:
         key = (fact.event, fact.category, fact.group)
         members = by_key[key]
         dated = [(published[c.doc], c) for c in in_order.get(key, [])]
         fact.undated = sorted({c.doc for c in members if c.doc not in published})
-        fact.timeline = [TimelineEntry(stated_date[c.doc], c.doc, c.value, c.low, c.high,
-                                       c.qualifier, c.id) for _, c in dated]
+        if timelines:
+            fact.timeline = [timeline_entry(c, stated_date[c.doc]) for _, c in dated]
         if fact.status != "conflict" or not dated:
             continue
+        trend = rise(dated)
+        fact.falls = trend == "falls"
         undated = set(fact.undated)
-        if grows(dated, (c for c in members if c.doc in undated)):
+        if trend == "rises" and undated_fit(dated, (c for c in members if c.doc in undated)):
             fact.status = "grows_over_time"
 
 
-def grows(dated: Sequence[tuple[Period, Stated]], undated: Iterable[Stated]) -> bool:
-    """A conflict that is a count rising with the dates of the documents stating it, which
-    the statements of undated documents do not contradict (read only when it rises)."""
-    return _rises(dated) and _undated_fit(dated, undated)
+def timelines_of(claims: Iterable[Claim], published: dict[str, str | None]
+                 ) -> dict[tuple[str, str, str], list[TimelineEntry]]:
+    """Each fact's timeline, made from its claims (in position order) and the documents'
+    publication dates, as order_facts makes it."""
+    periods = {doc: period for doc, text in published.items()
+               if (period := period_of(text)) is not None}
+    return {key: [timeline_entry(c, published[c.doc]) for c in dated]
+            for key, dated in _in_timeline_order(claims, periods).items()}
+
+
+def timeline_entry(c: Claim, published: str | None) -> TimelineEntry:
+    return TimelineEntry(published, c.doc, c.value, c.low, c.high, c.qualifier, c.id)
+
+
+def _in_timeline_order(claims: Iterable[Claim], published: dict[str, Period]
+                       ) -> dict[tuple[str, str, str], list[Claim]]:
+    """Each fact's dated claims in timeline order: every dated claim sorted once by its
+    document's publication (a stable sort: ties keep the claims' order), then split by
+    fact."""
+    when = {doc: (period.first, period.last) for doc, period in published.items()}
+    in_order: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
+    for c in sorted((c for c in claims if c.doc in when), key=lambda c: when[c.doc]):
+        in_order[c.key].append(c)
+    return in_order
 
 
 @lru_cache(maxsize=4096)
@@ -279,9 +300,11 @@ def _point(c: Stated) -> float:
     return float(c.value if c.value is not None else (c.low or 0))
 
 
-def _rises(dated: Sequence[tuple[Period, Stated]]) -> bool:
-    """No statement is above one dated after it, and some is below one: a rising count.
-    One sweep in date order (a fact may hold thousands of statements)."""
+def rise(dated: Sequence[tuple[Period, Stated]]) -> str:
+    """"falls" when a statement is above one dated after it (more statements never undo
+    that: a fact's record keeps it, so adding documents need not read its timeline again),
+    "rises" when none is and some is below one dated after it, "flat" otherwise. One sweep in
+    date order (a fact may hold thousands of statements)."""
     by_last = sorted(dated, key=lambda pc: pc[0].last)
     before = 0
     highest, lowest = float("-inf"), float("inf")
@@ -292,12 +315,12 @@ def _rises(dated: Sequence[tuple[Period, Stated]]) -> bool:
             highest, lowest = max(highest, point), min(lowest, point)
             before += 1
         if highest > _point(claim):
-            return False
+            return "falls"
         increase = increase or lowest < _point(claim)
-    return increase
+    return "rises" if increase else "flat"
 
 
-def _undated_fit(dated: Sequence[tuple[Period, Stated]], undated: Iterable[Stated]) -> bool:
+def undated_fit(dated: Sequence[tuple[Period, Stated]], undated: Iterable[Stated]) -> bool:
     """Undated statements are not placed; they must not contradict the latest dated ones.
     Statements are intervals, so they all fit one another when the highest low is under the
     lowest high: no need to compare every pair."""

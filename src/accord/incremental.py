@@ -222,7 +222,8 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str],
         # merged reuse groups change only the independent groups of the facts that their
         # documents state: counted again on the stored facts, their claims not read
         recounted = store.facts(docs=sorted(_merged(stored_groups, groups, fresh)),
-                                leave_out=lambda key: key in done or key[0] in left)
+                                leave_out=lambda key: key in done or key[0] in left,
+                                timelines=False)
         independence(facts + recounted, groups)
         # fingerprint pairs all have a new document: whether its two share text is in the
         # pairs just aligned (the stored ones of a replaced version are gone with it)
@@ -265,7 +266,8 @@ def _rebuilt_facts(store: Store, claims: list[Claim], recomputed: set[FactKey],
 def _built(claims: list[Claim], by_id: dict[str, Document]) -> list[Fact]:
     """The facts of ``claims`` (in position order), built and dated from all of them."""
     facts = build_facts(claims)
-    order_facts(facts, claims, [by_id[i] for i in {c.doc for c in claims}])
+    order_facts(facts, claims, [by_id[i] for i in {c.doc for c in claims}],
+                timelines=False)  # the store keeps none
     return facts
 
 
@@ -275,7 +277,8 @@ def _merged_facts(store: Store, claims: list[Claim], recomputed: set[FactKey],
     """The facts ``recomputed``: stored ones with the new claims merged in (accord.merge),
     new ones built; and their category swaps, looked for among the few claims that can be
     one (a crawl's largest facts hold most of the store's claims)."""
-    stored = {(f.event, f.category, f.group): f for f in store.facts(keys=sorted(recomputed))}
+    stored = {(f.event, f.category, f.group): f for f in store.facts(keys=sorted(recomputed),
+                                                                     timelines=False)}
     new_of: dict[FactKey, list[Claim]] = defaultdict(list)
     for c in claims:
         if c.key in recomputed:

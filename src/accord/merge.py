@@ -8,11 +8,14 @@ reads all of those. The stored fact and the new claims are enough, because
   (extract.claim_position): new documents' claims go where they sort;
 - adding claims never undoes a conflict, and a fact that was no conflict had no two
   incompatible statements from two documents: only pairs with a new claim can make one;
-- a timeline is in order of publication, ties by position: new entries go where they sort.
+- a conflict is a count rising over time only if no dated statement is above one dated after
+  it: once one is (the fact's ``falls``), no claims added can make it one.
 
-Two things are read from the store, and only when needed: each qualifier's first claim for a
-value stated with several qualifiers (when new claims come before some of its claims), and
-the statements of undated documents (for a conflict whose dated statements rise).
+Three things are read from the store, and only when needed: each qualifier's first claim for a
+value stated with several qualifiers (when new claims come before some of its claims), the
+dated statements of a conflict not known to fall, and the statements of undated documents
+(for a conflict whose dated statements rise). Timelines are not kept with a stored fact (they
+repeat its claims): the store makes them when read.
 
 What the caller guarantees: the new claims' documents have no claims in the stored facts
 (they are new, not replaced), and no earlier document's publication date changed.
@@ -27,9 +30,9 @@ from functools import partial
 from itertools import groupby
 from typing import Protocol
 
-from accord.chronology import grows, period_of
+from accord.chronology import Period, period_of, rise, undated_fit
 from accord.extract import claim_document, claim_position
-from accord.model import Claim, Fact, FactValue, Statement, TimelineEntry
+from accord.model import Claim, Fact, FactValue, Statement
 from accord.reconcile import Stated, compatible, fact_bounds
 
 FactKey = tuple[str, str, str]
@@ -47,6 +50,11 @@ class StoredClaims(Protocol):
 
     def statements_of(self, key: FactKey, docs: Sequence[str]) -> list[Statement]:
         """What the documents ``docs`` state for the fact ``key``."""
+        ...
+
+    def dated_statements(self, key: FactKey) -> list[tuple[str, Statement]]:
+        """What the dated documents state for the fact ``key``, each with its document's
+        publication date."""
         ...
 
 
@@ -73,20 +81,28 @@ def merge_fact(old: Fact, new: Sequence[Claim], published: Mapping[str, str | No
     status = ("single_source" if len(docs) == 1
               else "conflict" if old.status in ("conflict", "grows_over_time")
               or _new_conflict(before, new) else "agree")
-    timeline = _timeline(old.timeline, new, published)
     new_undated = [c for c in new if period_of(published.get(c.doc)) is None]
     undated = sorted(set(old.undated) | {c.doc for c in new_undated})
-    if status == "conflict" and timeline:
-        def undated_statements() -> Iterator[Stated]:
-            if old.undated:
-                yield from stored.statements_of(key, old.undated)
-            yield from new_undated
+    new_dated = [(period, c) for c in new
+                 if (period := period_of(published.get(c.doc))) is not None]
+    falls = old.falls if old.falls or not new_dated else None
+    if status == "conflict" and not old.falls:  # a fall stays: then no need to read
+        dated: list[tuple[Period, Stated]] = [
+            (period, said) for text, said in stored.dated_statements(key)
+            if (period := period_of(text)) is not None]
+        dated += new_dated
+        if dated:
+            def undated_statements() -> Iterator[Stated]:
+                if old.undated:
+                    yield from stored.statements_of(key, old.undated)
+                yield from new_undated
 
-        dated = [(period_of(e.published), e) for e in timeline]
-        if grows(dated, undated_statements()):  # type: ignore[arg-type]
-            status = "grows_over_time"
+            trend = rise(dated)
+            falls = trend == "falls"
+            if trend == "rises" and undated_fit(dated, undated_statements()):
+                status = "grows_over_time"
     return Fact(old.event, old.category, old.group, status, *fact_bounds(ordered), ordered,
-                None, timeline, undated)
+                None, [], undated, falls)
 
 
 def by_position(c: Claim) -> Position:
@@ -150,32 +166,3 @@ def _new_conflict(before: set[tuple[ValueKey, str]], new: list[Claim]) -> bool:
             if ((a in before or b in before) and stating) or len(stating) > 1:
                 return True
     return False
-
-
-def _timeline(old: list[TimelineEntry], new: list[Claim], published: Mapping[str, str | None]
-              ) -> list[TimelineEntry]:
-    """The dated new claims' entries among the old ones: by publication, then position."""
-    entries = []
-    for c in new:
-        period = period_of(published.get(c.doc))
-        if period is not None:
-            entries.append(((period.first, period.last, c.position),
-                            TimelineEntry(published[c.doc], c.doc, c.value, c.low, c.high,
-                                          c.qualifier, c.id)))
-    if not entries:
-        return list(old)
-    entries.sort(key=lambda e: e[0])
-
-    def when(e: TimelineEntry) -> tuple[object, object, Position]:
-        period = period_of(e.published)
-        assert period is not None  # only dated claims have entries
-        return period.first, period.last, claim_position(e.claim)
-
-    out: list[TimelineEntry] = []
-    at = 0
-    for order, entry in entries:
-        end = bisect_left(old, order, lo=at, key=when)  # type: ignore[arg-type]
-        out += old[at:end]
-        out.append(entry)
-        at = end
-    return out + old[at:]

@@ -172,6 +172,10 @@ class Fact:
     timeline: list[TimelineEntry] = field(default_factory=list)
     #: documents with no usable publication date: never guessed into the timeline
     undated: list[str] = field(default_factory=list)
+    #: whether a dated statement is above one dated after it, so that no documents added
+    #: can make the fact a count rising over time; None where not worked out (it is for
+    #: conflicts)
+    falls: bool | None = field(default=None, compare=False)
 
     @property
     def docs(self) -> list[str]:
@@ -184,6 +188,7 @@ class Fact:
         data["timeline"] = [t._asdict() for t in self.timeline]
         data["undated"] = list(self.undated)
         data["docs"] = self.docs
+        del data["falls"]  # how accord.merge keeps a status up to date, not a finding
         return data
 
 

@@ -373,7 +373,8 @@ def _facts_by_event(claims: list[Claim], groups: list[list[str]], by_id: dict[st
         independence(facts, groups, group_of)
         swaps += category_swaps(event_claims, facts)
         order_facts(facts, event_claims,
-                    [by_id[d] for d in dict.fromkeys(c.doc for c in event_claims)])
+                    [by_id[d] for d in dict.fromkeys(c.doc for c in event_claims)],
+                    timelines=False)  # the store keeps none
         staging.stage_facts(facts)
     swaps.sort(key=lambda a: claim_position(a.claims[0]))  # as one pass over all claims
     return subgroup_anomalies(claims) + within_document_conflicts(claims) + swaps
@@ -689,7 +690,7 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
         result = finish(store, vocab, workers=workers)
         if texts:  # the documents, sentences, statements and reuse as renderers take them
             result.documents, result.claims = store.documents(), store.claims()
-            result.facts = store.facts()
+            result.facts = store.facts(claims=result.claims)
             result.statements = store.statements()
             result.reuse, result.pairs = store.reuse(), store.reuse_pairs()
             result.fingerprints = store.fingerprint_pairs()

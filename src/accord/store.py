@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import orjson
 
+from accord.chronology import timelines_of
 from accord.errors import StoreError
 from accord.extract.attribution import document_statements
 from accord.extract.entities import occurrence_at
@@ -39,7 +40,6 @@ from accord.model import (
     Skipped,
     Span,
     Statement,
-    TimelineEntry,
 )
 from accord.postgres import Connection as PostgresConnection
 from accord.postgres import is_postgres
@@ -201,15 +201,6 @@ def finished_key(doc: Document) -> str:
 
 def finished_key_from(sha256: str, extracted_with: str) -> str:
     return f"{sha256}/{extracted_with}"
-
-
-def _timeline_of(entries: list[Any]) -> list[TimelineEntry]:
-    """Timeline entries as stored: arrays in TimelineEntry's order (objects, each with its
-    keys, in stores written before)."""
-    if entries and isinstance(entries[0], dict):
-        return [TimelineEntry(**t) for t in entries]
-    new = tuple.__new__
-    return [new(TimelineEntry, t) for t in entries]
 
 
 def _q(name: str) -> str:
@@ -641,15 +632,16 @@ class Store:
         self.conn.executemany(
             f"INSERT INTO {table} VALUES (?,?,?,?,?,?,?,?)",
             ((f.event, f.category, f.group, f.status, f.best, f.low, f.high,
+              # no timeline: it repeats the claims (half a crawl's fact records), made when
+              # the fact is read
               _json({"values": [v.to_dict() for v in f.values],
                      "independent_groups": f.independent_groups,
-                     "timeline": f.timeline,  # arrays: a crawl's hold a million
-                     "undated": f.undated}))
+                     "undated": f.undated, "falls": f.falls}))
              for f in facts))
 
     def stage_facts(self, facts: list[Fact]) -> None:
         """Keep facts made by a finish under way, an event at a time (see stage_reuse): a
-        crawl's, with their timelines, are gigabytes as objects."""
+        crawl's are gigabytes as objects."""
         with self.conn:
             self._insert_facts(facts, "facts_staged")
 
@@ -944,10 +936,14 @@ class Store:
 
     def facts(self, docs: list[str] | None = None,
               leave_out: Callable[[tuple[str, str, str]], bool] | None = None,
-              keys: Iterable[tuple[str, str, str]] | None = None) -> list[Fact]:
+              keys: Iterable[tuple[str, str, str]] | None = None, *,
+              timelines: bool = True, claims: list[Claim] | None = None) -> list[Fact]:
         """Every stored fact, or those of the events and keys (event, category, group) the
         claims of ``docs`` state, or of ``keys``, but for the keys ``leave_out`` is true of
-        (not read: a crawl's largest facts list a million claims)."""
+        (not read: a crawl's largest facts list a million claims). ``timelines``: with
+        each fact's timeline, made from its claims (``claims``: every stored claim, when
+        the caller has read them) and the documents' publication dates; a store keeps none
+        (they repeat the claims)."""
         if docs is None and keys is None:
             rows: Iterable[Any] = self.conn.execute(
                 'SELECT * FROM facts ORDER BY event, category, "group"')
@@ -964,10 +960,24 @@ class Store:
             values = [FactValue(**v) for v in data["values"]]
             out.append(Fact(row["event"], row["category"], row["group"], row["status"],
                             row["best"], row["low"], row["high"], values,
-                            data.get("independent_groups"),
-                            _timeline_of(data.get("timeline", [])),
-                            data.get("undated", [])))
+                            data.get("independent_groups"), [], data.get("undated", []),
+                            data.get("falls")))
+        if timelines and out:
+            if claims is None:
+                claims = self.claims(text=False, keys=None if docs is None and keys is None
+                                     else [(f.event, f.category, f.group) for f in out])
+            made = timelines_of(claims, self.publication_dates())
+            for f in out:
+                f.timeline = made.get((f.event, f.category, f.group), [])
         return out
+
+    def dated_statements(self, key: tuple[str, str, str]) -> list[tuple[str, Statement]]:
+        """What the dated documents state for the fact ``key``, each with its document's
+        publication date (accord.merge reads them for a conflict not known to fall)."""
+        return [(r[0], Statement(r[1], r[2], r[3], r[4])) for r in self.conn.execute(
+            "SELECT d.published, c.value, c.low, c.high, c.qualifier FROM claims c JOIN "
+            'documents d ON d.id = c.doc WHERE c.event = ? AND c.category = ? AND '
+            'c."group" = ? AND d.published IS NOT NULL', key)]
 
     def anomaly_rows(self, kinds: Sequence[str]) -> list[tuple[str, str, str, str]]:
         """The stored anomalies of ``kinds`` as stored: (kind, doc, detail, claims JSON)."""
@@ -1047,7 +1057,8 @@ class Store:
 
     def result(self) -> Result:
         """Everything stored, as the renderers take it."""
-        return Result(self.documents(), self.claims(), self.facts(), self.anomalies(),
+        claims = self.claims()
+        return Result(self.documents(), claims, self.facts(claims=claims), self.anomalies(),
                       self.skipped(), reuse=self.reuse(), groups=self.groups(),
                       pairs=self.reuse_pairs(),
                       fingerprints=self.fingerprint_pairs(),
