@@ -263,7 +263,7 @@ def swap_anomaly(c: Claim, sibling: str, stated_by: int, same_doc: list[Claim],
 def _stating(counts: dict[tuple[str, str, str], int], fact: Fact) -> int:
     key = (fact.event, fact.category, fact.group)
     if key not in counts:
-        counts[key] = len(fact.docs)
+        counts[key] = len({d for v in fact.values for d in v.docs})  # not sorted, as .docs
     return counts[key]
 
 
