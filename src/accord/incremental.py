@@ -34,7 +34,7 @@ import json
 import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
@@ -172,36 +172,22 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str],
             stored_events = store.corpus("events")
             events, touched, left = _route(docs, claims, stored_events, vocab)
             shared = [(i, e) for i, e in stored_shared if claim_document(i) not in fresh]
-        changed: list[Document] = []
-        records = []
-        date_records: list[tuple[str, dict[str, Any]]] = []
-        dating: list[Anomaly] = []
-        before = {e["id"]: e for e in stored_events}
         with stage("added: dates"):
-            for event in events:
-                if event.main and event.id in touched:
-                    kept = store.date_records([i for i in event.docs if i not in fresh])
-                    stated, date_anomalies, dated_now = date_event(event, vocab, read, by_id,
-                                                                   changed, kept)
-                    dating += date_anomalies
-                    date_records += [(i, r) for i, r in dated_now if kept.get(i) != r]
-                    records.append(event_record(event, stated))
-                elif event.id in before:
-                    records.append({**before[event.id], "documents": event.docs})
-                else:
-                    records.append(event_record(event, []))
+            dates = _dated_events(store, events, touched, stored_events, fresh, vocab, read,
+                                  by_id)
         with stage("added: facts"):
             recomputed = _fact_keys(store, claims, earlier or set())
-            replaced = any(i in covered for i in new) or any(d.id not in fresh for d in changed)
+            replaced = (any(i in covered for i in new)
+                        or any(d.id not in fresh for d in dates.changed))
             if replaced:  # earlier claims leave facts, or earlier timelines move: rebuilt
                 facts, swaps = _rebuilt_facts(store, claims, recomputed, left, fresh, by_id)
             else:
                 facts, swaps = _merged_facts(store, claims, recomputed, by_id, shared)
             done = {(f.event, f.category, f.group) for f in facts} | recomputed
             found = (subgroup_anomalies(claims) + within_document_conflicts(claims) + swaps
-                     + dating)
+                     + dates.anomalies)
         with stage("added: fingerprints and records"):
-            redated = _redated(store, changed, by_id)
+            redated = _redated(store, dates.changed, by_id)
             gone = _anomalies_gone(store, recomputed, left, events, touched)
             fingerprints = _fingerprints(store, new, claims)
             entities, occurrences = _entities(store, clusters, docs, vocab)
@@ -216,37 +202,82 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str],
         links, pairs, edges = reuse
         for pair in pairs:  # as the dates stage left the documents' publication years
             pair.update(lineage_edge(by_id[pair["a"]], by_id[pair["b"]]))
-        stored_groups = store.groups()
-        groups = components(ids, edges + _stored_edges(store, stored_groups, ids, fresh,
-                                                       replacing=bool(set(new) & set(covered))))
-        # merged reuse groups change only the independent groups of the facts that their
-        # documents state: counted again on the stored facts, their claims not read
-        recounted = store.facts(docs=sorted(_merged(stored_groups, groups, fresh)),
-                                leave_out=lambda key: key in done or key[0] in left,
-                                timelines=False)
-        independence(facts + recounted, groups)
+        groups, recounted = _regrouped(store, ids, edges, fresh, bool(set(new) & set(covered)),
+                                       facts, lambda key: key in done or key[0] in left)
         # fingerprint pairs all have a new document: whether its two share text is in the
         # pairs just aligned (the stored ones of a replaced version are gone with it)
         sharing = {frozenset((p["a"], p["b"])) for p in pairs}
         for pair in fingerprints:
             pair["shared_wording"] = frozenset((pair["a"], pair["b"])) in sharing
         increment = Increment(
-            new=new, replaced=[i for i in new if i in covered], claims=claims, changed=changed,
+            new=new, replaced=[i for i in new if i in covered], claims=claims,
+            changed=dates.changed,
             left=sorted(left),
             fact_keys=sorted(done | {(f.event, f.category, f.group) for f in recounted}),
             facts=facts + recounted,
             anomalies=found, anomalies_gone=gone, links=links, pairs=pairs, redated=redated,
             groups=groups,
-            fingerprints=fingerprints, events=records,
+            fingerprints=fingerprints, events=dates.records,
             entities=entities, occurrences=occurrences,
             dropped=sorted({c["id"] for c in clusters} - {c["id"] for c in entities}),
-            date_records=date_records,
+            date_records=dates.date_records,
             finished={**covered, **{i: keys[i] for i in new}},
             shared_people=sorted(shared + [(c.id, c.event)
                                            for c in shared_people_values(claims)]))
     with stage("added: save"):
         store.save_increment(increment)
     return True
+
+
+@dataclass
+class _Dated:
+    """What the dates stage of an add gives: every event's record, the date records and
+    anomalies of the events the new documents joined, and the earlier documents whose
+    publication year it inferred."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    date_records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    anomalies: list[Anomaly] = field(default_factory=list)
+    changed: list[Document] = field(default_factory=list)
+
+
+def _dated_events(store: Store, events: list[Event], touched: set[str],
+                  stored_events: list[dict[str, Any]], fresh: set[str], vocab: Vocab,
+                  read: Reader, by_id: dict[str, Document]) -> _Dated:
+    """The dates of the events the new documents joined, summed from the date records the
+    store keeps for their earlier documents (only the new ones are read); the other
+    events' records as stored, with their documents now."""
+    out = _Dated()
+    before = {e["id"]: e for e in stored_events}
+    for event in events:
+        if event.main and event.id in touched:
+            kept = store.date_records([i for i in event.docs if i not in fresh])
+            stated, anomalies, dated_now = date_event(event, vocab, read, by_id, out.changed,
+                                                      kept)
+            out.anomalies += anomalies
+            out.date_records += [(i, r) for i, r in dated_now if kept.get(i) != r]
+            out.records.append(event_record(event, stated))
+        elif event.id in before:
+            out.records.append({**before[event.id], "documents": event.docs})
+        else:
+            out.records.append(event_record(event, []))
+    return out
+
+
+def _regrouped(store: Store, ids: list[str], edges: list[tuple[int, int]], fresh: set[str],
+               replacing: bool, facts: list[Fact], done: Callable[[FactKey], bool]
+               ) -> tuple[list[list[str]], list[Fact]]:
+    """The reuse groups with the new pairs' ``edges``, and the stored facts (not ``done``)
+    whose independent groups changed, recounted: merged groups change only the facts their
+    documents state (counted on the stored facts, their claims not read). ``facts`` (the
+    ones made now) are counted again too."""
+    stored_groups = store.groups()
+    groups = components(ids, edges + _stored_edges(store, stored_groups, ids, fresh,
+                                                   replacing=replacing))
+    recounted = store.facts(docs=sorted(_merged(stored_groups, groups, fresh)), leave_out=done,
+                            timelines=False)
+    independence(facts + recounted, groups)
+    return groups, recounted
 
 
 def _rebuilt_facts(store: Store, claims: list[Claim], recomputed: set[FactKey],
