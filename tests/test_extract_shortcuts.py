@@ -129,3 +129,18 @@ def test_repeated_sentence_found_by_ids() -> None:
     assert [(doc.text[s.start:s.end], s.source_start) for s in spans] == \
         [(sentence.upper(), 0)]
     assert re.search("KILLED", doc.text[spans[0].start:spans[0].end])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab.,;T \t\n\u00a0\u2003\u001c\u0130")),
+               max_size=60), st.integers(0, 40))
+def test_next_word_matched_in_place_is_the_first_word_of_the_window_split(text: str,
+                                                                         at: int) -> None:
+    """place_mentions reads the word after a name with one match in the text, not by
+    copying 30 characters and splitting them."""
+    from accord.extract.events import _NEXT_WORD
+
+    at = min(at, len(text))
+    plain = text[at:at + 30].lower().split()
+    found = _NEXT_WORD.match(text, at, at + 30)
+    assert (found.group(1).lower() if found else None) == (plain[0] if plain else None)

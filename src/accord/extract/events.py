@@ -89,6 +89,7 @@ _CAPITAL = re.compile(r"\b[A-Z][a-z\u00e0-\u024f]{2,}(?:[-'][A-Z]?[a-z]+)?\b")
 
 
 _LOWER = re.compile(r"\b[a-z][a-z\u00e0-\u024f]{2,}(?:[-'][a-z]+)?\b")
+_NEXT_WORD = re.compile(r"\s*(\S+)")
 
 
 @lru_cache(maxsize=65536)  # names repeat across a corpus: each is keyed once
@@ -124,14 +125,18 @@ def place_mentions(doc: Document, vocab: Vocab) -> PlaceMentions:
     text = view(doc.text)
     lower = set(_LOWER.findall(text))
     common = _not_places(vocab)
+    keys: dict[str, str | None] = {}  # a name recurs: looked up once (None: not a place)
     for m in _CAPITAL.finditer(text):
         word = m.group(0)
-        low = word.lower()
-        if low in common or low in lower:
+        if word not in keys:
+            low = word.lower()
+            keys[word] = None if low in common or low in lower else skeleton(word)
+        key = keys[word]
+        if key is None:
             continue
-        after = text[m.end():m.end() + 30].lower().split()
-        named_event = bool(after) and after[0].strip(".,:;") in vocab.event_kinds
-        key = skeleton(word)
+        after = _NEXT_WORD.match(text, m.end(), m.end() + 30)  # the next word, 30 chars on
+        named_event = (after is not None
+                       and after.group(1).lower().strip(".,:;") in vocab.event_kinds)
         found.seen.add(key)  # named in this document, wherever
         before = mark_before(text, m.start())
         if not named_event and (not before or before in ".!?:\"'|"):
