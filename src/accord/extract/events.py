@@ -203,7 +203,7 @@ class Places:
         return self.form_number[form]
 
     def entries(self, doc_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The entries of ``doc_ids``, in that order, as three arrays: each entry's
+        """The entries of ``doc_ids``, in that order, as three 32-bit arrays: each entry's
         document (its place in ``doc_ids``), key number and salience."""
         bounds = np.frombuffer(self.bounds, dtype=np.int64)
         rows = np.array([self.row[d] for d in doc_ids], dtype=np.int64)
@@ -213,7 +213,7 @@ class Places:
               + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths))
         keys = np.frombuffer(self.key_at, dtype=np.int32)[at]
         tf = np.frombuffer(self.tf_at, dtype=np.int32)[at]
-        return np.repeat(np.arange(len(doc_ids)), lengths), keys, tf
+        return np.repeat(np.arange(len(doc_ids), dtype=np.int32), lengths), keys, tf
 
     def spelling(self, key: str, naming: list[str]) -> str | None:
         """How most of the documents naming a place spell it."""
@@ -266,11 +266,12 @@ SIGNATURE_SHARE = 0.1
 
 
 class _Postings:
-    """Which documents hold each item (a key, a year, a figure), as two flat arrays."""
+    """Which documents hold each item (a key, a year, a figure), as two flat arrays (the
+    holders as 32-bit numbers: a crawl's place mentions are tens of millions)."""
 
     def __init__(self, items: np.ndarray, docs: np.ndarray, size: int) -> None:
         order = np.argsort(items, kind="stable")
-        self.docs = docs[order]
+        self.docs = np.asarray(docs, dtype=np.int32)[order]
         self.bounds = np.searchsorted(items[order], np.arange(size + 1))
 
     def of(self, item: int) -> np.ndarray:
@@ -314,7 +315,7 @@ def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab,
                          np.array([k for _, k in year_items], dtype=np.int64), len(years))
     entry_doc, entry_key, entry_tf = places.entries([d.id for d in docs])
     entry_start = np.searchsorted(entry_doc, np.arange(n + 1))  # each document's entries
-    naming_of = _Postings(entry_key.astype(np.int64), entry_doc, len(places.keys))
+    naming_of = _Postings(entry_key, entry_doc, len(places.keys))
     df_total = np.bincount(entry_key, minlength=len(places.keys)).astype(np.int64)
     tf_total = np.bincount(entry_key, weights=entry_tf,
                            minlength=len(places.keys)).astype(np.int64)
