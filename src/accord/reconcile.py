@@ -304,12 +304,19 @@ def fingerprints(claims: list[Claim], pairs_with_reuse: set[tuple[str, str]] | N
     millions) and none are returned.
     """
     numbers: dict[FigureKey, int] = {}
-    sets: dict[str, set[int]] = defaultdict(set)
+    stated: dict[str, list[int]] = defaultdict(list)
     for c in claims:  # figures as small ints: set operations on tuples rehash every tuple
-        sets[c.doc].add(numbers.setdefault(figure_key(c), len(numbers)))
+        stated[c.doc].append(numbers.setdefault(figure_key(c), len(numbers)))
+    # each document's figures as a tuple, a set made only for the document being compared:
+    # a set of a dozen figures is 728 bytes, a tuple 136 (a crawl has a million documents)
+    sets = {doc: tuple(set(items)) for doc, items in stated.items()}
+    del stated
     out: list[dict[str, object]] = []
+    current, current_set = None, frozenset[int]()
     for a, b in _similar_set_pairs(sets, FINGERPRINT_MIN_SIMILARITY):
-        shared = len(sets[a] & sets[b])
+        if b != current:  # the pairs come document by document (the second)
+            current, current_set = b, frozenset(sets[b])
+        shared = len(current_set.intersection(sets[a]))
         similarity = shared / (len(sets[a]) + len(sets[b]) - shared)
         if shared >= FINGERPRINT_MIN_SHARED and similarity >= FINGERPRINT_MIN_SIMILARITY:
             out.append({"a": a, "b": b, "shared": shared, "similarity": round(similarity, 3),
@@ -324,7 +331,7 @@ def fingerprints(claims: list[Claim], pairs_with_reuse: set[tuple[str, str]] | N
     return out
 
 
-def _similar_set_pairs(sets: dict[str, set[int]], threshold: float
+def _similar_set_pairs(sets: dict[str, tuple[int, ...]], threshold: float
                        ) -> Iterator[tuple[str, str]]:
     """Pairs of sets that may reach Jaccard ``threshold``, without comparing all pairs
     (each once, as it is found: the candidates of 100k documents are millions).
