@@ -339,8 +339,10 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
             anomalies = found + anomalies
         with stage("fingerprints"):
             # (first, second) in id order, as fingerprint pairs come: a tuple is a third of
-            # a frozenset's memory (a crawl's pairs sharing text are millions)
-            sharing = {(a, b) if a < b else (b, a) for a, b in report.sharing}
+            # a frozenset's memory (a crawl's pairs sharing text are millions); the reuse
+            # stage's own tuples where already in order, its list let go
+            sharing = {p if p[0] < p[1] else (p[1], p[0]) for p in report.sharing}
+            report.sharing.clear()
             shared_figures = fingerprints(claims, sharing,
                                           staging.stage_fingerprints if staging else None)
         with stage("entities (waited for)"):
