@@ -33,7 +33,7 @@ class Span:
     source_start: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a corpus stage holds every document (a million)
 class Document:
     """One report, as ingested. ``text`` is never rewritten after ingest."""
 

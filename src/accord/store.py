@@ -726,13 +726,18 @@ class Store:
         columns = ("id, path, format, title, url, published, publisher, encoding, "
                    f"{column if meta else 'NULL'} AS meta" + (", text" if text else ""))
         docs = []
+        # dates, publishers and formats recur across a crawl's documents: one string each
+        shared: dict[Any, Any] = {}
+        one = shared.setdefault
         for row in self.conn.execute(f"SELECT {columns} FROM documents {where} ORDER BY id",
                                      params):
             data = decode(row["meta"]) if meta else {}
+            fmt, published, publisher = row["format"] or "txt", row["published"], row["publisher"]
             doc = Document(id=row["id"], text=row["text"] if text else "", path=row["path"] or "",
-                           format=row["format"] or "txt", title=row["title"], url=row["url"],
-                           published=row["published"], publisher=row["publisher"],
-                           encoding=row["encoding"], meta=data)
+                           format=one(fmt, fmt), title=row["title"], url=row["url"],
+                           published=one(published, published),
+                           publisher=one(publisher, publisher), encoding=row["encoding"],
+                           meta=data)
             doc.marked = spans.get(doc.id, [])
             docs.append(doc)
         return docs
