@@ -446,3 +446,21 @@ def test_results_written_as_json_read_back_as_the_standard_library_writes_them()
     for value in ({"timeline": [entry], "pair": ("a", "b"), "n": 3.5, "text": "Hathras – ü"},
                   {1: "one"}, {"big": 10 ** 30}):
         assert json.loads(_json(value)) == json.loads(json.dumps(value))
+
+
+def test_a_finish_stores_every_dated_documents_date_record_as_the_analysis_makes_it(
+        hathras: Path, khojaly: Path, db_path: Path) -> None:
+    """The per-document date records (what accord add sums an event's dates from) are handed
+    to the store an event at a time during a finish: all of them arrive, as the in-memory
+    analysis makes them."""
+    from accord.ingest import ingest
+    from accord.pipeline import analyse
+    from accord.vocab import load_vocab
+
+    run([str(hathras), str(khojaly)], db_path)
+    analysed = analyse(ingest([str(hathras), str(khojaly)]).documents, load_vocab())
+    expected = dict(analysed.date_records)
+    assert len(expected) >= 10
+    with Store(db_path) as store:
+        assert store.date_records(sorted(expected)) == json.loads(json.dumps(expected))
+        assert store._count("date_records") == len(expected)

@@ -274,8 +274,8 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     a reader of the same store through a new connection, with which (and ``workers`` > 1)
     the entity clusters are made in a process of their own beside the next stages;
     ``staging``: a store whose staging tables take the reuse links and pair records, the
-    facts (an event at a time) and the fingerprint pairs as they are found, and the
-    occurrences of the entity clusters made in a process of their own (which hands back the
+    facts and date records (an event at a time) and the fingerprint pairs as they are found,
+    and the occurrences of the entity clusters made in a process of their own (which hands back the
     clusters alone), instead of the result:
     at 1M documents they are gigabytes of objects (Store.save_results(staged=True) takes
     them in)."""
@@ -324,7 +324,10 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                     dates[event.id], found, records = date_event(event, vocab, read, by_id,
                                                                  changed)
                     anomalies += found
-                    date_records += records
+                    if staging is None:
+                        date_records += records
+                    else:  # a record per document: gigabytes of dicts at 1M
+                        staging.stage_date_records(records)
         with stage("reuse"):
             report = find_reuse(texts, reuse_settings, known_reuse, dated=docs,
                                 stored_keys=stored_keys if reuse_settings in (None, DEFAULT_REUSE)

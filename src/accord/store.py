@@ -136,7 +136,8 @@ CREATE TABLE IF NOT EXISTS reviews (
 #: of the connection's own (temporary: two writers of one store never share them, and a
 #: killed finish leaves none behind), each made like the table it is taken into
 STAGING = {"reuse_staged": "reuse", "reuse_pairs_staged": "reuse_pairs",
-           "fingerprints_staged": "fingerprints", "facts_staged": "facts"}
+           "fingerprints_staged": "fingerprints", "facts_staged": "facts",
+           "date_records_staged": "date_records"}
 REVIEW_KINDS = ("claim_wrong", "accept_value", "merge_facts")
 
 #: the metadata of a document the corpus stages need for every document at once (the rest
@@ -638,6 +639,12 @@ class Store:
                      "independent_groups": f.independent_groups,
                      "undated": f.undated, "falls": f.falls}))
              for f in facts))
+
+    def stage_date_records(self, records: list[tuple[str, dict[str, Any]]]) -> None:
+        """Keep the date records made by a finish under way (see stage_reuse)."""
+        with self.conn:
+            self.conn.executemany("INSERT INTO date_records_staged VALUES (?,?)",
+                                  ((doc, _json(r)) for doc, r in records))
 
     def stage_facts(self, facts: list[Fact]) -> None:
         """Keep facts made by a finish under way, an event at a time (see stage_reuse): a
