@@ -192,7 +192,7 @@ class Fact:
         return data
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a finish holds every anomaly of a crawl (a million)
 class Anomaly:
     """A value that is likely an error, with the claims it rests on and why."""
 
