@@ -301,6 +301,28 @@ def test_pairs_aligned_in_processes_give_the_same_report(khojaly: Path, hathras:
     assert (one.links, one.pairs, one.groups) == (two.links, two.pairs, two.groups)
 
 
+def test_pairs_sharing_text_taken_a_block_at_a_time_give_the_same_report(
+        khojaly: Path, hathras: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pairs that share text become records, links and edges a block at a time (a
+    crawl's are millions): blocks of three give what one block gives, in the same order."""
+    from accord import reuse
+    from accord.ingest import ingest
+    from accord.vocab import load_vocab
+
+    docs = ingest([str(khojaly), str(hathras)]).documents
+    docs += [text_document(f"copy-{d.id}", d.text[:3000]) for d in docs]
+    vocab = load_vocab()
+    for doc in docs:
+        clean(doc, vocab)
+    whole = find_reuse(docs)
+    monkeypatch.setattr(reuse, "EDGE_BLOCK", 3)
+    blocks = find_reuse(docs)
+    assert len(whole.pairs) >= 13
+    assert (whole.links, whole.pairs, whole.groups, whole.sharing) == (
+        blocks.links, blocks.pairs, blocks.groups, blocks.sharing)
+    assert len(whole.sharing) == len(whole.pairs)
+
+
 def test_pairs_taken_in_locality_order_give_the_pairs_own_order(
         vocab: Vocab, monkeypatch: pytest.MonkeyPatch) -> None:
     """Blocks follow locality_order (fewer texts read per block); the report keeps the

@@ -264,7 +264,7 @@ def _dated_events(store: Store, events: list[Event], touched: set[str],
     return out
 
 
-def _regrouped(store: Store, ids: list[str], edges: list[tuple[int, int]], fresh: set[str],
+def _regrouped(store: Store, ids: list[str], edges: np.ndarray, fresh: set[str],
                replacing: bool, facts: list[Fact], done: Callable[[FactKey], bool]
                ) -> tuple[list[list[str]], list[Fact]]:
     """The reuse groups with the new pairs' ``edges``, and the stored facts (not ``done``)
@@ -272,8 +272,9 @@ def _regrouped(store: Store, ids: list[str], edges: list[tuple[int, int]], fresh
     documents state (counted on the stored facts, their claims not read). ``facts`` (the
     ones made now) are counted again too."""
     stored_groups = store.groups()
-    groups = components(ids, edges + _stored_edges(store, stored_groups, ids, fresh,
-                                                   replacing=replacing))
+    stored = _stored_edges(store, stored_groups, ids, fresh, replacing=replacing)
+    groups = components(ids, np.concatenate([edges, np.array(stored, dtype=np.int64)
+                                             .reshape(-1, 2)]))
     recounted = store.facts(docs=sorted(_merged(stored_groups, groups, fresh)), leave_out=done,
                             timelines=False)
     independence(facts + recounted, groups)
@@ -406,7 +407,7 @@ def _route(docs: list[Document], claims: list[Claim], stored: list[dict[str, Any
 def _reuse_in(address: str | None, store: Store, new: list[str], ids: list[str],
               dated: list[Document], read: Reader, keys_version: str, settings: ReuseSettings,
               workers: int
-              ) -> tuple[list[ReuseLink], list[dict[str, Any]], list[tuple[int, int]]] | None:
+              ) -> tuple[list[ReuseLink], list[dict[str, Any]], np.ndarray] | None:
     """_reuse through ``store`` and ``read``, or (run in a process of its own) through a
     connection of its own to the store at ``address``."""
     if address is None:
@@ -417,7 +418,7 @@ def _reuse_in(address: str | None, store: Store, new: list[str], ids: list[str],
 
 def _reuse(store: Store, new: list[str], ids: list[str], dated: list[Document], read: Reader,
            keys_version: str, settings: ReuseSettings, workers: int
-           ) -> tuple[list[ReuseLink], list[dict[str, Any]], list[tuple[int, int]]] | None:
+           ) -> tuple[list[ReuseLink], list[dict[str, Any]], np.ndarray] | None:
     """Links and pairs with the new documents, and their edges (by index in ``ids``).
     Only keys some new document holds are bucketed: other pairs cannot have changed."""
     position = {doc_id: k for k, doc_id in enumerate(ids)}

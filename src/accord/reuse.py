@@ -589,14 +589,16 @@ def self_repeats(doc: Document, settings: ReuseSettings | None = None,
     return spans
 
 
-def components(nodes: list[str], edges: list[tuple[int, int]]) -> list[list[str]]:
-    """Reuse groups: documents connected by shared passages, directly or through others.
-    scipy's sparse graph: a million documents are a million integers, not graph nodes."""
+def components(nodes: list[str], edges: np.ndarray | list[tuple[int, int]]
+               ) -> list[list[str]]:
+    """Reuse groups: documents connected by shared passages, directly or through others
+    (``edges``: pairs of indexes into ``nodes``). scipy's sparse graph: a million documents
+    are a million integers, not graph nodes."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    a = np.array([e[0] for e in edges], dtype=np.int64)
-    b = np.array([e[1] for e in edges], dtype=np.int64)
+    pairs = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    a, b = pairs[:, 0], pairs[:, 1]
     graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(len(nodes), len(nodes)))
     _, label = connected_components(graph, directed=False)
     groups: dict[int, list[str]] = {}
@@ -622,6 +624,7 @@ class KnownReuse:
                 for p in self.pairs}
 
 
+EDGE_BLOCK = 100_000  # pairs turned into Python objects at a time
 PREFETCH_PAIRS = 2000
 ALIGN = object()  # a candidate pair to align (not one whose result the store holds)
 
@@ -672,15 +675,16 @@ def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None,
 def align_pairs(docs: Sequence[Document], pairs: np.ndarray, report: ReuseReport,
                 settings: ReuseSettings, known: KnownReuse | None = None,
                 dated: Sequence[Document] | None = None, workers: int = 1
-                ) -> list[tuple[int, int]]:
+                ) -> np.ndarray:
     """Align candidate pairs (indexes into ``docs``, sorted by the first), adding the
     passages and pair records found to ``report``; returns the pairs that share text.
     See find_reuse for ``known`` and ``dated``. With ``workers`` > 1 the pairs are aligned
     a block at a time in that many local processes (the texts a block needs are sent with
-    it), the results taken in order: the same report as one process gives."""
+    it), the results taken in order: the same report as one process gives. The pairs that
+    share text are returned as an (m, 2) array of indexes."""
     dated = dated if dated is not None else docs
     stored = known.lookup() if known else {}
-    edges: list[tuple[int, int]] = []
+    edges: list[np.ndarray] = []
     prefetch = getattr(docs, "prefetch", None)  # a store-backed sequence reads in batches
     order = locality_order(pairs, len(dated))
     found_at: list[Any] = [None] * len(pairs)  # what each pair gave, by its place in pairs
@@ -738,16 +742,21 @@ def align_pairs(docs: Sequence[Document], pairs: np.ndarray, report: ReuseReport
     else:
         for todo, texts in blocks():
             take(todo, _align_block(to_align(todo), texts, settings))
-    for (i, j), found in zip(pairs.tolist(), found_at, strict=True):  # in the pairs' order
-        if found is None:
-            continue
-        if report.sink is None:
-            links, record = found
-            report.links.extend(links)
-            report.pairs.append({**record, **lineage_edge(dated[i], dated[j])})
-        report.sharing.append((dated[i].id, dated[j].id))
-        edges.append((i, j))
-    return edges
+    # in the pairs' order, a block at a time: a crawl's pairs are millions, and as Python
+    # lists or tuples of two numbers each they took hundreds of MB
+    for start in range(0, len(pairs), EDGE_BLOCK):
+        found_here = found_at[start:start + EDGE_BLOCK]
+        sharing = pairs[start:start + EDGE_BLOCK][
+            np.fromiter((f is not None for f in found_here), dtype=bool, count=len(found_here))]
+        for (i, j), found in zip(sharing.tolist(), (f for f in found_here if f is not None),
+                                 strict=True):
+            if report.sink is None:
+                links, record = found
+                report.links.extend(links)
+                report.pairs.append({**record, **lineage_edge(dated[i], dated[j])})
+            report.sharing.append((dated[i].id, dated[j].id))
+        edges.append(sharing)
+    return np.concatenate(edges) if edges else np.zeros((0, 2), dtype=np.int64)
 
 
 def locality_order(pairs: np.ndarray, size: int) -> np.ndarray:
