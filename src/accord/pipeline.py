@@ -275,10 +275,9 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
     the entity clusters are made in a process of their own beside the next stages;
     ``staging``: a store whose staging tables take the reuse links and pair records, the
     facts and date records (an event at a time) and the fingerprint pairs as they are found,
-    and the occurrences of the entity clusters made in a process of their own (which hands back the
-    clusters alone), instead of the result:
-    at 1M documents they are gigabytes of objects (Store.save_results(staged=True) takes
-    them in)."""
+    and the occurrences of the entity clusters made in a process of their own (which hands
+    back the clusters alone), instead of the result: at 1M documents they are gigabytes of
+    objects (Store.save_results(staged=True) takes them in)."""
     by_id = {d.id: d for d in docs}
     texts: Sequence[Document] = docs if read is None else StoredTexts(docs, read)
     read = read or (lambda ids, _part: [by_id[i] for i in ids])
@@ -366,8 +365,8 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
 def _facts_by_event(claims: list[Claim], groups: list[list[str]], by_id: dict[str, Document],
                     staging: Store) -> list[Anomaly]:
     """reconcile and order_facts an event at a time (a fact, its independence, its category
-    swaps and its timeline need only its event's claims), each event's facts handed to
-    ``staging`` as made; returns the anomalies, in reconcile's order."""
+    swaps and whether it rises over time need only its event's claims), each event's facts
+    handed to ``staging`` as made; returns the anomalies, in reconcile's order."""
     of_event: dict[str, list[Claim]] = defaultdict(list)
     for c in claims:  # in position order, each event's too
         of_event[c.event].append(c)

@@ -204,6 +204,17 @@ def finished_key_from(sha256: str, extracted_with: str) -> str:
     return f"{sha256}/{extracted_with}"
 
 
+def _in_chunks(values: Sequence[Any]) -> Iterator[list[Any]]:
+    """``values`` 500 at a time, for ``IN (...)`` lists: a statement's bound parameters are
+    limited."""
+    for k in range(0, len(values), 500):
+        yield list(values[k:k + 500])
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" * len(values))
+
+
 def _q(name: str) -> str:
     return f'"{name}"'
 
@@ -562,13 +573,10 @@ class Store:
                                   ((key, _json(value)) for key, value in parts.items()))
 
     def _delete_in(self, table: str, columns: tuple[str, ...], values: Sequence[Any]) -> None:
-        """Delete the rows whose ``columns`` (any of them) hold one of ``values``, 500 values
-        to a statement (bound parameters are limited)."""
-        for k in range(0, len(values), 500):
-            chunk = list(values[k:k + 500])
-            marks = ",".join("?" * len(chunk))
+        """Delete the rows whose ``columns`` (any of them) hold one of ``values``."""
+        for chunk in _in_chunks(values):
             self.conn.execute(f"DELETE FROM {table} WHERE "
-                              + " OR ".join(f"{_q(c)} IN ({marks})" for c in columns),
+                              + " OR ".join(f"{_q(c)} IN ({_marks(chunk)})" for c in columns),
                               chunk * len(columns))
 
     def _insert_statements(self, statements: list[dict[str, Any]]) -> None:
@@ -698,9 +706,8 @@ class Store:
         keys = tuple(meta_keys) if meta and meta_keys is not None else None
         if ids is not None:
             found: dict[str, Document] = {}
-            for k in range(0, len(ids), 500):
-                chunk = list(ids[k:k + 500])
-                where = f"WHERE id IN ({','.join('?' * len(chunk))})"
+            for chunk in _in_chunks(ids):
+                where = f"WHERE id IN ({_marks(chunk)})"
                 found.update((d.id, d) for d in self._documents(where, chunk, text, meta, keys))
             return [found[i] for i in ids if i in found]
         return self._documents("", [], text, meta, keys)
@@ -851,10 +858,9 @@ class Store:
 
     def _rows_in(self, select: str, column: str, values: list[str]) -> Iterator[Any]:
         """Rows whose ``column`` is one of ``values``, queried 500 at a time."""
-        for k in range(0, len(values), 500):
-            chunk = values[k:k + 500]
-            yield from self.conn.execute(
-                f"{select} WHERE {_q(column)} IN ({','.join('?' * len(chunk))})", chunk)
+        for chunk in _in_chunks(values):
+            yield from self.conn.execute(f"{select} WHERE {_q(column)} IN ({_marks(chunk)})",
+                                         chunk)
 
     def document_ids(self) -> list[str]:
         return [row[0] for row in self.conn.execute("SELECT id FROM documents ORDER BY id")]
@@ -890,12 +896,9 @@ class Store:
     def figures_of(self, docs: list[str]) -> dict[str, set[FigureKey]]:
         """The figures (category, group, event, low, high) each document of ``docs`` states."""
         out: dict[str, set[FigureKey]] = defaultdict(set)
-        for k in range(0, len(docs), 500):
-            chunk = docs[k:k + 500]
-            for row in self.conn.execute(
-                    'SELECT doc, category, "group", event, low, high FROM claims '
-                    f"WHERE doc IN ({','.join('?' * len(chunk))})", chunk).fetchall():
-                out[row[0]].add(row[1:])
+        for row in self._rows_in('SELECT doc, category, "group", event, low, high FROM claims',
+                                 "doc", docs):
+            out[row[0]].add(row[1:])
         return dict(out)
 
     def stated_facts(self, docs: list[str]) -> set[tuple[str, str, str]]:
@@ -1029,13 +1032,10 @@ class Store:
         largest facts scanned in the database, not in Python."""
         out: list[str] = []
         for (event, category, group), wanted in values.items():
-            listed = sorted(wanted)
-            for k in range(0, len(listed), 500):
-                chunk = listed[k:k + 500]
+            for chunk in _in_chunks(sorted(wanted)):
                 out += [r[0] for r in self.conn.execute(
                     f'SELECT id FROM claims WHERE event = ? AND category = ? AND "group" = ? '
-                    f'AND value IN ({",".join("?" * len(chunk))})',
-                    (event, category, group, *chunk))]
+                    f"AND value IN ({_marks(chunk)})", (event, category, group, *chunk))]
         return out
 
     def finished_documents(self) -> dict[str, str] | None:
