@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from accord.extract.attribution import find_attributions
-from accord.extract.entities import cluster, entity_variants, skeleton
+from accord.extract.entities import (
+    NameIndex,
+    Occurrences,
+    cluster,
+    entity_variants,
+    skeleton,
+)
 from accord.ingest import text_document
 from accord.model import Document
 from accord.pipeline import analyse, run
@@ -122,6 +128,31 @@ def test_garbled_names_join_on_context_and_say_why(vocab: Vocab) -> None:
     karadzic = got[frozenset({"Radovan Karadzic", "Rodovan Karadich"})]
     assert "shared context" in karadzic and "defence" in karadzic and "siege" in karadzic
     assert frozenset({"Yevgeny Prigozhin", "Evgeni Prigojin"}) in got
+
+
+def test_lazy_occurrences_read_as_the_eager_ones(vocab: Vocab) -> None:
+    """A finish's entity process keeps occurrences as rows of its name index until written:
+    read, they must be the tuples an eager run makes, in the same order."""
+    docs = _docs(
+        "The former defence minister Radovan Karadzic said the siege of Khojaly was over.",
+        "Once defence minister, President Rodovan Karadich told Khojali its siege was over.",
+        "In Khojaly and in Khodjaly, Radovan Karadzic spoke twice; Khojali listened.")
+    index = NameIndex.of(docs, vocab)
+    texts = {d.id: d.text for d in docs}
+    eager = entity_variants(index, vocab, texts.__getitem__)
+    lazy = entity_variants(index, vocab, texts.__getitem__, lazy=True)
+    assert len(eager) >= 2 and len(lazy) == len(eager)
+    for e, z in zip(eager, lazy, strict=True):
+        assert {k: v for k, v in e.items() if k != "forms"} == \
+            {k: v for k, v in z.items() if k != "forms"}
+        for fe, fz in zip(e["forms"], z["forms"], strict=True):
+            assert isinstance(fz["occurrences"], Occurrences)
+            assert fe["count"] == fz["count"] == len(fz["occurrences"])
+            assert list(fz["occurrences"]) == fe["occurrences"]
+            assert fz["occurrences"][-1] == fe["occurrences"][-1]
+            assert fz["occurrences"][1:] == fe["occurrences"][1:]
+            doc, start, end = fz["occurrences"][0]
+            assert texts[doc][start:end] == fe["form"]
 
 
 def test_similar_names_stay_apart_without_shared_context_or_in_one_text(vocab: Vocab) -> None:

@@ -593,9 +593,9 @@ def test_entities_made_in_background_with_workers(tmp_path: Path, khojaly: Path,
     made_in: list[int] = []
     entities = pipeline._entity_clusters
 
-    def recording(*args: object) -> object:
+    def recording(*args: object, **kwargs: object) -> object:
         made_in.append(os.getpid())
-        found = entities(*args)  # type: ignore[arg-type]
+        found = entities(*args, **kwargs)  # type: ignore[arg-type]
         assert found
         return [dict(c, made_in=os.getpid()) for c in found]
 

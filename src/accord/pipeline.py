@@ -384,8 +384,9 @@ def _facts_by_event(claims: list[Claim], groups: list[list[str]], by_id: dict[st
     return subgroup_anomalies(claims) + within_document_conflicts(claims) + swaps
 
 
-def _entity_clusters(names: NameIndex, vocab: Vocab, read: Reader) -> list[dict[str, Any]]:
-    return entity_variants(names, vocab, lambda i: read([i], "text")[0].text)
+def _entity_clusters(names: NameIndex, vocab: Vocab, read: Reader,
+                     lazy: bool = False) -> list[dict[str, Any]]:
+    return entity_variants(names, vocab, lambda i: read([i], "text")[0].text, lazy)
 
 
 def _entities_of_store(ids: list[str], vocab: Vocab, reopen: Callable[[], Reader],
@@ -400,8 +401,9 @@ def _entities_of_store(ids: list[str], vocab: Vocab, reopen: Callable[[], Reader
     for k in range(0, len(ids), BATCH):
         for doc in _with_meta(read, ids[k:k + BATCH], "names"):
             names.add(doc, vocab)
-    clusters = _entity_clusters(names, vocab, read)
-    return clusters if keep is None else keep(clusters)
+    if keep is None:
+        return _entity_clusters(names, vocab, read)
+    return keep(_entity_clusters(names, vocab, read, lazy=True))  # not sent: no tuples
 
 
 def _quote_last(statement: dict[str, Any]) -> bool:

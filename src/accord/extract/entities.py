@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -132,7 +132,7 @@ def _after_titles(plain: str, start: int, end: int, vocab: Vocab) -> int:
 Occurrence = tuple[str, int, int] | dict[str, Any]  # (doc, start, end), or as output
 
 
-def _context(text_of: Callable[[str], str], occurrences: list[Occurrence],
+def _context(text_of: Callable[[str], str], occurrences: Iterable[Occurrence],
              vocab: Vocab) -> dict[str, str]:
     """Descriptor words around a form's occurrences ("former", "president", "defence")."""
     words: set[str] = set()
@@ -164,7 +164,7 @@ def _stem(word: str) -> str:
     return skeleton(word)[:4]
 
 
-def cluster(forms: dict[str, list[Occurrence]]) -> list[dict[str, Any]]:
+def cluster(forms: Mapping[str, Sequence[Occurrence]]) -> list[dict[str, Any]]:
     """Spelling-variant clusters (two or more forms), most mentioned first."""
     return _clusters_out(forms, spelling_groups(forms), {})
 
@@ -206,7 +206,7 @@ def spelling_groups(forms: Iterable[str]) -> list[list[str]]:
     return [m for root, m in members.items() if _root(parent, root) == root and len(m) > 1]
 
 
-def _clusters_out(forms: dict[str, list[Occurrence]], groups: list[list[str]],
+def _clusters_out(forms: Mapping[str, Sequence[Occurrence]], groups: list[list[str]],
                   why: dict[str, str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for group_forms in groups:
@@ -214,13 +214,20 @@ def _clusters_out(forms: dict[str, list[Occurrence]], groups: list[list[str]],
             continue
         reasons = sorted({why[m] for m in group_forms if m in why})
         out.append({"forms": [{"form": m, "count": len(forms[m]),
-                               "occurrences": [occurrence_at(o) for o in forms[m]]}
+                               "occurrences": _held(forms[m])}
                               for m in sorted(group_forms, key=lambda m: -len(forms[m]))],
                     "documents": sorted({occurrence_at(o)[0]
                                          for m in group_forms for o in forms[m]}),
                     "method": "; ".join(reasons) or "same transliteration skeleton"})
     out.sort(key=lambda c: -sum(f["count"] for f in c["forms"]))
     return out
+
+
+def _held(occurrences: Sequence[Occurrence]) -> Sequence[Occurrence]:
+    """A form's occurrences as a cluster keeps them: tuples, or the index's rows as they are."""
+    if isinstance(occurrences, Occurrences):
+        return occurrences
+    return [occurrence_at(o) for o in occurrences]
 
 
 def _word_skeletons(form: str) -> list[str]:
@@ -242,25 +249,32 @@ def close_words(words: set[str]) -> dict[str, set[str]]:
     """Each word skeleton's close ones (itself included): rapidfuzz ratio at least
     MIN_WORD_SKELETON.
 
-    The deletion index is two flat arrays (a hash of each deletion, the word it came from),
-    sorted so that equal hashes are neighbours: a crawl's names give millions of deletions,
-    which as a dict of lists took ~800 MB at 100k documents. A hash collision only adds a
-    candidate, which the ratio then rejects."""
+    The deletion index is one flat array of 64-bit keys, a deletion's hash in the high bits
+    and the number of the word it came from in the low ones, sorted in place so that equal
+    hashes are neighbours: a crawl's names give tens of millions of deletions, which as a
+    dict of lists took ~800 MB at 100k documents (and as two arrays sorted by a copy, 32
+    bytes each). A hash shortened to fit, like any hash collision, only adds a candidate,
+    which the ratio then rejects."""
     ordered = sorted(words)
-    hashes, owners = array("q"), array("i")
+    owner_bits = max(1, len(ordered).bit_length())
+    hash_mask = (1 << (63 - owner_bits)) - 1
+    keys = array("q")
     for n, w in enumerate(ordered):
         for d in _deletions(w):
-            hashes.append(hash(d))
-            owners.append(n)
-    h = np.frombuffer(hashes, dtype=np.int64)
-    o = np.frombuffer(owners, dtype=np.int32)
-    order = np.lexsort((o, h))
-    h, o = h[order], o[order]
-    starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
-    sizes = np.diff(np.r_[starts, len(h)])
+            keys.append(((hash(d) & hash_mask) << owner_bits) | n)
+    k = np.frombuffer(keys, dtype=np.int64)
+    k.sort()
+    h = k >> owner_bits
+    same = h[1:] == h[:-1]
+    shared = np.zeros(len(h), dtype=bool)  # in a bucket of two or more
+    shared[1:] |= same
+    shared[:-1] |= same
+    h, o = h[shared], k[shared] & ((1 << owner_bits) - 1)
+    del k, keys, same, shared
+    starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]]).tolist()
     close: dict[str, set[str]] = {w: {w} for w in words}
-    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
-        bucket = [ordered[k] for k in o[start:start + size].tolist()]
+    for start, end in zip(starts, [*starts[1:], len(h)], strict=True):
+        bucket = [ordered[k] for k in o[start:end].tolist()]
         for i, a in enumerate(bucket):
             for b in bucket[i + 1:]:
                 if b not in close[a] and fuzz.ratio(a, b) >= MIN_WORD_SKELETON:
@@ -274,13 +288,16 @@ def _spelled_alike(forms: list[str]) -> list[tuple[str, str]]:
     the last (the family name, mostly) beginning alike, and no word the other's with an
     ending (Armenia / Armenian)."""
     shapes: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    one: dict[str, str] = {}  # a string per skeleton word: a crawl has millions of shapes
     for f in forms:
-        shapes[tuple(_word_skeletons(f))].append(f)
-    close = close_words({w for shape in shapes for w in shape})
-    holding: dict[tuple[int, int, str], set[tuple[str, ...]]] = defaultdict(set)
+        shapes[tuple(one.setdefault(w, w) for w in _word_skeletons(f))].append(f)
+    close = close_words(set(one))
+    # the shapes with this word at this position: lists (a shape is at a position once),
+    # a set's memory three times a list's, for a crawl's millions
+    holding: dict[tuple[int, int, str], list[tuple[str, ...]]] = defaultdict(list)
     for shape in shapes:
         for i, w in enumerate(shape):
-            holding[len(shape), i, w].add(shape)
+            holding[len(shape), i, w].append(shape)
     pairs: list[tuple[str, str]] = []
     memo: dict[tuple[int, int, str], int] = {}
     for shape in sorted(shapes):
@@ -291,7 +308,7 @@ def _spelled_alike(forms: list[str]) -> list[tuple[str, str]]:
         best = min(range(len(shape)), key=counts.__getitem__)
         if counts[best] > MAX_LOOKALIKES:
             continue
-        found = set().union(*(holding[len(shape), best, c] for c in close[shape[best]]))
+        found = set().union(*(holding.get((len(shape), best, c), ()) for c in close[shape[best]]))
         for other in sorted(found):
             if (other < shape or other[-1][:1] != shape[-1][:1]
                     or not all(b in close[a] for a, b in zip(shape, other, strict=True))):
@@ -302,7 +319,7 @@ def _spelled_alike(forms: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _lookalikes(holding: dict[tuple[int, int, str], set[tuple[str, ...]]],
+def _lookalikes(holding: dict[tuple[int, int, str], list[tuple[str, ...]]],
                 close: dict[str, set[str]], key: tuple[int, int, str],
                 memo: dict[tuple[int, int, str], int]) -> int:
     """How many names have, at this position, a word close to this one (counted once per
@@ -318,7 +335,7 @@ def _lookalikes(holding: dict[tuple[int, int, str], set[tuple[str, ...]]],
     return memo[key]
 
 
-def join_by_context(forms: dict[str, list[Occurrence]], groups: list[list[str]],
+def join_by_context(forms: Mapping[str, Sequence[Occurrence]], groups: list[list[str]],
                     singles: Iterable[str], vocab: Vocab,
                     text_of: Callable[[str], str]) -> list[dict[str, Any]]:
     """Join spelling groups (and single forms) of multi-word names whose spelling differs
@@ -404,27 +421,70 @@ class NameIndex:
             end_col.append(end)
 
     def counts(self) -> Counter[str]:
-        by_number = Counter(self.columns[0])
+        by_number = np.bincount(np.asarray(self.columns[0], dtype=np.int32),
+                                minlength=len(self.number)).tolist()
         return Counter({form: by_number[n] for form, n in self.number.items()})
 
-    def occurrences(self, wanted: set[str]) -> dict[str, list[Any]]:
-        """(doc, start, end) of each wanted form: tuples, dicts only for what is output."""
-        names = {self.number[f]: f for f in wanted if f in self.number}
-        forms: dict[str, list[Any]] = defaultdict(list)
+    def occurrences(self, wanted: set[str], lazy: bool = False
+                    ) -> dict[str, Sequence[tuple[str, int, int]]]:
+        """(doc, start, end) of each wanted form, in the order the documents were added;
+        ``lazy``: as views of this index, made into tuples only when read (a crawl's clusters
+        have tens of millions, written out once and let go)."""
+        numbers = {self.number[f]: f for f in wanted if f in self.number}
+        form_col = np.asarray(self.columns[0], dtype=np.int32)
+        rows = np.flatnonzero(np.isin(form_col, np.fromiter(numbers, np.int32, len(numbers))))
+        rows = rows[np.argsort(form_col[rows], kind="stable")]  # by form, each in added order
+        starts: list[int] = np.flatnonzero(np.diff(form_col[rows], prepend=-1)).tolist()
+        views: dict[str, Sequence[tuple[str, int, int]]] = {
+            numbers[int(form_col[rows[k]])]: Occurrences(self, rows[k:k_end])
+            for k, k_end in zip(starts, starts[1:] + [len(rows)] * bool(starts), strict=True)}
+        if lazy:
+            return views
         offsets: dict[int, int] = {}  # one int object per offset: millions of occurrences
-        for n, d, start, end in zip(*self.columns, strict=True):
-            if n in names:
-                forms[names[n]].append((self.doc_ids[d], offsets.setdefault(start, start),
-                                        offsets.setdefault(end, end)))
-        return forms
+        return {form: [(doc, offsets.setdefault(start, start), offsets.setdefault(end, end))
+                       for doc, start, end in found] for form, found in views.items()}
+
+
+class Occurrences(Sequence[tuple[str, int, int]]):
+    """A form's occurrences as rows of a NameIndex: 8 bytes each instead of a tuple's ~70,
+    until read."""
+
+    __slots__ = ("names", "rows")
+
+    def __init__(self, names: NameIndex, rows: np.ndarray) -> None:
+        self.names, self.rows = names, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, k: int) -> tuple[str, int, int]: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[tuple[str, int, int]]: ...
+
+    def __getitem__(self, k: int | slice) -> tuple[str, int, int] | list[tuple[str, int, int]]:
+        if isinstance(k, slice):
+            return list(self._tuples(self.rows[k].tolist()))
+        return next(self._tuples([int(self.rows[k])]))
+
+    def __iter__(self) -> Iterator[tuple[str, int, int]]:
+        return self._tuples(self.rows.tolist())
+
+    def _tuples(self, rows: list[int]) -> Iterator[tuple[str, int, int]]:
+        _, doc_col, start_col, end_col = self.names.columns
+        doc_ids = self.names.doc_ids
+        return ((doc_ids[doc_col[r]], start_col[r], end_col[r]) for r in rows)
 
 
 def entity_variants(docs: Iterable[Document] | NameIndex, vocab: Vocab,
-                    text_of: Callable[[str], str] | None = None) -> list[dict[str, Any]]:
+                    text_of: Callable[[str], str] | None = None,
+                    lazy: bool = False) -> list[dict[str, Any]]:
     """The spelling-variant clusters of the names a corpus uses.
 
     ``docs`` may be a NameIndex a streaming pass over a store filled, ``text_of`` then
-    reading a document's text for the words around a candidate name."""
+    reading a document's text for the words around a candidate name; ``lazy``: the
+    clusters' occurrences are views of that index (NameIndex.occurrences), for a caller
+    that writes them out and does not send them elsewhere."""
     if not isinstance(docs, NameIndex):
         held = list(docs)
         texts = {d.id: d.text for d in held}
@@ -434,4 +494,4 @@ def entity_variants(docs: Iterable[Document] | NameIndex, vocab: Vocab,
     counts = docs.counts()
     groups = spelling_groups(counts)
     wanted = join_candidates(counts, groups)
-    return join_by_context(docs.occurrences(wanted), groups, sorted(wanted), vocab, text_of)
+    return join_by_context(docs.occurrences(wanted, lazy), groups, sorted(wanted), vocab, text_of)
