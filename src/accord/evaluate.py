@@ -11,6 +11,7 @@ different gold events do not (pairwise precision and recall over matched claims)
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -93,7 +94,7 @@ def _key(x: dict[str, Any] | Claim) -> tuple[Any, ...]:
     return (get("doc"), _figure(x), get("category"))
 
 
-def evaluate(claims: list[Claim], gold_rows: list[dict[str, Any]]) -> Score:
+def evaluate(claims: Sequence[Claim], gold_rows: list[dict[str, Any]]) -> Score:
     """Precision, recall and F1 of ``claims`` against gold rows (see the module docstring)."""
     score = Score()
     docs = {r["doc"] for r in gold_rows}

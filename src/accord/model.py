@@ -9,6 +9,7 @@ to the exact characters a source wrote.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
@@ -237,7 +238,8 @@ class Result:
     """What one run produces: the input of the store and of every renderer."""
 
     documents: list[Document]
-    claims: list[Claim]
+    #: a list, or a ClaimTable where a finish holds a store's every claim
+    claims: Sequence[Claim]
     facts: list[Fact]
     anomalies: list[Anomaly]
     skipped: list[Skipped] = field(default_factory=list)

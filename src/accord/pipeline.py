@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar, cast
 
 from accord.chronology import Period, date_record, order_facts, tally_dates
+from accord.claim_table import ClaimTable
 from accord.clean import clean
 from accord.extract import assign_events, claim_position, extract
 from accord.extract.attribution import document_statements
@@ -254,7 +255,7 @@ READ_PARTS: dict[str, tuple[bool, tuple[str, ...] | None]] = {
 BATCH = 500  # whole documents a streaming stage holds at once
 
 
-def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
+def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
                   reuse_settings: ReuseSettings | None = None,
                   known_reuse: KnownReuse | None = None,
                   read: Reader | None = None,
@@ -334,8 +335,8 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
                                 sink=staging.stage_reuse if staging else None)
         with stage("facts"):
             if staging is None:
-                facts, found = reconcile(claims, report.groups)
-                order_facts(facts, claims, docs)
+                facts, found = reconcile(list(claims), report.groups)
+                order_facts(facts, list(claims), docs)
             else:  # handed to the store an event at a time: not all held at once
                 facts, found = [], _facts_by_event(claims, report.groups, by_id, staging)
             anomalies = found + anomalies
@@ -362,17 +363,14 @@ def corpus_stages(docs: list[Document], claims: list[Claim], vocab: Vocab,
         raise
 
 
-def _facts_by_event(claims: list[Claim], groups: list[list[str]], by_id: dict[str, Document],
+def _facts_by_event(claims: Sequence[Claim], groups: list[list[str]], by_id: dict[str, Document],
                     staging: Store) -> list[Anomaly]:
     """reconcile and order_facts an event at a time (a fact, its independence, its category
     swaps and whether it rises over time need only its event's claims), each event's facts
     handed to ``staging`` as made; returns the anomalies, in reconcile's order."""
-    of_event: dict[str, list[Claim]] = defaultdict(list)
-    for c in claims:  # in position order, each event's too
-        of_event[c.event].append(c)
     group_of = {doc: n for n, members in enumerate(groups) for doc in members}
     swaps: list[Anomaly] = []
-    for event_claims in of_event.values():
+    for event_claims in _claims_by_event(claims):
         facts = build_facts(event_claims)
         independence(facts, groups, group_of)
         swaps += category_swaps(event_claims, facts)
@@ -382,6 +380,18 @@ def _facts_by_event(claims: list[Claim], groups: list[list[str]], by_id: dict[st
         staging.stage_facts(facts)
     swaps.sort(key=lambda a: claim_position(a.claims[0]))  # as one pass over all claims
     return subgroup_anomalies(claims) + within_document_conflicts(claims) + swaps
+
+
+def _claims_by_event(claims: Sequence[Claim]) -> Iterator[list[Claim]]:
+    """Each event's claims, in order, events in the order they first come: a ClaimTable's
+    made an event at a time."""
+    if isinstance(claims, ClaimTable):
+        yield from map(claims.take, claims.event_rows())
+        return
+    of_event: dict[str, list[Claim]] = defaultdict(list)
+    for c in claims:  # in position order, each event's too
+        of_event[c.event].append(c)
+    yield from of_event.values()
 
 
 def _entity_clusters(names: NameIndex, vocab: Vocab, read: Reader,
@@ -543,10 +553,8 @@ def _finish(store: Store, vocab: Vocab, workers: int) -> Result:
         if covered is not None:
             changed = {i for i, key in keys.items() if covered.get(i) != key}
             known = KnownReuse(changed, store.reuse(), store.reuse_pairs())
-        claims = store.claims(text=False)
-        # to rewrite only the claims that move: two lists of references, not a tuple per
-        # claim (600 MB at 1M documents)
-        events, sources = [c.event for c in claims], [c.source for c in claims]
+        claims = store.claim_table()  # columns: a crawl's claims as objects are gigabytes
+        events = claims.events()  # to rewrite only the claims that move
     store.clear_staged()
     result = corpus_stages(docs, claims, vocab, known_reuse=known, read=reader(store),
                            stored_keys=store.reuse_keys(KEYS_VERSION), workers=workers,
@@ -556,9 +564,8 @@ def _finish(store: Store, vocab: Vocab, workers: int) -> Result:
                            staging=store)
     result.skipped = store.skipped()
     with stage("save"):
-        moved = [c for c, event, source in zip(claims, events, sources, strict=True)
-                 if c.event != event or c.source != source]
-        del events, sources
+        moved = claims.rows(claims.moved(events))  # only events change here
+        del events
         store.save_results(result, changed=result.changed, finished=keys, moved=moved,
                            staged=True)
     return result

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import groupby
-from typing import Protocol
+from typing import Any, Protocol
 
+from accord.claim_table import claim_values, claims_at, picked_claims
 from accord.model import Anomaly, Claim, Fact, FactValue, FigureKey
 
 FINGERPRINT_MIN_SHARED = 3
@@ -128,36 +129,48 @@ def _fmt(c: Claim) -> str:
     return f"{prefix}{c.value}"
 
 
-def subgroup_anomalies(claims: list[Claim]) -> list[Anomaly]:
+def subgroup_anomalies(claims: Sequence[Claim]) -> list[Anomaly]:
     """A part larger than its total ("6313 children" of "613 killed")."""
-    named = {c.parent for c in claims if c.parent}  # only totals: a crawl has a million claims
-    by_id = {c.id: c for c in claims if c.id in named}
+    # only totals: a crawl has a million claims
+    named = {parent for (parent,) in claim_values(claims, ("parent",)) if parent}
+    by_id = {c.id: c for c in claims_at(claims, [
+        n for n, (claim_id,) in enumerate(claim_values(claims, ("id",))) if claim_id in named])}
+    parts = claims_at(claims, [
+        n for n, (group, low, parent) in enumerate(claim_values(claims, ("group", "low", "parent")))
+        if group != "all" and low is not None and parent in by_id])
     out = []
     seen: set[str] = set()
-    for c in claims:
-        if c.group == "all" or c.low is None:
-            continue
-        parents = [by_id[c.parent]] if c.parent in by_id else []
-        for total in parents:
-            if total.high is not None and c.low > total.high and c.id not in seen:
-                seen.add(c.id)
-                out.append(Anomaly(
-                    "subgroup_exceeds_total", c.doc,
-                    f"{c.low} {c.group} {c.category}, more than the {_fmt(total)} "
-                    f"{total.group if total.group != 'all' else 'in all'} stated as their total",
-                    [c.id, total.id]))
+    for c in parts:
+        total = by_id[c.parent or ""]
+        if (c.low is not None and total.high is not None and c.low > total.high
+                and c.id not in seen):
+            seen.add(c.id)
+            out.append(Anomaly(
+                "subgroup_exceeds_total", c.doc,
+                f"{c.low} {c.group} {c.category}, more than the {_fmt(total)} "
+                f"{total.group if total.group != 'all' else 'in all'} stated as their total",
+                [c.id, total.id]))
     return out
 
 
-def within_document_conflicts(claims: list[Claim]) -> list[Anomaly]:
+def within_document_conflicts(claims: Sequence[Claim]) -> list[Anomaly]:
     """One document states two values for one fact in separate sentences."""
+    # a fact a document states once holds no conflict: only the other claims are made
+    stated_more = picked_claims(claims, ("event", "category", "group"), _stated_more)
     out = []
-    for doc, of_doc in groupby(sorted(claims, key=_doc), key=_doc):  # a document at a time
+    for doc, of_doc in groupby(stated_more, key=_doc):  # a document at a time
         grouped: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
         for c in of_doc:
             grouped[c.key].append(c)
         out += _conflicts_in(doc, grouped)
     return out
+
+
+def _stated_more(of_doc: list[tuple[int, tuple[Any, ...]]]) -> list[int]:
+    """The rows of a document's claims of a fact (event, category, group) it states more than
+    once."""
+    counts = Counter(key for _, key in of_doc)
+    return [n for n, key in of_doc if counts[key] > 1]
 
 
 def _doc(c: Claim) -> str:
@@ -233,18 +246,33 @@ def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
     return out
 
 
-def shared_people_values(claims: Iterable[Claim]) -> list[Claim]:
+def shared_people_values(claims: Sequence[Claim]) -> list[Claim]:
     """The counts of people whose document states the same value, in the same event and
     group, for another people category: beside the counts equal to another category's best,
     the only claims category_swaps can flag or compare with. accord add keeps them (a
     document's own claims decide it) so that it looks for swaps without reading every
     claim of a crawl's largest events."""
-    stating: dict[tuple[str, str, str, int], list[Claim]] = defaultdict(list)
-    for c in claims:
-        if c.category in PEOPLE_CATEGORIES and c.value is not None:
-            stating[(c.doc, c.event, c.group, c.value)].append(c)
-    return [c for members in stating.values() if len({m.category for m in members}) > 1
-            for c in members]
+    # only the people counts of a (event, group, value) a document states twice are made
+    people = picked_claims(claims, ("category", "event", "group", "value"), _people_twice)
+    out: list[Claim] = []
+    for _, of_doc in groupby(people, key=_doc):  # a document at a time
+        stating: dict[tuple[str, str, int], list[Claim]] = defaultdict(list)
+        for c in of_doc:
+            if c.category in PEOPLE_CATEGORIES and c.value is not None:
+                stating[(c.event, c.group, c.value)].append(c)
+        out += [c for members in stating.values() if len({m.category for m in members}) > 1
+                for c in members]
+    return out
+
+
+def _people_twice(of_doc: list[tuple[int, tuple[Any, ...]]]) -> list[int]:
+    """The rows of a document's people counts of an (event, group, value) it states twice."""
+    def key(fields: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        category, event, group, value = fields
+        return (event, group, value) if category in PEOPLE_CATEGORIES and value is not None \
+            else None
+    counts = Counter(key(fields) for _, fields in of_doc)
+    return [n for n, fields in of_doc if (k := key(fields)) is not None and counts[k] > 1]
 
 
 def swap_anomaly(c: Claim, sibling: str, stated_by: int, same_doc: list[Claim],
@@ -287,12 +315,15 @@ def independence(facts: list[Fact], groups: list[list[str]],
         fact.independent_groups = len(every)
 
 
+FIGURE_FIELDS = ("category", "group", "event", "low", "high")
+
+
 def figure_key(c: Claim) -> FigureKey:
-    """What fingerprints compare of a claim."""
+    """What fingerprints compare of a claim (its FIGURE_FIELDS)."""
     return (c.category, c.group, c.event, c.low, c.high)
 
 
-def fingerprints(claims: list[Claim], pairs_with_reuse: set[tuple[str, str]] | None = None,
+def fingerprints(claims: Iterable[Claim], pairs_with_reuse: set[tuple[str, str]] | None = None,
                  sink: Callable[[list[dict[str, object]]], None] | None = None
                  ) -> list[dict[str, object]]:
     """Document pairs that state the same set of figures, whether or not they share wording.
@@ -305,8 +336,9 @@ def fingerprints(claims: list[Claim], pairs_with_reuse: set[tuple[str, str]] | N
     """
     numbers: dict[FigureKey, int] = {}
     stated: dict[str, list[int]] = defaultdict(list)
-    for c in claims:  # figures as small ints: set operations on tuples rehash every tuple
-        stated[c.doc].append(numbers.setdefault(figure_key(c), len(numbers)))
+    # figures as small ints: set operations on tuples rehash every tuple
+    for doc, *figure in claim_values(claims, ("doc", *FIGURE_FIELDS)):
+        stated[doc].append(numbers.setdefault(tuple(figure), len(numbers)))
     # each document's figures as a tuple, a set made only for the document being compared:
     # a set of a dozen figures is 728 bytes, a tuple 136 (a crawl has a million documents)
     sets = {doc: tuple(set(items)) for doc, items in stated.items()}

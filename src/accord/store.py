@@ -25,6 +25,7 @@ import numpy as np
 import orjson
 
 from accord.chronology import timelines_of
+from accord.claim_table import NUMBERS, WORDS, ClaimTable, claim_values
 from accord.errors import StoreError
 from accord.extract.attribution import document_statements
 from accord.extract.entities import occurrence_at
@@ -454,12 +455,14 @@ class Store:
         ``moved``: the claims whose event or source changed (all of the result's when not
         given); ``staged``: the reuse links and pairs, fingerprint pairs and entity
         occurrences that the stage_* methods kept are taken in beside the result's."""
-        moved = list(result.claims if moved is None else moved)
+        moved = result.claims if moved is None else moved
+        if not isinstance(moved, Sequence):  # a ClaimTable's are made as they are written
+            moved = list(moved)
         with self.conn:
             with self._index_set_aside(("claims_fact_value", "claims_figure"),
                                        len(moved) > self._count("claims") // 10):
                 self.conn.executemany("UPDATE claims SET event = ?, source = ? WHERE id = ?",
-                                      ((c.event, c.source, c.id) for c in moved))
+                                      claim_values(moved, ("event", "source", "id")))
             self.conn.execute(INDEXES["claims_figure"])
             self.conn.executemany("UPDATE documents SET published = ?, publisher = ?, meta = ? "
                                   "WHERE id = ?",
@@ -840,6 +843,16 @@ class Store:
             if len(shared) > 100_000:  # sentences do not recur across documents
                 shared.clear()
         return out
+
+    def claim_table(self) -> ClaimTable:
+        """Every stored claim as Store.claims(text=False) reads them, in the same order, held
+        as columns (accord.claim_table): what a finish holds of a crawl's millions."""
+        columns = ", ".join(_q(c) for c in ("id", *WORDS, *NUMBERS))
+        table = ClaimTable()
+        width = 1 + len(WORDS)
+        for row in self._tuples(f"SELECT {columns} FROM claims ORDER BY doc, figure_start, id"):
+            table.append_row(row[0], row[1:width], row[width:])
+        return table
 
     def _claims_of(self, keys: Sequence[tuple[str, str, str]]) -> int:
         """How many claims the facts ``keys`` have (counted in the index, rows not read)."""

@@ -9,6 +9,7 @@ Content-Security-Policy: document text is data, escaped on every page.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -293,7 +294,7 @@ def _paragraph(doc: Document, claim: Claim) -> dict[str, Any]:
             "after": doc.text[claim.end:end]}
 
 
-def filter_claims(claims: list[Claim], params: dict[str, Any]) -> list[Claim]:
+def filter_claims(claims: Sequence[Claim], params: dict[str, Any]) -> list[Claim]:
     """Claims matching a search: category, group, value range, document, words of the text."""
     def number(key: str) -> int | None:
         try:

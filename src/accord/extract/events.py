@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from accord.claim_table import ClaimTable, claim_values
 from accord.model import Claim, Document
 from accord.text import Sentence, Token, mark_before, slug, view
 from accord.vocab import Vocab, per_vocab
@@ -278,7 +279,7 @@ class _Postings:
         return self.docs[self.bounds[item]:self.bounds[item + 1]]
 
 
-def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab,
+def route_documents(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
                     places: Places | None = None) -> list[Route]:
     """Documents grouped by the event they report (documents, year, place, signature
     figures), largest first.
@@ -295,12 +296,11 @@ def route_documents(docs: list[Document], claims: list[Claim], vocab: Vocab,
     # (document, figure) of every claim as two flat arrays, not a set of tuples: a crawl's
     # millions of claims made that set gigabytes
     doc_at, figure_at = array("q"), array("q")
-    for c in claims:
-        k = position.get(c.doc)
+    for doc, category, low, high in claim_values(claims, ("doc", "category", "low", "high")):
+        k = position.get(doc)
         if k is not None:
             doc_at.append(k)
-            figure_at.append(figure_number.setdefault((c.category, c.low, c.high),
-                                                      len(figure_number)))
+            figure_at.append(figure_number.setdefault((category, low, high), len(figure_number)))
     width = max(1, len(figure_number))
     held = np.unique(np.frombuffer(doc_at, dtype=np.int64) * width
                      + np.frombuffer(figure_at, dtype=np.int64))  # sorted by document
@@ -398,7 +398,7 @@ def _event_year(docs: list[Document], year_df: Counter[int]) -> int | None:
     return int(published.most_common(1)[0][0]) if published else None
 
 
-def assign_events(docs: list[Document], claims: list[Claim], vocab: Vocab,
+def assign_events(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
                   places: Places | None = None) -> list[Event]:
     """Route documents to events and set each claim's ``event``: its document's event, or
     another one when its context is another year (``places``: see route_documents)."""
@@ -420,18 +420,29 @@ def event_id_of(place: str | None, year: int | None) -> str:
                     if p) or "event"
 
 
-def set_claim_events(claims: list[Claim], event_of: dict[str, Event],
+def set_claim_events(claims: Sequence[Claim], event_of: dict[str, Event],
                      events: dict[str, Event]) -> None:
     """Each claim's event: its document's, or the event of another year when the claim's
-    context is that year (added to ``events`` when new)."""
-    for claim in claims:
-        home = event_of.get(claim.doc)
-        if home is None:
-            continue
-        ctx_year = claim.context_year
-        if ctx_year is None or home.year is None or ctx_year == home.year:
-            claim.event = home.id
-        else:
-            claim.event = f"{slug(claim.context_kind or 'event')}-{ctx_year}"
-            if claim.event not in events:
-                events[claim.event] = Event(claim.event, ctx_year, None, False)
+    context is that year (added to ``events`` when new). A ClaimTable's claims are copies:
+    its events are set all at once."""
+    found = (_claim_event(doc, event, year, kind, event_of, events)
+             for doc, event, year, kind in claim_values(
+                 claims, ("doc", "event", "context_year", "context_kind")))
+    if isinstance(claims, ClaimTable):
+        claims.set_events(found)
+        return
+    for claim, event in zip(claims, found, strict=True):
+        claim.event = event
+
+
+def _claim_event(doc: str, event: str, ctx_year: int | None, ctx_kind: str | None,
+                 event_of: dict[str, Event], events: dict[str, Event]) -> str:
+    home = event_of.get(doc)
+    if home is None:
+        return event
+    if ctx_year is None or home.year is None or ctx_year == home.year:
+        return home.id
+    event = f"{slug(ctx_kind or 'event')}-{ctx_year}"
+    if event not in events:
+        events[event] = Event(event, ctx_year, None, False)
+    return event

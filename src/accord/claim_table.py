@@ -1,0 +1,262 @@
+"""Claims as columns: how a finish holds every claim of a store at once.
+
+A Claim object is ~290 bytes with its id (2.7 GB for the 9.4 million claims of a million
+documents); as columns, ids packed in one buffer and recurring words as numbers, a claim is
+~100 bytes. The corpus stages read a ClaimTable like a list of claims: each claim read is
+made then, from the columns, and let go after. So a claim read from it is a copy: the one
+column a corpus stage sets, the event, is set through ``set_events``.
+
+Only what the corpus stages read is kept: a claim's sentence, figure as written and cue are
+empty strings, as in ``Store.claims(text=False)``.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import groupby
+from operator import attrgetter
+from typing import Any, overload
+
+import numpy as np
+
+from accord.model import Claim
+
+#: columns of recurring words, kept as numbers into one list of words
+WORDS = ("doc", "event", "category", "group", "qualifier", "parent", "source", "context_kind")
+#: columns of numbers that may be None
+NUMBERS = ("value", "low", "high", "start", "end", "figure_start", "figure_end", "context_year")
+#: the columns' array types: figures may pass 2**31 (a population), offsets and years do not
+TYPECODES = {"value": "q", "low": "q", "high": "q"}
+NONE = {"q": -(2 ** 63), "i": -(2 ** 31)}  # None, in a column of numbers of this type
+CLAIM_FIELDS = tuple(Claim.__dataclass_fields__)  # Claim's arguments, in order
+BLOCK = 8192  # claims made at once as a table is read in order
+
+
+class ClaimTable(Sequence[Claim]):
+    """Claims in the order given, as columns (see the module docstring)."""
+
+    def __init__(self, claims: Iterable[Claim] = ()) -> None:
+        self._words: list[str | None] = []
+        self._number_of: dict[str | None, int] = {}
+        self._id_bytes = bytearray()
+        self._id_ends = array("q")
+        self._coded = {name: array("i") for name in WORDS}
+        self._numbers = {name: array(TYPECODES.get(name, "i")) for name in NUMBERS}
+        self._doc_sorted = True
+        self._last_doc = ""
+        for c in claims:
+            self.append(c)
+
+    def append(self, claim: Claim) -> None:
+        self.append_row(claim.id, [getattr(claim, name) for name in WORDS],
+                        [getattr(claim, name) for name in NUMBERS])
+
+    def append_row(self, claim_id: str, words: Sequence[str | None],
+                   numbers: Sequence[int | None]) -> None:
+        """A claim from its id, its WORDS and its NUMBERS (as a store reads them)."""
+        self._id_bytes += claim_id.encode()
+        self._id_ends.append(len(self._id_bytes))
+        for column, word in zip(self._coded.values(), words, strict=True):
+            column.append(self._number(word))
+        for column, number in zip(self._numbers.values(), numbers, strict=True):
+            column.append(NONE[column.typecode] if number is None else number)
+        doc = words[0] or ""
+        if doc < self._last_doc:
+            self._doc_sorted = False
+        self._last_doc = doc
+
+    def _number(self, word: str | None) -> int:
+        n = self._number_of.get(word)
+        if n is None:
+            n = self._number_of[word] = len(self._words)
+            self._words.append(word)
+        return n
+
+    def __len__(self) -> int:
+        return len(self._id_ends)
+
+    @overload
+    def __getitem__(self, k: int) -> Claim: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[Claim]: ...
+
+    def __getitem__(self, k: int | slice) -> Claim | list[Claim]:
+        if isinstance(k, slice):
+            return self.take(range(len(self))[k])
+        if k < 0:
+            k += len(self)
+        if not 0 <= k < len(self):
+            raise IndexError(k)
+        return self.take([k])[0]
+
+    def __iter__(self) -> Iterator[Claim]:
+        for start in range(0, len(self), BLOCK):
+            yield from self._block(start, min(start + BLOCK, len(self)))
+
+    def take(self, rows: Sequence[int]) -> list[Claim]:
+        """The claims at ``rows``, made from the columns."""
+        ends = self._id_ends
+        return self._made([self._id_bytes[(ends[k - 1] if k else 0):ends[k]].decode()
+                           for k in rows],
+                          {name: [coded[k] for k in rows] for name, coded in self._coded.items()},
+                          {name: [numbers[k] for k in rows]
+                           for name, numbers in self._numbers.items()})
+
+    def _block(self, start: int, end: int) -> list[Claim]:
+        """The claims from ``start`` to ``end``: as take, a column slice at a time (a finish
+        reads a crawl's every claim a few times)."""
+        ends = self._id_ends[start:end].tolist()
+        raw = bytes(self._id_bytes[(self._id_ends[start - 1] if start else 0):
+                                   (ends[-1] if ends else 0)])
+        first = self._id_ends[start - 1] if start else 0
+        cuts = [e - first for e in ends]  # bytes: an id may be any text
+        ids = [raw[a:b].decode() for a, b in zip([0, *cuts[:-1]], cuts, strict=True)]
+        return self._made(ids,
+                          {name: coded[start:end].tolist() for name, coded in self._coded.items()},
+                          {name: numbers[start:end].tolist()
+                           for name, numbers in self._numbers.items()})
+
+    def _made(self, ids: list[str], coded: dict[str, list[int]],
+              numbers: dict[str, list[int]]) -> list[Claim]:
+        words = self._words
+        columns: dict[str, list[Any]] = {"id": ids}
+        for name, codes in coded.items():
+            columns[name] = list(map(words.__getitem__, codes))
+        for name, values in numbers.items():
+            none = NONE[self._numbers[name].typecode]
+            columns[name] = [None if v == none else v for v in values] if none in values \
+                else values
+        empty = [""] * len(ids)  # the sentence, the figure as written, the cue
+        return list(map(Claim, *(columns.get(name, empty) for name in CLAIM_FIELDS)))
+
+    def values(self, names: Sequence[str], rows: np.ndarray | None = None
+               ) -> Iterator[tuple[Any, ...]]:
+        """The columns ``names`` of every claim (or of ``rows``), a tuple per claim, without
+        making the claims: what a pass over a crawl's claims reads of them."""
+        for start in range(0, len(self) if rows is None else len(rows), BLOCK):
+            at = (range(start, min(start + BLOCK, len(self))) if rows is None
+                  else rows[start:start + BLOCK].tolist())
+            yield from zip(*(self._column(name, at) for name in names), strict=True)
+
+    def _column(self, name: str, at: range | list[int]) -> list[Any]:
+        if name == "id":
+            ends = self._id_ends
+            return [self._id_bytes[(ends[k - 1] if k else 0):ends[k]].decode() for k in at]
+        if name in self._coded:
+            coded = self._coded[name]
+            picked = coded[at.start:at.stop] if isinstance(at, range) else [coded[k] for k in at]
+            return list(map(self._words.__getitem__, picked))
+        numbers = self._numbers[name]
+        none = NONE[numbers.typecode]
+        picked = (numbers[at.start:at.stop].tolist() if isinstance(at, range)
+                  else [numbers[k] for k in at])
+        return [None if v == none else v for v in picked] if none in picked else picked
+
+    @property
+    def doc_sorted(self) -> bool:
+        """Whether the claims come in document order (as a store reads them)."""
+        return self._doc_sorted
+
+    def events(self) -> np.ndarray:
+        """Each claim's event, as a number (a copy: to tell later which claims moved)."""
+        return np.array(self._coded["event"], dtype=np.int32)
+
+    def event_rows(self) -> Iterator[list[int]]:
+        """The rows of each event's claims, in order, events in the order they first come."""
+        codes = np.asarray(self._coded["event"], dtype=np.int32)
+        order = np.argsort(codes, kind="stable")
+        sorted_codes = codes[order]
+        starts = np.flatnonzero(np.diff(sorted_codes, prepend=-1)).tolist()
+        ends = starts[1:] + [len(order)] * bool(starts)
+        blocks = sorted(((int(order[a]), a, b) for a, b in zip(starts, ends, strict=True)))
+        for _, a, b in blocks:
+            yield order[a:b].tolist()
+
+    def set_events(self, events: Iterable[str]) -> None:
+        """Every claim's event, in order (what routing sets)."""
+        column = array("i", (self._number(e) for e in events))
+        if len(column) != len(self):
+            raise ValueError(f"{len(column)} events for {len(self)} claims")
+        self._coded["event"] = column
+
+    def moved(self, before: np.ndarray) -> np.ndarray:
+        """The rows whose event differs from ``before`` (an earlier ``events()``)."""
+        now = np.asarray(self._coded["event"], dtype=np.int32)
+        return np.flatnonzero(now != before)
+
+    def rows(self, rows: np.ndarray) -> Sequence[Claim]:
+        """The claims at ``rows``, made as they are read (a fresh finish moves them all)."""
+        return _Rows(self, rows)
+
+
+class _Rows(Sequence[Claim]):
+    __slots__ = ("at", "table")
+
+    def __init__(self, table: ClaimTable, at: np.ndarray) -> None:
+        self.table, self.at = table, at
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+    @overload
+    def __getitem__(self, k: int) -> Claim: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[Claim]: ...
+
+    def __getitem__(self, k: int | slice) -> Claim | list[Claim]:
+        if isinstance(k, slice):
+            return self.table.take(self.at[k].tolist())
+        return self.table[int(self.at[k])]
+
+    def __iter__(self) -> Iterator[Claim]:
+        for start in range(0, len(self.at), BLOCK):
+            yield from self.table.take(self.at[start:start + BLOCK].tolist())
+
+
+def rows_by_doc(claims: Sequence[Claim], names: Sequence[str]
+                ) -> Iterator[list[tuple[int, tuple[Any, ...]]]]:
+    """Each document's claims as (row, their fields ``names``), documents in order (stable),
+    without making a ClaimTable's claims: a pass picks the rows it needs, claims_at makes
+    those."""
+    if isinstance(claims, ClaimTable) and claims.doc_sorted:
+        numbered: Iterable[tuple[int, tuple[Any, ...]]] = enumerate(
+            claims.values(("doc", *names)))
+    else:
+        get = attrgetter("doc", *names)
+        numbered = ((n, get(claims[n])) for n in sorted(range(len(claims)),
+                                                         key=lambda n: claims[n].doc))
+    for _, of_doc in groupby(numbered, key=lambda item: item[1][0]):
+        yield [(n, values[1:]) for n, values in of_doc]
+
+
+def picked_claims(claims: Sequence[Claim], names: Sequence[str],
+                  pick: Callable[[list[tuple[int, tuple[Any, ...]]]], Iterable[int]]
+                  ) -> Iterator[Claim]:
+    """The claims ``pick`` chooses of each document's (row, fields ``names``) (rows_by_doc),
+    documents in order: a ClaimTable makes them a block at a time, never all at once."""
+    rows: list[int] = []
+    for of_doc in rows_by_doc(claims, names):
+        rows += pick(of_doc)
+        if len(rows) >= BLOCK:
+            yield from claims_at(claims, rows)
+            rows = []
+    yield from claims_at(claims, rows)
+
+
+def claims_at(claims: Sequence[Claim], rows: Sequence[int]) -> list[Claim]:
+    """The claims at ``rows``: a ClaimTable makes only these."""
+    if isinstance(claims, ClaimTable):
+        return claims.take(rows)
+    return [claims[n] for n in rows]
+
+
+def claim_values(claims: Iterable[Claim], names: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    """The fields ``names`` of each claim, a tuple each: a ClaimTable's read from its columns
+    without making the claims."""
+    if isinstance(claims, ClaimTable):
+        return claims.values(names)
+    if isinstance(claims, _Rows):
+        return claims.table.values(names, claims.at)
+    return map(attrgetter(*names), claims) if len(names) > 1 else ((getattr(c, names[0]),)
+                                                                  for c in claims)

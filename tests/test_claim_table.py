@@ -1,0 +1,168 @@
+"""ClaimTable: claims held as columns must read back as the claims they hold, and every pass
+that reads a table's columns must find what it finds in a list of the same claims."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import groupby
+from operator import attrgetter
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accord.claim_table import (
+    NUMBERS,
+    WORDS,
+    ClaimTable,
+    claim_values,
+    picked_claims,
+    rows_by_doc,
+)
+from accord.model import Anomaly, Claim
+from accord.pipeline import run
+from accord.reconcile import (
+    PEOPLE_CATEGORIES,
+    _conflicts_in,
+    shared_people_values,
+    subgroup_anomalies,
+    within_document_conflicts,
+)
+from accord.store import Store
+
+WORD = st.sampled_from(["", "killed", "injured", "children", "a", "ü-é", "all"])
+CATEGORY = st.sampled_from(["killed", "injured", "ü-é"])
+GROUP = st.sampled_from(["all", "children"])
+OFFSET = st.integers(0, 2 ** 31 - 1)
+NUMBER = st.one_of(st.none(), st.integers(-(2 ** 31) + 1, 2 ** 31 - 1))
+FIGURE = st.sampled_from([None, 0, 1, 2, 3, 2 ** 40, -(2 ** 35)])  # recurring, past 2**31
+
+
+@st.composite
+def claims(draw: st.DrawFn) -> list[Claim]:
+    """Claims as a table keeps them (sentence, figure as written and cue empty), with
+    recurring words and values, and breakdowns of earlier claims, so that the passes find
+    something."""
+    out: list[Claim] = []
+    for n in range(draw(st.integers(0, 30))):
+        doc = draw(st.sampled_from(["d1", "d2", "dé3", "d10"]))
+        parent = draw(st.one_of(st.none(), WORD, *([st.sampled_from([c.id for c in out])]
+                                                    if out else [])))
+        out.append(Claim(
+            f"{doc}@{n}-\u00e9{draw(st.integers(0, 9))}", doc,
+            draw(st.sampled_from(["", "ev-2024"])), draw(CATEGORY), draw(GROUP),
+            draw(FIGURE), draw(FIGURE), draw(FIGURE), draw(WORD), draw(OFFSET), draw(OFFSET), "",
+            draw(OFFSET), draw(OFFSET), "", "", parent,
+            draw(st.one_of(st.none(), WORD)), draw(NUMBER), draw(st.one_of(st.none(), WORD))))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(claims(), st.data())
+def test_a_table_reads_back_the_claims_it_holds(held: list[Claim], data: st.DataObject) -> None:
+    table = ClaimTable(held)
+    assert len(table) == len(held)
+    assert list(table) == held
+    assert table[:] == held and table[1:-1] == held[1:-1]
+    if held:
+        k = data.draw(st.integers(-len(held), len(held) - 1))
+        assert table[k] == held[k]
+    rows = data.draw(st.lists(st.integers(0, max(0, len(held) - 1)), max_size=len(held)))
+    if held:
+        assert table.take(rows) == [held[n] for n in rows]
+        picked = np.array(rows, dtype=np.int64)
+        assert list(table.rows(picked)) == [held[n] for n in rows]
+        assert list(claim_values(table.rows(picked), ("id", "value"))) == \
+            [(held[n].id, held[n].value) for n in rows]
+    names = data.draw(st.lists(st.sampled_from(("id", *WORDS, *NUMBERS)), min_size=1,
+                               max_size=4))
+    assert list(claim_values(table, names)) == list(claim_values(held, names)) == \
+        [tuple(getattr(c, n) for n in names) for c in held]
+    assert table.doc_sorted == (held == sorted(held, key=attrgetter("doc")))
+
+
+@settings(max_examples=100, deadline=None)
+@given(claims())
+def test_events_set_on_a_table_group_and_move_as_in_a_list(held: list[Claim]) -> None:
+    table = ClaimTable(held)
+    before = table.events()
+    moved_to = [c.event if n % 3 else f"{c.event}+" for n, c in enumerate(held)]
+    table.set_events(moved_to)
+    assert [c.event for c in table] == moved_to
+    assert table.moved(before).tolist() == [n for n in range(len(held)) if n % 3 == 0]
+    of_event: dict[str, list[int]] = defaultdict(list)
+    for n, event in enumerate(moved_to):
+        of_event[event].append(n)
+    assert list(table.event_rows()) == list(of_event.values())
+
+
+@settings(max_examples=100, deadline=None)
+@given(claims())
+def test_document_passes_read_a_table_as_a_list(held: list[Claim]) -> None:
+    """Sorted by document as a store reads them, and not: rows_by_doc and picked_claims
+    must give each document's claims in order, and the passes built on them the same
+    anomalies and shared counts."""
+    for ordered in (held, sorted(held, key=attrgetter("doc"))):
+        table = ClaimTable(ordered)
+        expected: dict[str, list[int]] = defaultdict(list)
+        for n in sorted(range(len(ordered)), key=lambda n: ordered[n].doc):
+            expected[ordered[n].doc].append(n)
+        got = list(rows_by_doc(table, ("value",)))
+        assert [[n for n, _ in of_doc] for of_doc in got] == list(expected.values())
+        assert all(fields == (ordered[n].value,) for of_doc in got for n, fields in of_doc)
+        odd = list(picked_claims(table, ("value",), lambda of_doc: [n for n, _ in of_doc[1::2]]))
+        assert odd == [ordered[n] for rows in expected.values() for n in rows[1::2]]
+        for check, reference in ((within_document_conflicts, _conflicts_reference),
+                                 (shared_people_values, _shared_reference)):
+            assert check(table) == check(ordered) == reference(ordered)
+        assert [(a.doc, a.claims) for a in subgroup_anomalies(table)] == \
+            [(a.doc, a.claims) for a in subgroup_anomalies(ordered)] == \
+            _subgroups_reference(ordered)
+
+
+def _conflicts_reference(claims: list[Claim]) -> list[Anomaly]:
+    """within_document_conflicts as it read every claim (before it picked rows)."""
+    out = []
+    for doc, of_doc in groupby(sorted(claims, key=attrgetter("doc")), key=attrgetter("doc")):
+        grouped: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
+        for c in of_doc:
+            grouped[c.key].append(c)
+        out += _conflicts_in(doc, grouped)
+    return out
+
+
+def _subgroups_reference(claims: list[Claim]) -> list[tuple[str, list[str]]]:
+    by_id = {c.id: c for c in claims}
+    out = []
+    for c in claims:
+        total = by_id.get(c.parent or "")
+        if (c.group != "all" and c.low is not None and total is not None
+                and total.high is not None and c.low > total.high):
+            out.append((c.doc, [c.id, total.id]))
+    return out
+
+
+def _shared_reference(claims: list[Claim]) -> list[Claim]:
+    stating: dict[tuple[str, str, str, int], list[Claim]] = defaultdict(list)
+    for c in sorted(claims, key=attrgetter("doc")):
+        if c.category in PEOPLE_CATEGORIES and c.value is not None:
+            stating[(c.doc, c.event, c.group, c.value)].append(c)
+    return [c for members in stating.values() if len({m.category for m in members}) > 1
+            for c in members]
+
+
+def test_a_store_reads_its_claims_as_a_table(tmp_path: Path, khojaly: Path,
+                                             hathras: Path) -> None:
+    """The same claims, in the same order, as Store.claims(text=False) reads them: a finish
+    holds the one where it held the other."""
+    db = tmp_path / "two.db"
+    run([str(khojaly), str(hathras)], db)
+    with Store(db) as store:
+        table, held = store.claim_table(), store.claims(text=False)
+    assert len(held) > 100 and list(table) == held
+    assert table.doc_sorted
+    assert within_document_conflicts(held) and subgroup_anomalies(held)
+    assert within_document_conflicts(table) == within_document_conflicts(held)
+    assert subgroup_anomalies(table) == subgroup_anomalies(held)
+    assert shared_people_values(table) == shared_people_values(held)
