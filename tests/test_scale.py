@@ -607,6 +607,47 @@ def test_entities_made_in_background_with_workers(tmp_path: Path, khojaly: Path,
     assert [c["forms"] for c in one.entities] == [c["forms"] for c in two.entities]
 
 
+def test_finish_starts_the_entity_process_before_it_reads_claims(
+        tmp_path: Path, khojaly: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forked after the claims and documents are read, the entity process held a copy of
+    them for its whole run; and a finish that fails after starting it ends it."""
+    import multiprocessing
+
+    from accord import pipeline
+    from accord.vocab import load_vocab
+
+    db = tmp_path / "k.db"
+    run([str(khojaly)], db, workers=1)
+    happened: list[str] = []
+    start, table = pipeline.start_entities, Store.claim_table
+
+    def starting(*args: object, **kwargs: object) -> object:
+        happened.append("entities started")
+        return start(*args, **kwargs)  # type: ignore[arg-type]
+
+    def reading(self: Store) -> object:
+        happened.append("claims read")
+        return table(self)
+
+    monkeypatch.setattr(pipeline, "start_entities", starting)
+    monkeypatch.setattr(Store, "claim_table", reading)
+    with Store(db) as store:
+        pipeline.finish(store, load_vocab(), workers=2)
+        clusters = store.entities()
+    assert happened == ["entities started", "claims read"]
+    assert clusters
+
+    def failing(self: Store) -> object:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(Store, "claim_table", failing)
+    with Store(db) as store, pytest.raises(OSError, match="disk gone"):
+        pipeline.finish(store, load_vocab(), workers=2)
+    assert not multiprocessing.active_children()
+    with Store(db) as store:  # what the first finish stored is still there
+        assert store.entities() == clusters
+
+
 def test_cycle_collection_is_paused_for_the_corpus_stages_only(
         tmp_path: Path, khojaly: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Off while the corpus stages hold their objects, back on after, an error included."""

@@ -262,7 +262,8 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
                   stored_keys: Iterable[tuple[str, Any]] | None = None,
                   workers: int = 1, statements: bool = True,
                   reopen: Callable[[], Reader] | None = None,
-                  staging: Store | None = None) -> Result:
+                  staging: Store | None = None,
+                  entities: Background[list[dict[str, Any]]] | None = None) -> Result:
     """What needs the whole corpus: event ids, reuse groups, facts, anomalies, fingerprints.
 
     ``docs`` may come without their texts (as ``finish`` reads a store): ``read`` then gives
@@ -278,7 +279,9 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
     facts and date records (an event at a time) and the fingerprint pairs as they are found,
     and the occurrences of the entity clusters made in a process of their own (which hands
     back the clusters alone), instead of the result: at 1M documents they are gigabytes of
-    objects (Store.save_results(staged=True) takes them in)."""
+    objects (Store.save_results(staged=True) takes them in); ``entities``: the clusters
+    already being made that way (start_entities), by a finish that started them before it
+    read the claims and documents, so that the process does not hold a copy of them."""
     by_id = {d.id: d for d in docs}
     texts: Sequence[Document] = docs if read is None else StoredTexts(docs, read)
     read = read or (lambda ids, _part: [by_id[i] for i in ids])
@@ -286,13 +289,12 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
 
     # with workers, a process of its own reads the names and clusters them, beside the
     # stages below; the names never enter this process
-    background = reopen is not None and workers > 1
-    if background:
+    background = entities is not None or (reopen is not None and workers > 1)
+    if entities is not None:
+        entities_made = entities
+    elif background:
         assert reopen is not None
-        with stage("entities (started)"):
-            keep = None if staging is None else partial(spill_occurrences,
-                                                        staging.occurrences_spill())
-            entities_made = in_background(partial(_entities_of_store, ids, vocab, reopen, keep))
+        entities_made = start_entities(ids, vocab, reopen, staging)
     try:
         places = Places()
         names = NameIndex()
@@ -308,8 +310,8 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
                         said += document_statements(doc)
         if not background:
             with stage("entities"):  # now, so that the name index is let go before reuse
-                entities = _entity_clusters(names, vocab, read)
-            entities_made = in_background(partial(list, entities), enabled=False)
+                clusters = _entity_clusters(names, vocab, read)
+            entities_made = in_background(partial(list, clusters), enabled=False)
         del names
         with stage("events"):
             events = assign_events(docs, claims, vocab, places)
@@ -349,11 +351,11 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
             shared_figures = fingerprints(claims, sharing,
                                           staging.stage_fingerprints if staging else None)
         with stage("entities (waited for)"):
-            entities = entities_made()
+            clusters = entities_made()
         result = Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
                         pairs=report.pairs, fingerprints=shared_figures,
                         events=[event_record(e, dates.get(e.id, [])) for e in events],
-                        statements=sorted(said, key=_quote_last), entities=entities,
+                        statements=sorted(said, key=_quote_last), entities=clusters,
                         changed=changed,
                         date_records=date_records)
         return result
@@ -392,6 +394,17 @@ def _claims_by_event(claims: Sequence[Claim]) -> Iterator[list[Claim]]:
     for c in claims:  # in position order, each event's too
         of_event[c.event].append(c)
     yield from of_event.values()
+
+
+def start_entities(ids: list[str], vocab: Vocab, reopen: Callable[[], Reader],
+                   staging: Store | None) -> Background[list[dict[str, Any]]]:
+    """Make the entity clusters of the documents ``ids`` in a process of their own, which
+    reads their names through ``reopen`` and, given ``staging``, writes their occurrences
+    to its spill file (see corpus_stages)."""
+    with stage("entities (started)"):
+        keep = None if staging is None else partial(spill_occurrences,
+                                                    staging.occurrences_spill())
+        return in_background(partial(_entities_of_store, ids, vocab, reopen, keep))
 
 
 def _entity_clusters(names: NameIndex, vocab: Vocab, read: Reader,
@@ -545,6 +558,23 @@ def _finish(store: Store, vocab: Vocab, workers: int) -> Result:
         for k in range(0, len(missing), BATCH):
             store.save_reuse_keys([(d.id, KEYS_VERSION, document_keys(d, DEFAULT_REUSE))
                                    for d in reader(store)(missing[k:k + BATCH], "text")])
+    store.clear_staged()
+    reopen = None if store.address == ":memory:" else lambda: reader(Store(store.address))
+    # the entity process starts before the claims and documents are read: forked after, it
+    # held a copy of them (a crawl's are gigabytes) for its whole run
+    entities = (start_entities(store.document_ids(), vocab, reopen, store)
+                if reopen is not None and workers > 1 else None)
+    try:
+        return _finish_with(store, vocab, workers, reopen, entities)
+    except BaseException:  # the entity process writes to the store: not after this
+        if entities is not None:
+            entities.cancel()
+        raise
+
+
+def _finish_with(store: Store, vocab: Vocab, workers: int,
+                 reopen: Callable[[], Reader] | None,
+                 entities: Background[list[dict[str, Any]]] | None) -> Result:
     with stage("load"):
         docs = store.documents(text=False)
         keys = store.finished_keys()
@@ -555,13 +585,9 @@ def _finish(store: Store, vocab: Vocab, workers: int) -> Result:
             known = KnownReuse(changed, store.reuse(), store.reuse_pairs())
         claims = store.claim_table()  # columns: a crawl's claims as objects are gigabytes
         events = claims.events()  # to rewrite only the claims that move
-    store.clear_staged()
     result = corpus_stages(docs, claims, vocab, known_reuse=known, read=reader(store),
                            stored_keys=store.reuse_keys(KEYS_VERSION), workers=workers,
-                           statements=False,
-                           reopen=None if store.address == ":memory:"
-                           else lambda: reader(Store(store.address)),
-                           staging=store)
+                           statements=False, reopen=reopen, staging=store, entities=entities)
     result.skipped = store.skipped()
     with stage("save"):
         moved = claims.rows(claims.moved(events))  # only events change here
