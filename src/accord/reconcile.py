@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import groupby
 from typing import Any, Protocol
 
+import numpy as np
+
 from accord.claim_table import claim_values, claims_at, picked_claims
 from accord.model import Anomaly, Claim, Fact, FactValue, FigureKey
 
@@ -342,7 +344,7 @@ def fingerprints(claims: Iterable[Claim], pairs_with_reuse: set[tuple[str, str]]
     # each document's figures as a tuple, a set made only for the document being compared:
     # a set of a dozen figures is 728 bytes, a tuple 136 (a crawl has a million documents)
     sets = {doc: tuple(set(items)) for doc, items in stated.items()}
-    del stated
+    del stated, numbers  # a crawl's distinct figures are millions
     out: list[dict[str, object]] = []
     current, current_set = None, frozenset[int]()
     for a, b in _similar_set_pairs(sets, FINGERPRINT_MIN_SIMILARITY):
@@ -374,9 +376,16 @@ def _similar_set_pairs(sets: dict[str, tuple[int, ...]], threshold: float
     MAX_POSTINGS of the latest sets that share a prefix item: they still form one connected
     cluster, and the work and the output stay linear.
     """
-    frequency: Counter[int] = Counter(item for items in sets.values() for item in items)
-    rank = {item: n for n, item in enumerate(
-        sorted(frequency, key=lambda item: (frequency[item], item)))}
+    # items are numbers from 0: counted and ranked (rarest first, then by number) in arrays,
+    # a list of ranks instead of two dicts of a crawl's millions of distinct figures
+    held = np.fromiter((item for items in sets.values() for item in items), dtype=np.int64)
+    frequency = np.bincount(held)
+    del held
+    order = np.lexsort((np.arange(len(frequency)), frequency))
+    ranks = np.empty(len(frequency), dtype=np.int64)
+    ranks[order] = np.arange(len(frequency))
+    rank: list[int] = ranks.tolist()
+    del order, ranks, frequency
     seen: dict[int, list[str]] = defaultdict(list)
     for doc in sorted(sets):
         items = sorted(sets[doc], key=rank.__getitem__)

@@ -208,6 +208,11 @@ class Places:
         document (its place in ``doc_ids``), key number and salience."""
         bounds = np.frombuffer(self.bounds, dtype=np.int64)
         rows = np.array([self.row[d] for d in doc_ids], dtype=np.int64)
+        if len(rows) == len(bounds) - 1 and np.array_equal(rows, np.arange(len(rows))):
+            # every document in the order added (a finish): the arrays as they are, without
+            # an index of every entry (a crawl's are tens of millions: gigabytes at 64 bits)
+            return (np.repeat(np.arange(len(rows), dtype=np.int32), np.diff(bounds)),
+                    np.array(self.key_at, dtype=np.int32), np.array(self.tf_at, dtype=np.int32))
         starts = bounds[rows]
         lengths = bounds[rows + 1] - starts
         at = (np.arange(int(lengths.sum()), dtype=np.int64)
