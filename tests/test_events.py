@@ -5,6 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from accord.ingest import text_document
 from accord.pipeline import analyse, run
 from accord.vocab import Vocab
@@ -119,3 +122,33 @@ def test_a_word_the_report_also_writes_in_lower_case_is_not_a_place(vocab: Vocab
                                  "effort in Velbora goes on.")
     seen = place_mentions(doc, vocab).seen
     assert skeleton("Velbora") in seen and skeleton("Relief") not in seen
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 9)), max_size=80),
+       st.booleans(), st.integers(1, 5))
+def test_postings_of_holders_in_order_as_sorted_ones(entries: list[tuple[int, int]],
+                                                     in_order: bool, block: int) -> None:
+    """Routing's posting lists: holders given in order take the transposed-matrix path, the
+    others a sort; each item's holders must come in their given order either way, and the
+    counts made a block at a time must be bincount's."""
+    import numpy as np
+
+    from accord.extract import events
+
+    if in_order:
+        entries = sorted(entries)
+    docs = np.array([d for d, _ in entries], dtype=np.int32)
+    items = np.array([i for _, i in entries], dtype=np.int32)
+    postings = events._Postings(items, docs, 10)
+    for item in range(10):
+        assert postings.of(item).tolist() == [d for d, i in entries if i == item]
+    weights = (docs % 7).astype(np.int32)
+    events.COUNTED_AT_ONCE, saved = block, events.COUNTED_AT_ONCE
+    try:
+        assert events._counts(items, None, 10).tolist() == \
+            np.bincount(items, minlength=10).tolist()
+        assert events._counts(items, weights, 10).tolist() == \
+            np.bincount(items, weights=weights, minlength=10).astype(np.int64).tolist()
+    finally:
+        events.COUNTED_AT_ONCE = saved

@@ -276,12 +276,42 @@ class _Postings:
     holders as 32-bit numbers: a crawl's place mentions are tens of millions)."""
 
     def __init__(self, items: np.ndarray, docs: np.ndarray, size: int) -> None:
+        if len(docs) and bool(np.all(docs[1:] >= docs[:-1])):
+            # holders in order (as routing gives them): a sparse matrix transposed in C, not
+            # a 64-bit sort order of every entry (a crawl's place entries are tens of millions)
+            self.docs, self.bounds = _transposed(items, docs, size)
+            return
         order = np.argsort(items, kind="stable")
         self.docs = np.asarray(docs, dtype=np.int32)[order]
         self.bounds = np.searchsorted(items[order], np.arange(size + 1))
 
     def of(self, item: int) -> np.ndarray:
         return self.docs[self.bounds[item]:self.bounds[item + 1]]
+
+
+def _counts(items: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndarray:
+    """How often each item occurs (or its summed weights), a block at a time: bincount
+    copies every 32-bit item to 64 bits, and every weight to a 64-bit float, at once."""
+    total = np.zeros(size, dtype=np.int64)
+    for k in range(0, len(items), COUNTED_AT_ONCE):
+        block = slice(k, k + COUNTED_AT_ONCE)
+        total += np.bincount(items[block], weights=None if weights is None else weights[block],
+                             minlength=size).astype(np.int64)
+    return total
+
+
+COUNTED_AT_ONCE = 1 << 20
+
+
+def _transposed(items: np.ndarray, docs: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Postings (holders, bounds) of (item, holder) entries whose holders are in order: the
+    columns of the holders x items matrix, each column's holders in order."""
+    from scipy.sparse import csr_matrix
+
+    rows = np.searchsorted(docs, np.arange(int(docs[-1]) + 2, dtype=docs.dtype))
+    matrix = csr_matrix((np.ones(len(items), dtype=bool), np.asarray(items, dtype=np.int32),
+                         rows), shape=(len(rows) - 1, size)).tocsc()
+    return matrix.indices.astype(np.int32, copy=False), matrix.indptr.astype(np.int64)
 
 
 def route_documents(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
@@ -319,11 +349,11 @@ def route_documents(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
     speaking = _Postings(np.array([year_number[y] for y, _ in year_items], dtype=np.int64),
                          np.array([k for _, k in year_items], dtype=np.int64), len(years))
     entry_doc, entry_key, entry_tf = places.entries([d.id for d in docs])
-    entry_start = np.searchsorted(entry_doc, np.arange(n + 1))  # each document's entries
+    # each document's entries (the same integer type: no 64-bit copy of every entry)
+    entry_start = np.searchsorted(entry_doc, np.arange(n + 1, dtype=entry_doc.dtype))
     naming_of = _Postings(entry_key, entry_doc, len(places.keys))
-    df_total = np.bincount(entry_key, minlength=len(places.keys)).astype(np.int64)
-    tf_total = np.bincount(entry_key, weights=entry_tf,
-                           minlength=len(places.keys)).astype(np.int64)
+    df_total = _counts(entry_key, None, len(places.keys))
+    tf_total = _counts(entry_key, entry_tf, len(places.keys))
     left = np.ones(n, dtype=bool)
     routed: list[Route] = []
     figure_of = list(figure_number)
