@@ -73,6 +73,9 @@ def test_a_table_reads_back_the_claims_it_holds(held: list[Claim], data: st.Data
         assert table.take(rows) == [held[n] for n in rows]
         picked = np.array(rows, dtype=np.int64)
         assert list(table.rows(picked)) == [held[n] for n in rows]
+        if rows:
+            view = table.rows(picked)
+            assert view[-1] == held[rows[-1]] and view[1:] == [held[n] for n in rows[1:]]
         assert list(claim_values(table.rows(picked), ("id", "value"))) == \
             [(held[n].id, held[n].value) for n in rows]
     names = data.draw(st.lists(st.sampled_from(("id", *WORDS, *NUMBERS)), min_size=1,

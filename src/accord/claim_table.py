@@ -33,7 +33,24 @@ CLAIM_FIELDS = tuple(Claim.__dataclass_fields__)  # Claim's arguments, in order
 BLOCK = 8192  # claims made at once as a table is read in order
 
 
-class ClaimTable(Sequence[Claim]):
+class _MadeClaims(Sequence[Claim]):
+    """Claims made when read, by position: what a ClaimTable and a selection of its rows
+    share."""
+
+    def _taken(self, positions: Sequence[int]) -> list[Claim]:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, k: int) -> Claim: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[Claim]: ...
+
+    def __getitem__(self, k: int | slice) -> Claim | list[Claim]:
+        at = range(len(self))[k]  # negative positions, and IndexError, as a list has them
+        return self._taken(at) if isinstance(at, range) else self._taken([at])[0]
+
+
+class ClaimTable(_MadeClaims):
     """Claims in the order given, as columns (see the module docstring)."""
 
     def __init__(self, claims: Iterable[Claim] = ()) -> None:
@@ -76,19 +93,8 @@ class ClaimTable(Sequence[Claim]):
     def __len__(self) -> int:
         return len(self._id_ends)
 
-    @overload
-    def __getitem__(self, k: int) -> Claim: ...
-    @overload
-    def __getitem__(self, k: slice) -> list[Claim]: ...
-
-    def __getitem__(self, k: int | slice) -> Claim | list[Claim]:
-        if isinstance(k, slice):
-            return self.take(range(len(self))[k])
-        if k < 0:
-            k += len(self)
-        if not 0 <= k < len(self):
-            raise IndexError(k)
-        return self.take([k])[0]
+    def _taken(self, positions: Sequence[int]) -> list[Claim]:
+        return self.take(positions)
 
     def __iter__(self) -> Iterator[Claim]:
         for start in range(0, len(self), BLOCK):
@@ -190,7 +196,9 @@ class ClaimTable(Sequence[Claim]):
         return _Rows(self, rows)
 
 
-class _Rows(Sequence[Claim]):
+class _Rows(_MadeClaims):
+    """Some rows of a table (ClaimTable.rows)."""
+
     __slots__ = ("at", "table")
 
     def __init__(self, table: ClaimTable, at: np.ndarray) -> None:
@@ -199,15 +207,8 @@ class _Rows(Sequence[Claim]):
     def __len__(self) -> int:
         return len(self.at)
 
-    @overload
-    def __getitem__(self, k: int) -> Claim: ...
-    @overload
-    def __getitem__(self, k: slice) -> list[Claim]: ...
-
-    def __getitem__(self, k: int | slice) -> Claim | list[Claim]:
-        if isinstance(k, slice):
-            return self.table.take(self.at[k].tolist())
-        return self.table[int(self.at[k])]
+    def _taken(self, positions: Sequence[int]) -> list[Claim]:
+        return self.table.take(self.at[list(positions)].tolist())
 
     def __iter__(self) -> Iterator[Claim]:
         for start in range(0, len(self.at), BLOCK):
