@@ -32,6 +32,7 @@ TYPECODES = {"value": "q", "low": "q", "high": "q"}
 #: None, in a column of numbers of this type (the one value such a column cannot hold)
 NONE = {"q": -(2 ** 63), "i": -(2 ** 31)}
 CLAIM_FIELDS = tuple(Claim.__dataclass_fields__)  # Claim's arguments, in order
+KEPT = frozenset(("id", *WORDS, *NUMBERS))  # the others (sentence, stated, cue) are empty
 BLOCK = 8192  # claims made at once as a table is read in order
 
 
@@ -100,42 +101,14 @@ class ClaimTable(_MadeClaims):
 
     def __iter__(self) -> Iterator[Claim]:
         for start in range(0, len(self), BLOCK):
-            yield from self._block(start, min(start + BLOCK, len(self)))
+            yield from self.take(range(start, min(start + BLOCK, len(self))))
 
     def take(self, rows: Sequence[int]) -> list[Claim]:
-        """The claims at ``rows``, made from the columns."""
-        ends = self._id_ends
-        return self._made([self._id_bytes[(ends[k - 1] if k else 0):ends[k]].decode()
-                           for k in rows],
-                          {name: [coded[k] for k in rows] for name, coded in self._coded.items()},
-                          {name: [numbers[k] for k in rows]
-                           for name, numbers in self._numbers.items()})
-
-    def _block(self, start: int, end: int) -> list[Claim]:
-        """The claims from ``start`` to ``end``: as take, a column slice at a time (a finish
-        reads a crawl's every claim a few times)."""
-        first = self._id_ends[start - 1] if start else 0
-        ends = self._id_ends[start:end].tolist()
-        raw = bytes(self._id_bytes[first:(ends[-1] if ends else first)])
-        cuts = [e - first for e in ends]  # bytes: an id may be any text
-        ids = [raw[a:b].decode() for a, b in zip([0, *cuts[:-1]], cuts, strict=True)]
-        return self._made(ids,
-                          {name: coded[start:end].tolist() for name, coded in self._coded.items()},
-                          {name: numbers[start:end].tolist()
-                           for name, numbers in self._numbers.items()})
-
-    def _made(self, ids: list[str], coded: dict[str, list[int]],
-              numbers: dict[str, list[int]]) -> list[Claim]:
-        words = self._words
-        columns: dict[str, list[Any]] = {"id": ids}
-        for name, codes in coded.items():
-            columns[name] = list(map(words.__getitem__, codes))
-        for name, values in numbers.items():
-            none = NONE[self._numbers[name].typecode]
-            columns[name] = [None if v == none else v for v in values] if none in values \
-                else values
-        empty = [""] * len(ids)  # the sentence, the figure as written, the cue
-        return list(map(Claim, *(columns.get(name, empty) for name in CLAIM_FIELDS)))
+        """The claims at ``rows``, made from the columns (a run of rows a column slice at a
+        time: a finish reads a crawl's every claim a few times)."""
+        empty = [""] * len(rows)  # the sentence, the figure as written, the cue
+        return list(map(Claim, *(self._column(name, rows) if name in KEPT else empty
+                                 for name in CLAIM_FIELDS)))
 
     def values(self, names: Sequence[str], rows: np.ndarray | None = None
                ) -> Iterator[tuple[Any, ...]]:
@@ -146,19 +119,29 @@ class ClaimTable(_MadeClaims):
                   else rows[start:start + BLOCK].tolist())
             yield from zip(*(self._column(name, at) for name in names), strict=True)
 
-    def _column(self, name: str, at: range | list[int]) -> list[Any]:
+    def _column(self, name: str, at: Sequence[int]) -> list[Any]:
+        """The column ``name`` at the rows ``at``: a run of rows (a range, step 1) sliced."""
+        run = at.start if isinstance(at, range) and at.step == 1 else None
         if name == "id":
-            ends = self._id_ends
-            return [self._id_bytes[(ends[k - 1] if k else 0):ends[k]].decode() for k in at]
+            return self._ids(at, run)
         if name in self._coded:
             coded = self._coded[name]
-            picked = coded[at.start:at.stop] if isinstance(at, range) else [coded[k] for k in at]
+            picked = coded[run:run + len(at)] if run is not None else [coded[k] for k in at]
             return list(map(self._words.__getitem__, picked))
         numbers = self._numbers[name]
         none = NONE[numbers.typecode]
-        picked = (numbers[at.start:at.stop].tolist() if isinstance(at, range)
+        values = (numbers[run:run + len(at)].tolist() if run is not None
                   else [numbers[k] for k in at])
-        return [None if v == none else v for v in picked] if none in picked else picked
+        return [None if v == none else v for v in values] if none in values else values
+
+    def _ids(self, at: Sequence[int], run: int | None) -> list[str]:
+        ends = self._id_ends
+        if run is None or not at:
+            return [self._id_bytes[(ends[k - 1] if k else 0):ends[k]].decode() for k in at]
+        first = ends[run - 1] if run else 0
+        cuts = [e - first for e in ends[run:run + len(at)]]  # bytes: an id may be any text
+        raw = bytes(self._id_bytes[first:first + cuts[-1]])
+        return [raw[a:b].decode() for a, b in zip([0, *cuts[:-1]], cuts, strict=True)]
 
     @property
     def doc_sorted(self) -> bool:

@@ -261,7 +261,6 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
                   read: Reader | None = None,
                   stored_keys: Iterable[tuple[str, Any]] | None = None,
                   workers: int = 1, statements: bool = True,
-                  reopen: Callable[[], Reader] | None = None,
                   staging: Store | None = None,
                   entities: Background[list[dict[str, Any]]] | None = None) -> Result:
     """What needs the whole corpus: event ids, reuse groups, facts, anomalies, fingerprints.
@@ -272,97 +271,85 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
     year inferred), for the store to rewrite. ``stored_keys``: documents' reuse band keys
     as the per-document stage kept them (see find_reuse); ``workers``: local processes
     that align reuse candidates; ``statements``: gather the documents' attributions and
-    quotes (a store keeps them with each document, so ``finish`` does not); ``reopen``:
-    a reader of the same store through a new connection, with which (and ``workers`` > 1)
-    the entity clusters are made in a process of their own beside the next stages;
-    ``staging``: a store whose staging tables take the reuse links and pair records, the
-    facts and date records (an event at a time) and the fingerprint pairs as they are found,
-    and the occurrences of the entity clusters made in a process of their own (which hands
-    back the clusters alone), instead of the result: at 1M documents they are gigabytes of
-    objects (Store.save_results(staged=True) takes them in); ``entities``: the clusters
-    already being made that way (start_entities), by a finish that started them before it
-    read the claims and documents, so that the process does not hold a copy of them."""
+    quotes (a store keeps them with each document, so ``finish`` does not); ``staging``: a
+    store whose staging tables take the reuse links and pair records, the facts and date
+    records (an event at a time) and the fingerprint pairs as they are found, instead of the
+    result: at 1M documents they are gigabytes of objects (Store.save_results(staged=True)
+    takes them in); ``entities``: the entity clusters being made in a process of their own
+    (start_entities: a finish starts it before it reads the claims and documents, so that
+    the process holds no copy of them, and ends it if the finish fails), which then are
+    not made here."""
     by_id = {d.id: d for d in docs}
     texts: Sequence[Document] = docs if read is None else StoredTexts(docs, read)
     read = read or (lambda ids, _part: [by_id[i] for i in ids])
     ids = [d.id for d in docs]
 
-    # with workers, a process of its own reads the names and clusters them, beside the
+    # given entities, a process of its own reads the names and clusters them, beside the
     # stages below; the names never enter this process
-    background = entities is not None or (reopen is not None and workers > 1)
-    if entities is not None:
-        entities_made = entities
-    elif background:
-        assert reopen is not None
-        entities_made = start_entities(ids, vocab, reopen, staging)
-    try:
-        places = Places()
-        names = NameIndex()
-        said: list[dict[str, Any]] = []
-        with stage("metadata"):  # one pass for what routing, entities and statements need
-            for k in range(0, len(ids), BATCH):
-                for doc in _with_meta(read, ids[k:k + BATCH],
-                                      "places" if background else "names and places"):
-                    places.add(doc.id, stored_places(doc, vocab))
-                    if not background:
-                        names.add(doc, vocab)
-                    if statements:
-                        said += document_statements(doc)
-        if not background:
-            with stage("entities"):  # now, so that the name index is let go before reuse
-                clusters = _entity_clusters(names, vocab, read)
-            entities_made = in_background(partial(list, clusters), enabled=False)
-        del names
-        with stage("events"):
-            events = assign_events(docs, claims, vocab, places)
-        del places
-        dates: dict[str, list[dict[str, Any]]] = {}
-        anomalies: list[Anomaly] = []
-        changed: list[Document] = []
-        date_records: list[tuple[str, dict[str, Any]]] = []
-        with stage("dates"):
-            for event in events:
-                if event.main:
-                    dates[event.id], found, records = date_event(event, vocab, read, by_id,
-                                                                 changed)
-                    anomalies += found
-                    if staging is None:
-                        date_records += records
-                    else:  # a record per document: gigabytes of dicts at 1M
-                        staging.stage_date_records(records)
-        with stage("reuse"):
-            report = find_reuse(texts, reuse_settings, known_reuse, dated=docs,
-                                stored_keys=stored_keys if reuse_settings in (None, DEFAULT_REUSE)
-                                else None, workers=workers,
-                                sink=staging.stage_reuse if staging else None)
-        with stage("facts"):
-            if staging is None:
-                facts, found = reconcile(list(claims), report.groups)
-                order_facts(facts, list(claims), docs)
-            else:  # handed to the store an event at a time: not all held at once
-                facts, found = [], _facts_by_event(claims, report.groups, by_id, staging)
-            anomalies = found + anomalies
-        with stage("fingerprints"):
-            # (first, second) in id order, as fingerprint pairs come: a tuple is a third of
-            # a frozenset's memory (a crawl's pairs sharing text are millions); the reuse
-            # stage's own tuples where already in order, its list let go
-            sharing = {p if p[0] < p[1] else (p[1], p[0]) for p in report.sharing}
-            report.sharing.clear()
-            shared_figures = fingerprints(claims, sharing,
-                                          staging.stage_fingerprints if staging else None)
-        with stage("entities (waited for)"):
-            clusters = entities_made()
-        result = Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
-                        pairs=report.pairs, fingerprints=shared_figures,
-                        events=[event_record(e, dates.get(e.id, [])) for e in events],
-                        statements=sorted(said, key=_quote_last), entities=clusters,
-                        changed=changed,
-                        date_records=date_records)
-        return result
-    except BaseException:  # the entity process writes to the store: not after this
-        if background:
-            entities_made.cancel()
-        raise
+    background = entities is not None
+    places = Places()
+    names = NameIndex()
+    said: list[dict[str, Any]] = []
+    with stage("metadata"):  # one pass for what routing, entities and statements need
+        for k in range(0, len(ids), BATCH):
+            for doc in _with_meta(read, ids[k:k + BATCH],
+                                  "places" if background else "names and places"):
+                places.add(doc.id, stored_places(doc, vocab))
+                if not background:
+                    names.add(doc, vocab)
+                if statements:
+                    said += document_statements(doc)
+    if entities is None:
+        with stage("entities"):  # now, so that the name index is let go before reuse
+            clusters = _entity_clusters(names, vocab, read)
+        entities = in_background(partial(list, clusters), enabled=False)
+    del names
+    with stage("events"):
+        events = assign_events(docs, claims, vocab, places)
+    del places
+    dates: dict[str, list[dict[str, Any]]] = {}
+    anomalies: list[Anomaly] = []
+    changed: list[Document] = []
+    date_records: list[tuple[str, dict[str, Any]]] = []
+    with stage("dates"):
+        for event in events:
+            if event.main:
+                dates[event.id], found, records = date_event(event, vocab, read, by_id,
+                                                             changed)
+                anomalies += found
+                if staging is None:
+                    date_records += records
+                else:  # a record per document: gigabytes of dicts at 1M
+                    staging.stage_date_records(records)
+    with stage("reuse"):
+        report = find_reuse(texts, reuse_settings, known_reuse, dated=docs,
+                            stored_keys=stored_keys if reuse_settings in (None, DEFAULT_REUSE)
+                            else None, workers=workers,
+                            sink=staging.stage_reuse if staging else None)
+    with stage("facts"):
+        if staging is None:
+            facts, found = reconcile(list(claims), report.groups)
+            order_facts(facts, list(claims), docs)
+        else:  # handed to the store an event at a time: not all held at once
+            facts, found = [], _facts_by_event(claims, report.groups, by_id, staging)
+        anomalies = found + anomalies
+    with stage("fingerprints"):
+        # (first, second) in id order, as fingerprint pairs come: a tuple is a third of
+        # a frozenset's memory (a crawl's pairs sharing text are millions); the reuse
+        # stage's own tuples where already in order, its list let go
+        sharing = {p if p[0] < p[1] else (p[1], p[0]) for p in report.sharing}
+        report.sharing.clear()
+        shared_figures = fingerprints(claims, sharing,
+                                      staging.stage_fingerprints if staging else None)
+    with stage("entities (waited for)"):
+        clusters = entities()
+    result = Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,
+                    pairs=report.pairs, fingerprints=shared_figures,
+                    events=[event_record(e, dates.get(e.id, [])) for e in events],
+                    statements=sorted(said, key=_quote_last), entities=clusters,
+                    changed=changed,
+                    date_records=date_records)
+    return result
 
 
 def _facts_by_event(claims: Sequence[Claim], groups: list[list[str]], by_id: dict[str, Document],
@@ -565,7 +552,7 @@ def _finish(store: Store, vocab: Vocab, workers: int) -> Result:
     entities = (start_entities(store.document_ids(), vocab, reopen, store)
                 if reopen is not None and workers > 1 else None)
     try:
-        return _finish_with(store, vocab, workers, reopen, entities)
+        return _finish_with(store, vocab, workers, entities)
     except BaseException:  # the entity process writes to the store: not after this
         if entities is not None:
             entities.cancel()
@@ -573,7 +560,6 @@ def _finish(store: Store, vocab: Vocab, workers: int) -> Result:
 
 
 def _finish_with(store: Store, vocab: Vocab, workers: int,
-                 reopen: Callable[[], Reader] | None,
                  entities: Background[list[dict[str, Any]]] | None) -> Result:
     with stage("load"):
         docs = store.documents(text=False)
@@ -587,7 +573,7 @@ def _finish_with(store: Store, vocab: Vocab, workers: int,
         events = claims.events()  # to rewrite only the claims that move
     result = corpus_stages(docs, claims, vocab, known_reuse=known, read=reader(store),
                            stored_keys=store.reuse_keys(KEYS_VERSION), workers=workers,
-                           statements=False, reopen=reopen, staging=store, entities=entities)
+                           statements=False, staging=store, entities=entities)
     result.skipped = store.skipped()
     with stage("save"):
         moved = claims.rows(claims.moved(events))  # only events change here

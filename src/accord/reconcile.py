@@ -11,6 +11,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import groupby
+from operator import attrgetter
 from typing import Any, Protocol
 
 import numpy as np
@@ -258,10 +259,9 @@ def shared_people_values(claims: Sequence[Claim]) -> list[Claim]:
     people = picked_claims(claims, ("category", "event", "group", "value"), _people_twice)
     out: list[Claim] = []
     for _, of_doc in groupby(people, key=_doc):  # a document at a time
-        stating: dict[tuple[str, str, int], list[Claim]] = defaultdict(list)
-        for c in of_doc:
-            if c.category in PEOPLE_CATEGORIES and c.value is not None:
-                stating[(c.event, c.group, c.value)].append(c)
+        stating: dict[tuple[str, str, int | None], list[Claim]] = defaultdict(list)
+        for c in of_doc:  # people counts with a value: _people_twice picked no other
+            stating[(c.event, c.group, c.value)].append(c)
         out += [c for members in stating.values() if len({m.category for m in members}) > 1
                 for c in members]
     return out
@@ -320,9 +320,13 @@ def independence(facts: list[Fact], groups: list[list[str]],
 FIGURE_FIELDS = ("category", "group", "event", "low", "high")
 
 
+_FIGURE = attrgetter(*FIGURE_FIELDS)
+
+
 def figure_key(c: Claim) -> FigureKey:
     """What fingerprints compare of a claim (its FIGURE_FIELDS)."""
-    return (c.category, c.group, c.event, c.low, c.high)
+    key: FigureKey = _FIGURE(c)
+    return key
 
 
 def fingerprints(claims: Iterable[Claim], pairs_with_reuse: set[tuple[str, str]] | None = None,

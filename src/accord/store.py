@@ -151,6 +151,8 @@ CLAIM_COLUMNS = ("id", "doc", "event", "category", "group", "value", "low", "hig
 CLAIM_ROW = attrgetter(*CLAIM_COLUMNS)  # a claim's row, in one call
 
 
+#: the order claims are read in (by position: Claim.position), by claims and claim_table
+CLAIMS_IN_ORDER = "ORDER BY doc, figure_start, id"
 #: claim columns no corpus stage reads, left out (empty) when claims are read without text
 LIGHT_LEFT_OUT = ("text", "stated", "cue")
 EXTRACTED_WITH = re.compile(r'"extracted_with": "([^"]*)"')
@@ -807,7 +809,7 @@ class Store:
         100k documents holds a million claims."""
         columns = ", ".join(f"'' AS {_q(c)}" if c in LIGHT_LEFT_OUT and not text else _q(c)
                             for c in CLAIM_COLUMNS)
-        order = "ORDER BY doc, figure_start, id"
+        order = CLAIMS_IN_ORDER
 
         def in_order(r: Any) -> tuple[str, int, str]:
             return r[1], r[12] or 0, r[0]  # doc, figure_start, id
@@ -850,7 +852,7 @@ class Store:
         columns = ", ".join(_q(c) for c in ("id", *WORDS, *NUMBERS))
         table = ClaimTable()
         width = 1 + len(WORDS)
-        for row in self._tuples(f"SELECT {columns} FROM claims ORDER BY doc, figure_start, id"):
+        for row in self._tuples(f"SELECT {columns} FROM claims {CLAIMS_IN_ORDER}"):
             table.append_row(row[0], row[1:width], row[width:])
         return table
 
