@@ -16,6 +16,7 @@ import resource
 import time
 from pathlib import Path
 
+from accord.build import build_kind
 from accord.clean import clean
 from accord.extract import extract
 from accord.ingest import text_document
@@ -78,7 +79,7 @@ def main() -> None:
     elapsed, claims = clean_and_extract(corpus, vocab)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"corpus: {len(corpus)} documents, {total_bytes / 1e6:.1f} MB (built in {built:.1f} s)")
-    print(f"clean+extract: {elapsed:.1f} s on one core, {claims} claims")
+    print(f"clean+extract: {elapsed:.1f} s on one core, {claims} claims ({build_kind()})")
     print(f"documents/s: {len(corpus) / elapsed:.0f}")
     print(f"MB/s: {total_bytes / 1e6 / elapsed:.2f}")
     print(f"peak RSS: {peak_mb:.0f} MB")

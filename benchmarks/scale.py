@@ -279,6 +279,9 @@ def main() -> None:
             figures = child_quantulum(rest[0])
         print(json.dumps(figures))
         return
+    from accord.build import build_kind
+
+    print(f"accord build: {build_kind()}", flush=True)
     print(f"machine: {multiprocessing.cpu_count()} cores; its speed now: clean+extract "
           f"{calibrate():.2f} MB/s on one core (benchmarks/clean_extract.py's corpus, 3 MB: "
           "this shared machine's speed varies by a third from hour to hour)", flush=True)

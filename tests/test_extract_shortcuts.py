@@ -112,12 +112,7 @@ def repeating(draw: st.DrawFn) -> str:
 def test_repeated_sentences_by_word_ids_as_by_words(text: str) -> None:
     doc = text_document("d.txt", text)
     by_ids = clean_module._repeated_sentences(doc, [], None)
-    original = clean_module._LOWERS_TO_ASCII
-    clean_module._LOWERS_TO_ASCII = (" ", "\n", *original)  # every text: keyed by words
-    try:
-        by_words = clean_module._repeated_sentences(doc, [], None)
-    finally:
-        clean_module._LOWERS_TO_ASCII = original
+    by_words = clean_module._repeated_sentences(doc, [], None, by_words=True)
     assert [(s.start, s.end, s.source_start) for s in by_ids] == \
         [(s.start, s.end, s.source_start) for s in by_words]
 

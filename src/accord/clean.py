@@ -106,14 +106,16 @@ def _outside(span: Span, skip: list[Span], plain: str) -> list[Span]:
 _LOWERS_TO_ASCII = ("\u0130", "\u212a")
 
 
-def _repeated_sentences(doc: Document, skip: list[Span], plain: str | None) -> list[Span]:
+def _repeated_sentences(doc: Document, skip: list[Span], plain: str | None,
+                        by_words: bool = False) -> list[Span]:
     """Sentences of MIN_REPEAT_WORDS words or more printed again, word for word (case and
     punctuation aside). A sentence is keyed by its words' ids (the reuse stage's, already
-    computed for the document), the same words ``_key`` reads, without a pass per sentence."""
+    computed for the document), the same words ``_key`` reads, without a pass per sentence;
+    by those words themselves where ids would differ from them, or given ``by_words``."""
     plain = view(doc.text) if plain is None else plain
     sents = sentences(doc.text)
     starts, _, ids = word_ids(plain)
-    by_ids = not any(char in plain for char in _LOWERS_TO_ASCII)
+    by_ids = not by_words and not any(char in plain for char in _LOWERS_TO_ASCII)
     # words never straddle a sentence's bounds: each sentence's words by their starts
     bounds = np.searchsorted(starts, [x for s in sents for x in (s.start, s.end)]).tolist()
     seen: dict[object, int] = {}

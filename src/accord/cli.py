@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from accord.build import build_kind
 from accord.errors import AccordError
 from accord.evaluate import evaluate, load_gold
 from accord.ingest import DEFAULT_MAX_BYTES, Batch, ingest, stream
@@ -85,7 +86,8 @@ def _analyse(paths: tuple[str, ...], vocab_files: tuple[str, ...], db: str | Non
 
 
 @click.group()
-@click.version_option(package_name="accord")
+@click.version_option(package_name="accord",
+                      message=f"%(prog)s, version %(version)s, {build_kind()}")
 @click.option("-v", "--verbose", is_flag=True, help="Log what each stage does.")
 def cli(verbose: bool) -> None:
     """accord: a source-attributed evidence table from a pile of reports about one event."""

@@ -8,6 +8,7 @@ when the number is a year, date, time, age, money sum, label or measure rather t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from accord.text import Token
 from accord.vocab import Phrases, Vocab
@@ -52,8 +53,9 @@ def _scale_at(toks: list[Token], k: int, vocab: Vocab) -> int:
     return 0
 
 
-def _phrase_at(toks: list[Token], k: int, table: Phrases) -> tuple[int, int]:
-    """Longest phrase of ``table`` starting at token k: (value, tokens used) or (0, 0)."""
+def _phrase_at(toks: list[Token], k: int, table: Phrases) -> tuple[Any, int]:
+    """Longest phrase of ``table`` starting at token k: (value, tokens used) or (0, 0); the
+    value is the table's (a number, or a qualifier's name)."""
     if toks[k].lower not in table.firsts:
         return 0, 0
     value, used = table.match([t.lower for t in toks[k:k + table.longest]], 0)
