@@ -50,7 +50,7 @@ def _trim(text: str, start: int) -> tuple[str, int, int]:
 
 
 def _is_source(words: str, vocab: Vocab) -> bool:
-    tokens = re.findall(r"[\w'\u2019]+", words)
+    tokens = SOURCE_WORD.findall(words)
     if not tokens or len(tokens) > 14:
         return False
     lowered = [t.lower() for t in tokens]
@@ -71,20 +71,23 @@ def _np_before(sentence: str, end: int) -> tuple[str, int]:
 
 def _plain_np_after(sentence: str, start: int, vocab: Vocab) -> str:
     """"by the district coroner": a lower-case source noun phrase."""
-    m = re.match(r"\s*((?:the|a|an)\s+(?:[a-z][\w-]*\s+){0,3}([a-z][\w-]*))", sentence[start:])
+    m = PLAIN_NP.match(sentence[start:])
     return m.group(1) if m and m.group(2) in vocab.source_nouns else ""
 
 
 def _np_after(sentence: str, start: int) -> str:
     """A name after a verb ("said Prashant Kumar, the director general of police",
     "described by the British journalist Thomas de Waal as")."""
-    m = re.match(rf"\s*((?:(?:the|a|an)\s+)?(?:[a-z][\w-]*\s+){{0,3}}{NAME}"
-                 rf"(?:\s+(?:[a-z][\w-]*\s+){{0,2}}{NAME})*"
-                 rf"(?:,\s+(?:the|a|an)\s+[^,.;]+)?)", sentence[start:])
+    m = NAMED_NP.match(sentence[start:])
     return m.group(1) if m else ""
 
 
 _WORDS = re.compile(r"[a-z]+")
+SOURCE_WORD = re.compile(r"[\w'\u2019]+")
+PLAIN_NP = re.compile(r"\s*((?:the|a|an)\s+(?:[a-z][\w-]*\s+){0,3}([a-z][\w-]*))")
+NAMED_NP = re.compile(rf"\s*((?:(?:the|a|an)\s+)?(?:[a-z][\w-]*\s+){{0,3}}{NAME}"
+                      rf"(?:\s+(?:[a-z][\w-]*\s+){{0,2}}{NAME})*"
+                      rf"(?:,\s+(?:the|a|an)\s+[^,.;]+)?)")
 
 
 REPORT_VERBS = ("says", "said", "notes", "noted", "states", "stated", "mentions", "found",

@@ -41,6 +41,10 @@ MIN_COMMON_CONTEXT, COMMON_CONTEXT_SHARE = 5, 0.05
 MAX_LOOKALIKES = 50  # names spelled like more than this many others are not joined on context
 CONTEXT_WORDS = 12
 CONTEXT_WORD = re.compile(r"[a-z]{4,}")
+# compiled once: names_in tries them at every capitalised name of every document
+LEAD_THE = re.compile(r"The\s+")
+POSSESSIVE = re.compile(r"['\u2019]s$")
+NOT_SPACE = re.compile(r"\S+")
 
 
 @lru_cache(maxsize=65536)  # names repeat across a corpus: each is keyed once
@@ -58,7 +62,7 @@ def skeleton(name: str) -> str:
 
 def _derived(a: str, b: str) -> bool:
     """One form is the other with an ending (Armenia/Armenian, Azerbaijan/Azerbaijani)."""
-    a, b = (re.sub(r"['\u2019]s$", "", w.lower()) for w in (a, b))
+    a, b = (POSSESSIVE.sub("", w.lower()) for w in (a, b))
     short, long = sorted((a, b), key=len)
     if short == long:
         return False
@@ -73,11 +77,11 @@ def names_in(doc: Document, vocab: Vocab) -> list[list[Any]]:
     marked = [(s.start, s.end) for s in doc.marked]
     for m in NAME.finditer(plain):
         start, end = m.start(), m.end()
-        lead = re.match(r"The\s+", plain[start:end])
+        lead = LEAD_THE.match(plain[start:end])
         if lead:
             start += lead.end()  # "The Khojaly tragedy": the name is what follows
         start = _after_titles(plain, start, end, vocab)
-        tail = re.search(r"['\u2019]s$", plain[start:end])
+        tail = POSSESSIVE.search(plain[start:end])
         if tail:
             end -= 2  # "Armenia's": the name without the possessive
         if end - start < 2:
@@ -120,7 +124,7 @@ def _after_titles(plain: str, start: int, end: int, vocab: Vocab) -> int:
     if not first or first[0].lower().rstrip(".") not in vocab.titles:
         return start  # most names: no title before them
     pos = start
-    for m in re.finditer(r"\S+", plain[start:end]):
+    for m in NOT_SPACE.finditer(plain[start:end]):
         if m.group(0).lower().rstrip(".") not in vocab.titles:
             return pos if m.start() + start < end else start
         pos = start + m.end()
