@@ -169,3 +169,27 @@ def test_a_store_reads_its_claims_as_a_table(tmp_path: Path, khojaly: Path,
     assert within_document_conflicts(table) == within_document_conflicts(held)
     assert subgroup_anomalies(table) == subgroup_anomalies(held)
     assert shared_people_values(table) == shared_people_values(held)
+
+
+@settings(max_examples=150, deadline=None)
+@given(claims(), st.lists(st.sampled_from(["d1", "d2", "dé3", "d10", "d4"]), unique=True))
+def test_routing_numbers_the_figures_of_a_table_as_of_a_list(held: list[Claim],
+                                                             routed: list[str]) -> None:
+    """claim_figures (routing's (document, figure) of every claim, found by sorting columns)
+    against a dict that numbers each (category, low, high) as it first comes: the claims of
+    documents not routed left out, the same documents, and one number per figure."""
+    from accord.extract.events import claim_figures
+    from accord.ingest import text_document
+
+    docs = [text_document(d, "") for d in routed]
+    for d, doc_id in zip(docs, routed, strict=True):
+        d.id = doc_id
+    position = {d: k for k, d in enumerate(routed)}
+    kept = [c for c in held if c.doc in position]
+    for given_claims in (held, ClaimTable(held)):
+        doc_at, figure_at, figures = claim_figures(docs, given_claims)
+        assert doc_at.tolist() == [position[c.doc] for c in kept]
+        assert [figures[f] for f in figure_at.tolist()] == \
+            [(c.category, c.low, c.high) for c in kept]
+        assert len(figures) == len(set(figures)) == len({(c.category, c.low, c.high)
+                                                         for c in kept})

@@ -143,6 +143,21 @@ class ClaimTable(_MadeClaims):
         raw = bytes(self._id_bytes[first:first + cuts[-1]])
         return [raw[a:b].decode() for a, b in zip([0, *cuts[:-1]], cuts, strict=True)]
 
+    def coded(self, name: str) -> tuple[np.ndarray, list[str | None]]:
+        """The word column ``name`` as numbers (a copy, 32-bit) and the words they stand for:
+        what a pass over a crawl's claims compares without making a string per claim."""
+        return np.array(self._coded[name], dtype=np.int32), self._words
+
+    def numbers(self, name: str) -> np.ndarray:
+        """The number column ``name`` as 64-bit integers, None as NONE["q"] (a view where the
+        column is 64-bit already: figures)."""
+        column = self._numbers[name]
+        if column.typecode == "q":
+            return np.frombuffer(column, dtype=np.int64)
+        values = np.array(column, dtype=np.int64)
+        values[values == NONE[column.typecode]] = NONE["q"]
+        return values
+
     @property
     def doc_sorted(self) -> bool:
         """Whether the claims come in document order (as a store reads them)."""
@@ -234,6 +249,26 @@ def claims_at(claims: Sequence[Claim], rows: Sequence[int]) -> list[Claim]:
     if isinstance(claims, ClaimTable):
         return claims.take(rows)
     return [claims[n] for n in rows]
+
+
+def coded_column(claims: Sequence[Claim], name: str) -> tuple[np.ndarray, list[str | None]]:
+    """A word field of every claim as numbers, and the words they stand for (see
+    ClaimTable.coded; a list of claims is coded here)."""
+    if isinstance(claims, ClaimTable):
+        return claims.coded(name)
+    number_of: dict[str | None, int] = {}
+    codes = np.fromiter((number_of.setdefault(getattr(c, name), len(number_of)) for c in claims),
+                        dtype=np.int32, count=len(claims))
+    return codes, list(number_of)
+
+
+def number_column(claims: Sequence[Claim], name: str) -> np.ndarray:
+    """A number field of every claim as 64-bit integers, None as NONE["q"] (ClaimTable.numbers)."""
+    if isinstance(claims, ClaimTable):
+        return claims.numbers(name)
+    none = NONE["q"]
+    return np.fromiter((none if (v := getattr(c, name)) is None else v for c in claims),
+                       dtype=np.int64, count=len(claims))
 
 
 def claim_values(claims: Iterable[Claim], names: Sequence[str]) -> Iterator[tuple[Any, ...]]:

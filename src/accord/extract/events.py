@@ -21,11 +21,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
-from accord.claim_table import ClaimTable, claim_values
+from accord.claim_table import NONE, ClaimTable, claim_values, coded_column, number_column
 from accord.model import Claim, Document
 from accord.text import Sentence, Token, mark_before, slug, view
 from accord.vocab import Vocab, per_vocab
@@ -326,22 +326,12 @@ def route_documents(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
     places = places or places_of(docs, vocab)
     n = len(docs)
     year_df: Counter[int] = Counter(y for d in docs for y in doc_years(d))
-    position = {d.id: k for k, d in enumerate(docs)}
-    figure_number: dict[Figure, int] = {}
-    # (document, figure) of every claim as two flat arrays, not a set of tuples: a crawl's
-    # millions of claims made that set gigabytes
-    doc_at, figure_at = array("q"), array("q")
-    for doc, category, low, high in claim_values(claims, ("doc", "category", "low", "high")):
-        k = position.get(doc)
-        if k is not None:
-            doc_at.append(k)
-            figure_at.append(figure_number.setdefault((category, low, high), len(figure_number)))
-    width = max(1, len(figure_number))
-    held = np.unique(np.frombuffer(doc_at, dtype=np.int64) * width
-                     + np.frombuffer(figure_at, dtype=np.int64))  # sorted by document
+    doc_at, figure_at, figure_of = claim_figures(docs, claims)
+    width = max(1, len(figure_of))
+    held = np.unique(doc_at * width + figure_at)  # sorted by document
     del doc_at, figure_at
     figures_of = _Postings(held // width, held % width, n)  # figures of each document
-    stating = _Postings(held % width, held // width, len(figure_number))
+    stating = _Postings(held % width, held // width, len(figure_of))
     own_figures = np.diff(figures_of.bounds)
     year_items = [(y, k) for k, d in enumerate(docs) for y in doc_years(d)]
     years = sorted({y for y, _ in year_items})
@@ -356,7 +346,6 @@ def route_documents(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
     tf_total = _counts(entry_key, entry_tf, len(places.keys))
     left = np.ones(n, dtype=bool)
     routed: list[Route] = []
-    figure_of = list(figure_number)
     while left.any():
         key = _main_key(places.keys, df_total, tf_total)
         naming = [] if key is None else [
@@ -378,6 +367,40 @@ def route_documents(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
                             places.spelling(key, [docs[k].id for k in naming]) if key else None,
                             [figure_of[f] for f in signature.tolist()]))
     return sorted(routed, key=lambda r: -len(r.docs))
+
+
+def claim_figures(docs: list[Document], claims: Sequence[Claim]
+                  ) -> tuple[np.ndarray, np.ndarray, list[Figure]]:
+    """Each claim's document (its position in ``docs``) and figure (a number for each
+    (category, low, high) stated), claims of other documents left out; and the figures by
+    number. Found by sorting columns: a crawl's millions of claims numbered through a dict
+    of (category, low, high) tuples held hundreds of megabytes of small objects."""
+    position: dict[str | None, int] = {d.id: k for k, d in enumerate(docs)}
+    doc_codes, doc_words = coded_column(claims, "doc")
+    doc_at = np.fromiter((position.get(w, -1) for w in doc_words), dtype=np.int64,
+                         count=len(doc_words))[doc_codes]
+    del position, doc_codes
+    category, category_words = coded_column(claims, "category")
+    low, high = number_column(claims, "low"), number_column(claims, "high")
+    kept = doc_at >= 0
+    if not kept.all():
+        doc_at, category, low, high = doc_at[kept], category[kept], low[kept], high[kept]
+    order = np.lexsort((high, low, category))
+    first = np.zeros(len(order), dtype=bool)  # where a figure begins, in that order
+    first[:1] = True
+    for column in (category, low, high):  # one sorted copy at a time
+        ordered = column[order]
+        first[1:] |= ordered[1:] != ordered[:-1]
+        del ordered
+    figure_at = np.empty(len(order), dtype=np.int64)
+    figure_at[order] = np.cumsum(first) - 1
+    firsts = order[first]
+    none = int(NONE["q"])
+    figures: list[Figure] = [
+        (cast(str, category_words[c]), None if a == none else a, None if b == none else b)
+        for c, a, b in zip(category[firsts].tolist(), low[firsts].tolist(),
+                           high[firsts].tolist(), strict=True)]
+    return doc_at, figure_at, figures
 
 
 def _main_key(keys: list[str], df: np.ndarray, tf: np.ndarray) -> str | None:
