@@ -209,10 +209,11 @@ class Places:
         bounds = np.frombuffer(self.bounds, dtype=np.int64)
         rows = np.array([self.row[d] for d in doc_ids], dtype=np.int64)
         if len(rows) == len(bounds) - 1 and np.array_equal(rows, np.arange(len(rows))):
-            # every document in the order added (a finish): the arrays as they are, without
-            # an index of every entry (a crawl's are tens of millions: gigabytes at 64 bits)
+            # every document in the order added (a finish): the arrays as they are (views,
+            # not copies), without an index of every entry (a crawl's are tens of millions)
             return (np.repeat(np.arange(len(rows), dtype=np.int32), np.diff(bounds)),
-                    np.array(self.key_at, dtype=np.int32), np.array(self.tf_at, dtype=np.int32))
+                    np.frombuffer(self.key_at, dtype=np.int32),
+                    np.frombuffer(self.tf_at, dtype=np.int32))
         starts = bounds[rows]
         lengths = bounds[rows + 1] - starts
         at = (np.arange(int(lengths.sum()), dtype=np.int64)
@@ -333,11 +334,16 @@ def route_documents(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
     figures_of = _Postings(held // width, held % width, n)  # figures of each document
     stating = _Postings(held % width, held // width, len(figure_of))
     own_figures = np.diff(figures_of.bounds)
-    year_items = [(y, k) for k, d in enumerate(docs) for y in doc_years(d)]
-    years = sorted({y for y, _ in year_items})
-    year_number = {y: i for i, y in enumerate(years)}
-    speaking = _Postings(np.array([year_number[y] for y, _ in year_items], dtype=np.int64),
-                         np.array([k for _, k in year_items], dtype=np.int64), len(years))
+    year_at, year_doc = array("q"), array("i")  # (year, document) of each year spoken of
+    for k, d in enumerate(docs):
+        for y in doc_years(d):
+            year_at.append(y)
+            year_doc.append(k)
+    found_years, year_item = np.unique(np.frombuffer(year_at, dtype=np.int64),
+                                       return_inverse=True)
+    year_number = {y: i for i, y in enumerate(found_years.tolist())}
+    speaking = _Postings(year_item, np.frombuffer(year_doc, dtype=np.int32), len(year_number))
+    del year_at, year_doc
     entry_doc, entry_key, entry_tf = places.entries([d.id for d in docs])
     # each document's entries (the same integer type: no 64-bit copy of every entry)
     entry_start = np.searchsorted(entry_doc, np.arange(n + 1, dtype=entry_doc.dtype))
