@@ -7,8 +7,10 @@ from collections import defaultdict
 from itertools import groupby
 from operator import attrgetter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +32,7 @@ from accord.reconcile import (
     within_document_conflicts,
 )
 from accord.store import Store
+from accord.vocab import load_vocab
 
 WORD = st.sampled_from(["", "killed", "injured", "children", "a", "ü-é", "all"])
 CATEGORY = st.sampled_from(["killed", "injured", "ü-é"])
@@ -193,3 +196,57 @@ def test_routing_numbers_the_figures_of_a_table_as_of_a_list(held: list[Claim],
             [(c.category, c.low, c.high) for c in kept]
         assert len(figures) == len(set(figures)) == len({(c.category, c.low, c.high)
                                                          for c in kept})
+
+
+@settings(max_examples=60, deadline=None)
+@given(claims(), st.booleans())
+def test_a_table_set_aside_reads_back_the_same_and_cannot_be_read_meanwhile(
+        held: list[Claim], fails: bool) -> None:
+    table = ClaimTable(held)
+    table.set_events([f"{c.event}!" for c in held])  # a column set before, kept
+    expected = list(table)
+    try:
+        with table.set_aside():
+            for read in (lambda: len(table), lambda: table.take([0]), table.events,
+                         lambda: table.numbers("low"), lambda: list(table.event_rows())):
+                with pytest.raises(RuntimeError, match="set aside"):
+                    read()
+            if fails:
+                raise KeyError("a stage failed")
+    except KeyError:
+        assert fails
+    assert list(table) == expected and len(table) == len(held)
+    if held:
+        table.append(held[0])
+        assert len(table) == len(held) + 1
+
+
+def test_a_finish_sets_its_claims_aside_while_dates_and_reuse_run(
+        tmp_path: Path, khojaly: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The corpus stages that read no claim run with the claims on disk, and the facts after
+    them find every claim back."""
+    from accord import pipeline
+
+    db = tmp_path / "k.db"
+    run([str(khojaly)], db)
+    with Store(db) as store:
+        facts_before = store.facts()
+    tables: list[ClaimTable] = []
+    aside_when_reused: list[bool] = []
+    real_set_aside, real_find_reuse = ClaimTable.set_aside, pipeline.find_reuse
+
+    def set_aside(self: ClaimTable) -> Any:
+        tables.append(self)
+        return real_set_aside(self)
+
+    def find_reuse(*args: Any, **kwargs: Any) -> Any:
+        aside_when_reused.append(all(t._aside for t in tables) and bool(tables))
+        return real_find_reuse(*args, **kwargs)
+
+    monkeypatch.setattr(ClaimTable, "set_aside", set_aside)
+    monkeypatch.setattr(pipeline, "find_reuse", find_reuse)
+    with Store(db) as store:
+        pipeline.finish(store, load_vocab())
+        assert store.facts() == facts_before
+    assert aside_when_reused == [True]
+    assert not tables[0]._aside and len(tables[0]) > 0

@@ -13,8 +13,10 @@ empty strings, as in ``Store.claims(text=False)``.
 
 from __future__ import annotations
 
+import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import groupby
 from operator import attrgetter
 from typing import Any, overload
@@ -65,6 +67,7 @@ class ClaimTable(_MadeClaims):
         self._numbers = {name: array(TYPECODES.get(name, "i")) for name in NUMBERS}
         self._doc_sorted = True
         self._last_doc = ""
+        self._aside = False  # see set_aside
         for c in claims:
             self.append(c)
 
@@ -75,6 +78,7 @@ class ClaimTable(_MadeClaims):
     def append_row(self, claim_id: str, words: Sequence[str | None],
                    numbers: Sequence[int | None]) -> None:
         """A claim from its id, its WORDS and its NUMBERS (as a store reads them)."""
+        self._held()
         self._id_bytes += claim_id.encode()
         self._id_ends.append(len(self._id_bytes))
         for column, word in zip(self._coded.values(), words, strict=True):
@@ -94,7 +98,59 @@ class ClaimTable(_MadeClaims):
         return n
 
     def __len__(self) -> int:
+        self._held()
         return len(self._id_ends)
+
+    def _held(self) -> None:
+        if self._aside:
+            raise RuntimeError("the claims are set aside on disk until set_aside's block ends")
+
+    @contextmanager
+    def set_aside(self) -> Iterator[None]:
+        """The columns in a temporary file for the while (the words stay): the corpus stages
+        that read no claim (dates, reuse) then run without a crawl's claims in memory (a GB
+        at a million documents). Reading the table meanwhile is an error."""
+        self._held()
+        with tempfile.TemporaryFile(prefix="accord-claims-") as spill:
+            layout = self._write_columns(spill)
+            self._aside = True
+            try:
+                yield
+            finally:
+                spill.seek(0)
+                self._read_columns(spill, layout)
+                self._aside = False
+
+    def _columns(self) -> list[bytearray | array[Any]]:
+        return [self._id_bytes, self._id_ends, *self._coded.values(), *self._numbers.values()]
+
+    def _write_columns(self, spill: Any) -> list[tuple[str, int]]:
+        """Write every column to ``spill`` and let it go; its (typecode, length) in order."""
+        layout: list[tuple[str, int]] = []
+        for column in self._columns():
+            spill.write(column)
+            layout.append((column.typecode if isinstance(column, array) else "", len(column)))
+        self._id_bytes, self._id_ends = bytearray(), array("q")
+        self._coded = {name: array("i") for name in WORDS}
+        self._numbers = {name: array(TYPECODES.get(name, "i")) for name in NUMBERS}
+        return layout
+
+    def _read_columns(self, spill: Any, layout: list[tuple[str, int]]) -> None:
+        read: list[bytearray | array[Any]] = []
+        for typecode, length in layout:
+            if typecode:
+                column = array(typecode)
+                column.fromfile(spill, length)
+                read.append(column)
+            else:
+                raw = bytearray(length)
+                spill.readinto(raw)
+                read.append(raw)
+        id_bytes, id_ends, *rest = read
+        assert isinstance(id_bytes, bytearray) and isinstance(id_ends, array)
+        self._id_bytes, self._id_ends = id_bytes, id_ends
+        self._coded = dict(zip(WORDS, rest[:len(WORDS)], strict=True))  # type: ignore[arg-type]
+        self._numbers = dict(zip(NUMBERS, rest[len(WORDS):], strict=True))  # type: ignore[arg-type]
 
     def _taken(self, positions: Sequence[int]) -> list[Claim]:
         return self.take(positions)
@@ -121,6 +177,7 @@ class ClaimTable(_MadeClaims):
 
     def _column(self, name: str, at: Sequence[int]) -> list[Any]:
         """The column ``name`` at the rows ``at``: a run of rows (a range, step 1) sliced."""
+        self._held()
         run = at.start if isinstance(at, range) and at.step == 1 else None
         if name == "id":
             return self._ids(at, run)
@@ -146,11 +203,13 @@ class ClaimTable(_MadeClaims):
     def coded(self, name: str) -> tuple[np.ndarray, list[str | None]]:
         """The word column ``name`` as numbers (a copy, 32-bit) and the words they stand for:
         what a pass over a crawl's claims compares without making a string per claim."""
+        self._held()
         return np.array(self._coded[name], dtype=np.int32), self._words
 
     def numbers(self, name: str) -> np.ndarray:
         """The number column ``name`` as 64-bit integers, None as NONE["q"] (a view where the
         column is 64-bit already: figures)."""
+        self._held()
         column = self._numbers[name]
         if column.typecode == "q":
             return np.frombuffer(column, dtype=np.int64)
@@ -165,10 +224,12 @@ class ClaimTable(_MadeClaims):
 
     def events(self) -> np.ndarray:
         """Each claim's event, as a number (a copy: to tell later which claims moved)."""
+        self._held()
         return np.array(self._coded["event"], dtype=np.int32)
 
     def event_rows(self) -> Iterator[list[int]]:
         """The rows of each event's claims, in order, events in the order they first come."""
+        self._held()
         codes = np.asarray(self._coded["event"], dtype=np.int32)
         order = np.argsort(codes, kind="stable")
         sorted_codes = codes[order]
@@ -180,6 +241,7 @@ class ClaimTable(_MadeClaims):
 
     def set_events(self, events: Iterable[str]) -> None:
         """Every claim's event, in order (what routing sets)."""
+        self._held()
         column = array("i", (self._number(e) for e in events))
         if len(column) != len(self):
             raise ValueError(f"{len(column)} events for {len(self)} claims")
@@ -187,6 +249,7 @@ class ClaimTable(_MadeClaims):
 
     def moved(self, before: np.ndarray) -> np.ndarray:
         """The rows whose event differs from ``before`` (an earlier ``events()``)."""
+        self._held()
         now = np.asarray(self._coded["event"], dtype=np.int32)
         return np.flatnonzero(now != before)
 

@@ -39,6 +39,7 @@ from accord.reconcile import (
 )
 from accord.reuse import (
     KnownReuse,
+    ReuseReport,
     ReuseSettings,
     document_keys,
     find_reuse,
@@ -307,25 +308,10 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
     with stage("events"):
         events = assign_events(docs, claims, vocab, places)
     del places
-    dates: dict[str, list[dict[str, Any]]] = {}
-    anomalies: list[Anomaly] = []
-    changed: list[Document] = []
-    date_records: list[tuple[str, dict[str, Any]]] = []
-    with stage("dates"):
-        for event in events:
-            if event.main:
-                dates[event.id], found, records = date_event(event, vocab, read, by_id,
-                                                             changed)
-                anomalies += found
-                if staging is None:
-                    date_records += records
-                else:  # a record per document: gigabytes of dicts at 1M
-                    staging.stage_date_records(records)
-    with stage("reuse"):
-        report = find_reuse(texts, reuse_settings, known_reuse, dated=docs,
-                            stored_keys=stored_keys if reuse_settings in (None, DEFAULT_REUSE)
-                            else None, workers=workers,
-                            sink=staging.stage_reuse if staging else None)
+    with _set_aside(claims):  # dates and reuse read no claim
+        dates, anomalies, changed, date_records, report = _dates_and_reuse(
+            docs, texts, events, vocab, read, by_id, reuse_settings, known_reuse, stored_keys,
+            workers, staging)
     with stage("facts"):
         if staging is None:
             facts, found = reconcile(list(claims), report.groups)
@@ -350,6 +336,48 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
                     changed=changed,
                     date_records=date_records)
     return result
+
+
+def _dates_and_reuse(docs: list[Document], texts: Sequence[Document], events: list[Event],
+                     vocab: Vocab, read: Reader, by_id: dict[str, Document],
+                     reuse_settings: ReuseSettings | None, known_reuse: KnownReuse | None,
+                     stored_keys: Iterable[tuple[str, Any]] | None, workers: int,
+                     staging: Store | None
+                     ) -> tuple[dict[str, list[dict[str, Any]]], list[Anomaly], list[Document],
+                                list[tuple[str, dict[str, Any]]], ReuseReport]:
+    """The stages of corpus_stages that read no claim: each event's dates (with the date
+    anomalies, the documents whose publication year was inferred, and the date records, or
+    these staged), then reuse."""
+    dates: dict[str, list[dict[str, Any]]] = {}
+    anomalies: list[Anomaly] = []
+    changed: list[Document] = []
+    date_records: list[tuple[str, dict[str, Any]]] = []
+    with stage("dates"):
+        for event in events:
+            if event.main:
+                dates[event.id], found, records = date_event(event, vocab, read, by_id,
+                                                             changed)
+                anomalies += found
+                if staging is None:
+                    date_records += records
+                else:  # a record per document: gigabytes of dicts at 1M
+                    staging.stage_date_records(records)
+    with stage("reuse"):
+        report = find_reuse(texts, reuse_settings, known_reuse, dated=docs,
+                            stored_keys=stored_keys if reuse_settings in (None, DEFAULT_REUSE)
+                            else None, workers=workers,
+                            sink=staging.stage_reuse if staging else None)
+    return dates, anomalies, changed, date_records, report
+
+
+@contextmanager
+def _set_aside(claims: Sequence[Claim]) -> Iterator[None]:
+    """A ClaimTable's columns on disk for the while (ClaimTable.set_aside); a list stays."""
+    if isinstance(claims, ClaimTable):
+        with stage("claims set aside"), claims.set_aside():
+            yield
+    else:
+        yield
 
 
 def _facts_by_event(claims: Sequence[Claim], groups: list[list[str]], by_id: dict[str, Document],
