@@ -206,6 +206,19 @@ class ClaimTable(_MadeClaims):
         self._held()
         return np.array(self._coded[name], dtype=np.int32), self._words
 
+    def referenced_rows(self, name: str) -> np.ndarray:
+        """For each claim, the row of the claim whose id its word column ``name`` holds (a
+        breakdown's "parent": its total), -1 where none does; a later claim of the same id
+        wins, as in a dict."""
+        self._held()
+        row_of_word = np.full(len(self._words), -1, dtype=np.int64)
+        number_of = self._number_of
+        for row, (claim_id,) in enumerate(self.values(("id",))):
+            code = number_of.get(claim_id)
+            if code is not None:
+                row_of_word[code] = row
+        return row_of_word[np.asarray(self._coded[name], dtype=np.int32)]
+
     def numbers(self, name: str) -> np.ndarray:
         """The number column ``name`` as 64-bit integers, None as NONE["q"] (a view where the
         column is 64-bit already: figures)."""
@@ -323,6 +336,15 @@ def coded_column(claims: Sequence[Claim], name: str) -> tuple[np.ndarray, list[s
     codes = np.fromiter((number_of.setdefault(getattr(c, name), len(number_of)) for c in claims),
                         dtype=np.int32, count=len(claims))
     return codes, list(number_of)
+
+
+def referenced_rows(claims: Sequence[Claim], name: str) -> np.ndarray:
+    """See ClaimTable.referenced_rows (a list of claims is looked up here)."""
+    if isinstance(claims, ClaimTable):
+        return claims.referenced_rows(name)
+    row_of = {c.id: row for row, c in enumerate(claims)}
+    return np.fromiter((row_of.get(getattr(c, name), -1) for c in claims), dtype=np.int64,
+                       count=len(claims))
 
 
 def number_column(claims: Sequence[Claim], name: str) -> np.ndarray:

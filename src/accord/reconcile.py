@@ -16,7 +16,15 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from accord.claim_table import claim_values, claims_at, picked_claims
+from accord.claim_table import (
+    NONE,
+    claim_values,
+    claims_at,
+    coded_column,
+    number_column,
+    picked_claims,
+    referenced_rows,
+)
 from accord.model import Anomaly, Claim, Fact, FactValue, FigureKey
 
 FINGERPRINT_MIN_SHARED = 3
@@ -134,19 +142,20 @@ def _fmt(c: Claim) -> str:
 
 def subgroup_anomalies(claims: Sequence[Claim]) -> list[Anomaly]:
     """A part larger than its total ("6313 children" of "613 killed")."""
-    # only totals: a crawl has a million claims
-    named = {parent for (parent,) in claim_values(claims, ("parent",)) if parent}
-    by_id = {c.id: c for c in claims_at(claims, [
-        n for n, (claim_id,) in enumerate(claim_values(claims, ("id",))) if claim_id in named])}
-    parts = claims_at(claims, [
-        n for n, (group, low, parent) in enumerate(claim_values(claims, ("group", "low", "parent")))
-        if group != "all" and low is not None and parent in by_id])
+    # compared on columns; only the claims of an anomaly are made (a crawl has millions)
+    total_at = referenced_rows(claims, "parent")
+    group, group_words = coded_column(claims, "group")
+    low, high = number_column(claims, "low"), number_column(claims, "high")
+    none = NONE["q"]
+    of_all = group_words.index("all") if "all" in group_words else -1
+    parts = np.flatnonzero((total_at >= 0) & (group != of_all) & (low != none))
+    totals = total_at[parts]
+    over = (high[totals] != none) & (low[parts] > high[totals])
     out = []
     seen: set[str] = set()
-    for c in parts:
-        total = by_id[c.parent or ""]
-        if (c.low is not None and total.high is not None and c.low > total.high
-                and c.id not in seen):
+    for c, total in zip(claims_at(claims, parts[over].tolist()),
+                        claims_at(claims, totals[over].tolist()), strict=True):
+        if c.id not in seen:
             seen.add(c.id)
             out.append(Anomaly(
                 "subgroup_exceeds_total", c.doc,
