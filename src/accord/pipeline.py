@@ -597,6 +597,7 @@ def _finish_with(store: Store, vocab: Vocab, workers: int,
         if covered is not None:
             changed = {i for i, key in keys.items() if covered.get(i) != key}
             known = KnownReuse(changed, store.reuse(), store.reuse_pairs())
+        del covered  # a crawl's every document: not held through the finish
         claims = store.claim_table()  # columns: a crawl's claims as objects are gigabytes
         events = claims.events()  # to rewrite only the claims that move
     result = corpus_stages(docs, claims, vocab, known_reuse=known, read=reader(store),
@@ -635,6 +636,7 @@ def add_documents(store: Store, docs: Iterable[Document], vocab_files: tuple[str
     stored = store.fingerprints()
     existing = {doc_id: sha for doc_id, (sha, _) in stored.items()}
     keys = {doc_id: finished_key_from(sha, used) for doc_id, (sha, used) in stored.items()}
+    del stored
     report: list[dict[str, Any]] = []
 
     def todo() -> Iterator[Document]:
@@ -664,11 +666,16 @@ def add_documents(store: Store, docs: Iterable[Document], vocab_files: tuple[str
             report.append({"id": doc.id, "claims": len(claims),
                            "note": "replaced (the old version is kept in history)"
                            if doc.id in existing else "added"})
+    existing.clear()
     with paused_cycle_collection():
-        if (added or unfinished) and (full or unfinished or not finish_added(
+        if added or unfinished:
+            done = not (full or unfinished) and finish_added(
                 store, vocab, keys, covered, reader(store), KEYS_VERSION, workers=workers,
-                earlier=earlier)):
-            finish(store, vocab, workers=workers)
+                earlier=earlier)
+            # a crawl's every document, a million entries each: not held through a finish
+            del covered, keys
+            if not done:
+                finish(store, vocab, workers=workers)
     return report
 
 
