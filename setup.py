@@ -34,8 +34,17 @@ COMPILED = [
 WANTED = os.environ.get("ACCORD_COMPILE", "0") not in ("", "0")
 
 
+#: what setuptools runs for an editable install (pip install -e): never compiled, so that a
+#: compiled copy of a module cannot hide an edit to its source
+EDITABLE = ("editable_wheel", "develop")
+
+
 def compiled_modules() -> list[object]:
     if not WANTED:
+        return []
+    if any(command in sys.argv for command in EDITABLE):
+        print("accord: an editable install is not compiled (ACCORD_COMPILE is for pip install .)",
+              file=sys.stderr)
         return []
     try:
         from mypyc.build import mypycify
