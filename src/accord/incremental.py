@@ -184,7 +184,7 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str],
             else:
                 facts, swaps = _merged_facts(store, claims, recomputed, by_id, shared)
             done = {(f.event, f.category, f.group) for f in facts} | recomputed
-            found = (subgroup_anomalies(claims) + within_document_conflicts(claims) + swaps
+            found = (subgroup_anomalies(claims) + list(within_document_conflicts(claims)) + swaps
                      + dates.anomalies)
         with stage("added: fingerprints and records"):
             redated = _redated(store, dates.changed, by_id)

@@ -60,7 +60,19 @@ def stage(name: str) -> Iterator[None]:
     start = time.perf_counter()
     yield
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    LOGGER.info("%s: %.1f s, peak RSS %.0f MB", name, time.perf_counter() - start, peak)
+    LOGGER.info("%s: %.1f s, peak RSS %.0f MB%s", name, time.perf_counter() - start, peak,
+                _now_rss())
+
+
+def _now_rss() -> str:
+    """The process's resident memory at this moment, where the system tells it (Linux): the
+    peak alone cannot show what a stage let go."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, IndexError, ValueError):
+        return ""
+    return f", now {pages * resource.getpagesize() / 2**20:.0f} MB"
 
 
 @contextmanager
@@ -316,9 +328,10 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
         if staging is None:
             facts, found = reconcile(list(claims), report.groups)
             order_facts(facts, list(claims), docs)
+            anomalies = found + anomalies
         else:  # handed to the store an event at a time: not all held at once
-            facts, found = [], _facts_by_event(claims, report.groups, by_id, staging)
-        anomalies = found + anomalies
+            facts = []
+            _facts_by_event(claims, report.groups, by_id, staging)
     with stage("fingerprints"):
         # (first, second) in id order, as fingerprint pairs come: a tuple is a third of
         # a frozenset's memory (a crawl's pairs sharing text are millions); the reuse
@@ -357,10 +370,11 @@ def _dates_and_reuse(docs: list[Document], texts: Sequence[Document], events: li
             if event.main:
                 dates[event.id], found, records = date_event(event, vocab, read, by_id,
                                                              changed)
-                anomalies += found
                 if staging is None:
+                    anomalies += found
                     date_records += records
                 else:  # a record per document: gigabytes of dicts at 1M
+                    staging.stage_anomalies(found, dates=True)
                     staging.stage_date_records(records)
     with stage("reuse"):
         report = find_reuse(texts, reuse_settings, known_reuse, dated=docs,
@@ -381,10 +395,13 @@ def _set_aside(claims: Sequence[Claim]) -> Iterator[None]:
 
 
 def _facts_by_event(claims: Sequence[Claim], groups: list[list[str]], by_id: dict[str, Document],
-                    staging: Store) -> list[Anomaly]:
+                    staging: Store) -> None:
     """reconcile and order_facts an event at a time (a fact, its independence, its category
     swaps and whether it rises over time need only its event's claims), each event's facts
-    handed to ``staging`` as made; returns the anomalies, in reconcile's order."""
+    handed to ``staging`` as made, and the anomalies, in reconcile's order."""
+    # found on columns, and staged as found: a crawl's are a million
+    staging.stage_anomalies(subgroup_anomalies(claims))
+    staging.stage_anomalies(within_document_conflicts(claims))
     group_of = {doc: n for n, members in enumerate(groups) for doc in members}
     swaps: list[Anomaly] = []
     for event_claims in _claims_by_event(claims):
@@ -396,7 +413,7 @@ def _facts_by_event(claims: Sequence[Claim], groups: list[list[str]], by_id: dic
                     timelines=False)  # the store keeps none
         staging.stage_facts(facts)
     swaps.sort(key=lambda a: claim_position(a.claims[0]))  # as one pass over all claims
-    return subgroup_anomalies(claims) + within_document_conflicts(claims) + swaps
+    staging.stage_anomalies(swaps)
 
 
 def _claims_by_event(claims: Sequence[Claim]) -> Iterator[list[Claim]]:
@@ -555,11 +572,11 @@ def finish(store: Store, vocab: Vocab, workers: int = 1) -> Result:
 
     The stages hold every document's metadata and every claim, never every text: texts are
     read from the store a batch at a time. The returned result's documents come without
-    their text, its claims without their sentence, and without the statements the store
-    keeps with each document, the reuse links and pair records, the fingerprint pairs, and
-    (when its entity clusters are made in a process of their own) the clusters'
-    occurrences: these go to the store as they are found (``Store.result()`` reads
-    everything, for a report). Pairs of
+    their text, its claims without their sentence, and without its facts and anomalies, the
+    statements the store keeps with each document, the reuse links and pair records, the
+    fingerprint pairs, and (when its entity clusters are made in a process of their own)
+    the clusters' occurrences: these go to the store as they are found
+    (``Store.result()`` reads everything, for a report). Pairs of
     documents that the last finished results already covered, with the same text, keep the
     reuse the store holds for them instead of being aligned again. Documents stored without
     reuse band keys (by an earlier accord) get them here, once."""
@@ -704,8 +721,8 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
     run would. Inputs are read as they are processed (unless a ``batch`` read already is
     given); the inputs that could not be read are added to ``skipped``. With
     ``texts=False`` the result's documents come without their texts, and the result
-    without its facts, reuse and fingerprint pairs (the store has them): a run over a
-    large corpus then never holds them all.
+    without its facts, anomalies, reuse and fingerprint pairs (the store has them): a run over
+    a large corpus then never holds them all.
 
     Example:
         >>> result = run(["examples/khojaly"], "accord.db")  # doctest: +SKIP
@@ -751,6 +768,7 @@ def run(paths: Iterable[str], db: str | Path, *, vocab_files: Iterable[str] = ()
         if texts:  # the documents, sentences, statements and reuse as renderers take them
             result.documents, result.claims = store.documents(), store.claims()
             result.facts = store.facts(claims=result.claims)
+            result.anomalies = store.anomalies()
             result.statements = store.statements()
             result.reuse, result.pairs = store.reuse(), store.reuse_pairs()
             result.fingerprints = store.fingerprint_pairs()

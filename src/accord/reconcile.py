@@ -165,17 +165,16 @@ def subgroup_anomalies(claims: Sequence[Claim]) -> list[Anomaly]:
     return out
 
 
-def within_document_conflicts(claims: Sequence[Claim]) -> list[Anomaly]:
-    """One document states two values for one fact in separate sentences."""
+def within_document_conflicts(claims: Sequence[Claim]) -> Iterator[Anomaly]:
+    """One document states two values for one fact in separate sentences: found a document
+    at a time, as they are taken (a crawl has a million)."""
     # a fact a document states once holds no conflict: only the other claims are made
     stated_more = picked_claims(claims, ("event", "category", "group"), _stated_more)
-    out = []
     for doc, of_doc in groupby(stated_more, key=_doc):  # a document at a time
         grouped: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
         for c in of_doc:
             grouped[c.key].append(c)
-        out += _conflicts_in(doc, grouped)
-    return out
+        yield from _conflicts_in(doc, grouped)
 
 
 def _stated_more(of_doc: list[tuple[int, tuple[Any, ...]]]) -> list[int]:
@@ -418,6 +417,6 @@ def reconcile(claims: list[Claim], groups: list[list[str]] | None = None
     facts = build_facts(claims)
     if groups is not None:
         independence(facts, groups)
-    anomalies = subgroup_anomalies(claims) + within_document_conflicts(claims)
+    anomalies = subgroup_anomalies(claims) + list(within_document_conflicts(claims))
     anomalies += category_swaps(claims, facts)
     return facts, anomalies

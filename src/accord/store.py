@@ -138,7 +138,10 @@ CREATE TABLE IF NOT EXISTS reviews (
 #: killed finish leaves none behind), each made like the table it is taken into
 STAGING = {"reuse_staged": "reuse", "reuse_pairs_staged": "reuse_pairs",
            "fingerprints_staged": "fingerprints", "facts_staged": "facts",
-           "date_records_staged": "date_records"}
+           "date_records_staged": "date_records",
+           # in the order a finish without staging lists its anomalies: the facts stage's,
+           # then the dates stage's (found first)
+           "anomalies_staged": "anomalies", "date_anomalies_staged": "anomalies"}
 REVIEW_KINDS = ("claim_wrong", "accept_value", "merge_facts")
 
 #: the metadata of a document the corpus stages need for every document at once (the rest
@@ -476,12 +479,14 @@ class Store:
             self._insert_date_records(result.date_records)
             self._insert_facts(result.facts)
             with self._index_set_aside("anomalies_doc"):  # the table is empty
-                self.conn.executemany(
-                    "INSERT INTO anomalies VALUES (?,?,?,?)",
-                    ((a.kind, a.doc, a.detail, _json(a.claims)) for a in result.anomalies))
+                self._insert_anomalies(result.anomalies)
+                for table, stored in STAGING.items() if staged else ():
+                    if stored == "anomalies":
+                        self.conn.execute(f"INSERT INTO {stored} SELECT * FROM {table}")
             self._replace_skipped(result.skipped)
             for table, stored in STAGING.items() if staged else ():
-                self.conn.execute(f"INSERT INTO {stored} SELECT * FROM {table}")
+                if stored != "anomalies":
+                    self.conn.execute(f"INSERT INTO {stored} SELECT * FROM {table}")
             self.conn.executemany("INSERT INTO reuse VALUES (?,?,?,?,?,?,?)",
                                   _link_rows(result.reuse))
             self.conn.executemany("INSERT INTO reuse_pairs VALUES (?,?,?)",
@@ -551,9 +556,7 @@ class Store:
                                   "detail = ? AND claims = ?",
                                   ((doc, kind, detail, claims)
                                    for kind, doc, detail, claims in inc.anomalies_gone))
-            self.conn.executemany(
-                "INSERT INTO anomalies VALUES (?,?,?,?)",
-                ((a.kind, a.doc, a.detail, _json(a.claims)) for a in inc.anomalies))
+            self._insert_anomalies(inc.anomalies)
             for table in ("reuse", "reuse_pairs", "fingerprints"):  # new documents have none
                 self._delete_in(table, ("a", "b"), inc.replaced)
             self.conn.executemany("INSERT INTO reuse VALUES (?,?,?,?,?,?,?)",
@@ -658,6 +661,19 @@ class Store:
         with self.conn:
             self.conn.executemany("INSERT INTO date_records_staged VALUES (?,?)",
                                   ((doc, _json(r)) for doc, r in records))
+
+    def stage_anomalies(self, anomalies: Iterable[Anomaly], *, dates: bool = False) -> None:
+        """Keep anomalies found by a finish under way (see stage_reuse): a crawl's are a
+        million. The store lists them as a finish without staging does: those of the
+        facts stage, then those of the dates stage (``dates``), each in the order staged."""
+        with self.conn:
+            self._insert_anomalies(anomalies, "date_anomalies_staged" if dates
+                                   else "anomalies_staged")
+
+    def _insert_anomalies(self, anomalies: Iterable[Anomaly], table: str = "anomalies") -> None:
+        # rows made as written: the anomalies may come from a generator
+        self.conn.executemany(f"INSERT INTO {table} VALUES (?,?,?,?)",
+                              ((a.kind, a.doc, a.detail, _json(a.claims)) for a in anomalies))
 
     def stage_facts(self, facts: list[Fact]) -> None:
         """Keep facts made by a finish under way, an event at a time (see stage_reuse): a
