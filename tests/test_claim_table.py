@@ -4,6 +4,7 @@ that reads a table's columns must find what it finds in a list of the same claim
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from itertools import groupby
 from operator import attrgetter
 from pathlib import Path
@@ -19,6 +20,7 @@ from accord.claim_table import (
     WORDS,
     ClaimTable,
     claim_values,
+    fact_rows,
     picked_claims,
     rows_by_doc,
 )
@@ -97,10 +99,14 @@ def test_events_set_on_a_table_group_and_move_as_in_a_list(held: list[Claim]) ->
     table.set_events(moved_to)
     assert [c.event for c in table] == moved_to
     assert table.moved(before).tolist() == [n for n in range(len(held)) if n % 3 == 0]
-    of_event: dict[str, list[int]] = defaultdict(list)
-    for n, event in enumerate(moved_to):
-        of_event[event].append(n)
-    assert list(table.event_rows()) == list(of_event.values())
+    # by event (as they first come), then by fact as build_facts lists them
+    of_event: dict[str, dict[tuple[str, str], list[int]]] = defaultdict(lambda: defaultdict(list))
+    for n, (event, c) in enumerate(zip(moved_to, held, strict=True)):
+        of_event[event][(c.category, c.group)].append(n)
+    expected = [[rows for _, rows in sorted(facts.items())] for facts in of_event.values()]
+    moved = [replace(c, event=event) for c, event in zip(held, moved_to, strict=True)]
+    for claims in (table, moved):
+        assert [[rows.tolist() for rows in facts] for facts in fact_rows(claims)] == expected
 
 
 @settings(max_examples=100, deadline=None)
@@ -208,7 +214,7 @@ def test_a_table_set_aside_reads_back_the_same_and_cannot_be_read_meanwhile(
     try:
         with table.set_aside():
             for read in (lambda: len(table), lambda: table.take([0]), table.events,
-                         lambda: table.numbers("low"), lambda: list(table.event_rows())):
+                         lambda: table.numbers("low"), lambda: list(fact_rows(table))):
                 with pytest.raises(RuntimeError, match="set aside"):
                     read()
             if fails:

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accord.chronology import Period, order_facts
+from accord.claim_table import claims_at, coded_column, fact_rows, number_column
 from accord.model import Anomaly, Claim, Document, Fact
 from accord.reconcile import (
     PEOPLE_CATEGORIES,
@@ -22,8 +23,11 @@ from accord.reconcile import (
     build_facts,
     category_swaps,
     compatible,
+    fact_summary,
     subgroup_anomalies,
     swap_anomaly,
+    swap_candidate_rows,
+    swaps_among,
     within_document_conflicts,
 )
 
@@ -120,6 +124,26 @@ def test_indexed_checks_find_what_the_plain_rules_find(claims: list[Claim]) -> N
     assert list(within_document_conflicts(claims)) == plain_conflicts(claims)
     found = subgroup_anomalies(claims)
     assert [(a.claims[0], a.claims[1]) for a in found] == plain_subgroups(claims)
+
+
+@settings(max_examples=300, deadline=None)
+@given(corpora())
+def test_swaps_among_an_events_candidate_rows_are_those_among_all_claims(
+        claims: list[Claim]) -> None:
+    """A finish makes only the claims swap_candidate_rows picks, a fact's claims at a time
+    (fact_rows), and gives category_swaps' summaries of the facts, not the facts."""
+    facts = build_facts(claims)
+    best = {(f.event, f.category, f.group): fact_summary(f) for f in facts}
+    columns = (coded_column(claims, "doc")[0], coded_column(claims, "category")[0],
+               coded_column(claims, "group")[0], number_column(claims, "value"))
+    found = []
+    for of_event in fact_rows(claims):
+        keyed = [(claims[int(rows[0])].key, rows) for rows in of_event]
+        assert all(claims[int(n)].key == key for key, rows in keyed for n in rows)
+        found += swaps_among(claims_at(claims, swap_candidate_rows(keyed, columns, best)), best)
+    position = {c.id: n for n, c in enumerate(claims)}
+    assert sorted(found, key=lambda a: position[a.claims[0]]) == \
+        sorted(category_swaps(claims, facts), key=lambda a: position[a.claims[0]])
 
 
 def test_the_generator_makes_swaps_and_conflicts() -> None:

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import groupby
 from operator import attrgetter
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -209,9 +209,28 @@ def _conflicts_in(doc: str, grouped: dict[tuple[str, str, str], list[Claim]]) ->
     return out
 
 
+class FactSummary(NamedTuple):
+    """What category_swaps reads of a fact: a finish lets a crawl's facts go as made (its
+    largest hold millions of claims)."""
+
+    best: int | None
+    status: str
+    documents: int  # how many state it
+
+
+def fact_summary(fact: Fact) -> FactSummary:
+    return FactSummary(fact.best, fact.status,
+                       len(set().union(*(v.docs for v in fact.values))))
+
+
 def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
     """A value for one category that is a sibling category's value ("487 killed", 487 injured)."""
-    best = {(f.event, f.category, f.group): f for f in facts}
+    return swaps_among(claims, {(f.event, f.category, f.group): fact_summary(f) for f in facts})
+
+
+def swaps_among(claims: list[Claim], best: dict[tuple[str, str, str], FactSummary]
+                ) -> list[Anomaly]:
+    """category_swaps, given each fact's summary."""
     order = {category: n for n, category in enumerate(PEOPLE_CATEGORIES)}
     # which people categories hold a value, as a fact's best or in one document: a claim's
     # siblings are then looked up once, not category by category (a crawl has a million)
@@ -236,7 +255,6 @@ def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
         if o.category in order and (o.doc, o.event, o.group, o.value) in wanted:
             by_doc_value[(o.doc, o.event, o.category, o.group, o.value)].append(o)
             in_doc[(o.doc, o.event, o.group, o.value)].add(o.category)
-    stating: dict[tuple[str, str, str], int] = {}  # a fact may have 10,000 documents: once
     out = []
     seen: set[tuple[str, str, str, str, int | None]] = set()
     for c in candidates:
@@ -252,9 +270,45 @@ def category_swaps(claims: list[Claim], facts: list[Fact]) -> list[Anomaly]:
         other = best.get((c.event, sibling, c.group))
         same_doc = by_doc_value.get((c.doc, c.event, sibling, c.group, c.value), [])
         seen.add(marker)
-        out.append(swap_anomaly(c, sibling, _stating(stating, other) if other else 1,
-                                same_doc, own.best))
+        out.append(swap_anomaly(c, sibling, other.documents if other else 1, same_doc,
+                                own.best))
     return out
+
+
+def swap_candidate_rows(facts: list[tuple[tuple[str, str, str], np.ndarray]],
+                        columns: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+                        best: dict[tuple[str, str, str], FactSummary]) -> list[int]:
+    """Of an event's claims (the rows of each of its ``facts``, with its key), the rows of
+    those category_swaps can flag or compares with, in order, found on ``columns`` (the
+    claims' coded doc, coded category, coded group, value): counts of people whose value is
+    another category's best in the same group, or that their document also states for
+    another category (as accord add picks them). A finish makes only these: a crawl's
+    largest event holds millions of claims."""
+    doc, category, group, value = columns
+    people = [(key, rows) for key, rows in facts if key[1] in PEOPLE_CATEGORIES]
+    if not people:
+        return []
+    bests: dict[str, dict[str, int | None]] = defaultdict(dict)
+    for key, _ in people:
+        bests[key[2]][key[1]] = best[key].best
+    picked = []
+    for (_, name, of_group), rows in people:
+        own = bests[of_group][name]
+        others = [b for other, b in bests[of_group].items()
+                  if other != name and b is not None and b != own]
+        if others:
+            picked.append(rows[np.isin(value[rows], others)])
+    every = np.concatenate([rows for _, rows in people])
+    every = every[value[every] != NONE["q"]]
+    every = every[np.lexsort((category[every], value[every], group[every], doc[every]))]
+    d, g, v, c = doc[every], group[every], value[every], category[every]
+    starts = np.ones(len(every), dtype=bool)  # where a (document, group, value) starts
+    starts[1:] = (d[1:] != d[:-1]) | (g[1:] != g[:-1]) | (v[1:] != v[:-1])
+    run = np.cumsum(starts) - 1
+    mixed = np.zeros(len(every) and int(run[-1]) + 1, dtype=bool)
+    mixed[run[c != c[starts][run]]] = True  # a run of more than one category
+    picked.append(every[mixed[run]])
+    return np.unique(np.concatenate(picked)).tolist()
 
 
 def shared_people_values(claims: Sequence[Claim]) -> list[Claim]:
@@ -296,13 +350,6 @@ def swap_anomaly(c: Claim, sibling: str, stated_by: int, same_doc: list[Claim],
         + (", this one included" if same_doc else "")
         + f"; the {c.category} figure most stated is {best}",
         [c.id, *[o.id for o in same_doc[:3]]])
-
-
-def _stating(counts: dict[tuple[str, str, str], int], fact: Fact) -> int:
-    key = (fact.event, fact.category, fact.group)
-    if key not in counts:
-        counts[key] = len({d for v in fact.values for d in v.docs})  # not sorted, as .docs
-    return counts[key]
 
 
 def independence(facts: list[Fact], groups: list[list[str]],
