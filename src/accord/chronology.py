@@ -240,7 +240,7 @@ def order_facts(facts: list[Fact], claims: list[Claim], docs: list[Document],
     read."""
     published: dict[str, Period] = {}
     for d in docs:
-        period = Period.parse(d.published)
+        period = period_of(d.published)
         if period is not None:
             published[d.id] = period
     by_key: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)

@@ -35,6 +35,7 @@ TYPECODES = {"value": "q", "low": "q", "high": "q"}
 NONE = {"q": -(2 ** 63), "i": -(2 ** 31)}
 CLAIM_FIELDS = tuple(Claim.__dataclass_fields__)  # Claim's arguments, in order
 KEPT = frozenset(("id", *WORDS, *NUMBERS))  # the others (sentence, stated, cue) are empty
+DTYPES = {"q": np.int64, "i": np.int32}  # numpy's types of the columns' array typecodes
 BLOCK = 8192  # claims made at once as a table is read in order
 
 
@@ -182,13 +183,10 @@ class ClaimTable(_MadeClaims):
         if name == "id":
             return self._ids(at, run)
         if name in self._coded:
-            coded = self._coded[name]
-            picked = coded[run:run + len(at)] if run is not None else [coded[k] for k in at]
-            return list(map(self._words.__getitem__, picked))
+            return list(map(self._words.__getitem__, _gather(self._coded[name], at, run)))
         numbers = self._numbers[name]
         none = NONE[numbers.typecode]
-        values = (numbers[run:run + len(at)].tolist() if run is not None
-                  else [numbers[k] for k in at])
+        values = _gather(numbers, at, run)
         return [None if v == none else v for v in values] if none in values else values
 
     def _ids(self, at: Sequence[int], run: int | None) -> list[str]:
@@ -276,6 +274,18 @@ class _Rows(_MadeClaims):
     def __iter__(self) -> Iterator[Claim]:
         for start in range(0, len(self.at), BLOCK):
             yield from self.table.take(self.at[start:start + BLOCK].tolist())
+
+
+def _gather(column: array[int], at: Sequence[int], run: int | None) -> list[int]:
+    """A column's values at rows ``at``: sliced where they are a run (starting at ``run``),
+    else gathered through numpy (a fact's rows are scattered over a crawl's table)."""
+    if run is not None:
+        return column[run:run + len(at)].tolist()
+    if len(at) < 64:
+        return [column[k] for k in at]
+    values: list[int] = np.frombuffer(column, dtype=DTYPES[column.typecode])[
+        np.asarray(at, dtype=np.int64)].tolist()
+    return values
 
 
 def rows_by_doc(claims: Sequence[Claim], names: Sequence[str]
