@@ -182,6 +182,9 @@ def test_a_store_finishes_as_the_corpus_in_memory_does(tmp_path: Path, khojaly: 
     assert not stored.facts and not stored.anomalies
     assert len(memory.entities) >= 2 and len(memory.events) >= 2  # the comparison bites
     with Store(tmp_path / "accord.db") as store:
+        # the texts the results cover, noted at the start and recorded by the database
+        assert store.finished_documents() == store.finished_keys()
+        assert len(store.finished_keys()) == len(memory.documents)
         kinds = {a.kind for a in memory.anomalies}
         assert len(kinds) >= 3  # the facts stage's and the dates stage's
         assert "date_contradiction" in kinds

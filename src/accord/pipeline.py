@@ -617,11 +617,11 @@ def _finish_with(store: Store, vocab: Vocab, workers: int,
                  entities: Background[list[dict[str, Any]]] | None) -> Result:
     with stage("load"):
         docs = store.documents(text=False)
-        keys = store.finished_keys()
+        store.stage_finished()  # what the results will cover, noted in the store
         covered = store.finished_documents()
         known = None
         if covered is not None:
-            changed = {i for i, key in keys.items() if covered.get(i) != key}
+            changed = {i for i, key in store.finished_keys().items() if covered.get(i) != key}
             known = KnownReuse(changed, store.reuse(), store.reuse_pairs())
         del covered  # a crawl's every document: not held through the finish
         claims = store.claim_table()  # columns: a crawl's claims as objects are gigabytes
@@ -633,8 +633,7 @@ def _finish_with(store: Store, vocab: Vocab, workers: int,
     with stage("save"):
         moved = claims.rows(claims.moved(events))  # only events change here
         del events
-        store.save_results(result, changed=result.changed, finished=keys, moved=moved,
-                           staged=True)
+        store.save_results(result, changed=result.changed, moved=moved, staged=True)
     return result
 
 

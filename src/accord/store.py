@@ -458,8 +458,9 @@ class Store:
         date inferred), when ``result`` holds documents without text; ``finished``: which
         texts the results cover (computed from the result's documents when not given);
         ``moved``: the claims whose event or source changed (all of the result's when not
-        given); ``staged``: the reuse links and pairs, fingerprint pairs and entity
-        occurrences that the stage_* methods kept are taken in beside the result's."""
+        given); ``staged``: the reuse links and pairs, fingerprint pairs, anomalies, facts,
+        date records and entity occurrences that the stage_* methods kept are taken in beside
+        the result's, and, unless ``finished`` is given, the keys stage_finished noted."""
         moved = result.claims if moved is None else moved
         if not isinstance(moved, Sequence):  # a ClaimTable's are made as they are written
             moved = list(moved)
@@ -496,7 +497,7 @@ class Store:
             self.conn.executemany("INSERT INTO fingerprints VALUES (?,?,?)",
                                   _record_rows(result.fingerprints))
             # which texts these results cover: the next finish realigns only the others
-            covered = (finished if finished is not None else
+            covered = (finished if finished is not None else None if staged else
                        {d.id: finished_key(d) for d in result.documents})
             with self._index_set_aside("entity_occurrences_doc"):  # the table is empty
                 if staged:
@@ -512,7 +513,10 @@ class Store:
             # rows are made as written (generators): at 100k documents the JSON of every
             # result at once was over a gigabyte
             self.conn.executemany("INSERT INTO corpus VALUES (?,?)",
-                                  ((key, _json(value)) for key, value in parts.items()))
+                                  ((key, _json(value)) for key, value in parts.items()
+                                   if value is not None))
+            if covered is None:
+                self._insert_staged_finished()
 
     @contextmanager
     def _index_set_aside(self, names: str | tuple[str, ...], when: bool = True
@@ -808,6 +812,24 @@ class Store:
             self.conn.executemany("INSERT INTO reuse_keys VALUES (?,?,?) ON CONFLICT (doc) DO "
                                   "UPDATE SET version = excluded.version, keys = excluded.keys",
                                   [(doc, version, keys.tobytes()) for doc, version, keys in rows])
+
+    def stage_finished(self) -> None:
+        """Note every stored document's finished_key as it is now, for
+        save_results(staged=True) to record as what the results cover: a finish started
+        now covers these texts, and a crawl's keys are a quarter of a gigabyte in memory."""
+        with self.conn:
+            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS finished_staged (id TEXT, "
+                              "key TEXT)")
+            self.conn.execute("DELETE FROM finished_staged")
+            self.conn.execute("INSERT INTO finished_staged SELECT id, sha256 || '/' || "
+                              "coalesce(extracted_with, '') FROM documents")
+
+    def _insert_staged_finished(self) -> None:
+        """The "finished" corpus record from stage_finished's table, made by the database."""
+        every = ("coalesce(json_object_agg(id, key)::text, '{}')"
+                 if isinstance(self.conn, PostgresConnection) else "json_group_object(id, key)")
+        self.conn.execute(f"INSERT INTO corpus SELECT 'finished', {every} FROM finished_staged")
+        self.conn.execute("DELETE FROM finished_staged")
 
     def finished_keys(self) -> dict[str, str]:
         """Each stored document's finished_key, read without loading the documents."""
