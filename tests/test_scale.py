@@ -743,3 +743,24 @@ def test_a_replaced_document_leaves_the_facts_only_its_earlier_version_stated(
     got, want = _stored(db), _stored(tmp_path / "full.db")
     assert got["facts"] == want["facts"]
     assert not any(81 in [v[0] for v in f[7]] for f in got["facts"])  # type: ignore[attr-defined]
+
+
+def test_a_stage_logs_its_time_its_peak_and_the_memory_held_after_it(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """accord -v shows, after each corpus stage, what the process holds now beside its peak:
+    the peak alone cannot tell which stage let memory go (and the stage hands freed memory
+    back to the system first)."""
+    import logging
+    import re
+
+    from accord.pipeline import stage
+
+    with caplog.at_level(logging.INFO, logger="accord.pipeline"), stage("a test stage"):
+        held = bytearray(64 * 2**20)
+        held[::4096] = b"x" * len(held[::4096])  # touched: resident
+    del held
+    line = caplog.records[-1].getMessage()
+    found = re.fullmatch(r"a test stage: [\d.]+ s, peak RSS (\d+) MB, now (\d+) MB", line)
+    assert found, line
+    peak, now = map(int, found.groups())
+    assert peak >= 64 and now <= peak

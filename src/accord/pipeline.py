@@ -8,13 +8,14 @@ with itself, however many runs wrote to it.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
 import resource
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar, cast
 
@@ -61,9 +62,29 @@ def stage(name: str) -> Iterator[None]:
     corpus stages, not extraction, decide whether a run fits the machine."""
     start = time.perf_counter()
     yield
+    _give_back()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     LOGGER.info("%s: %.1f s, peak RSS %.0f MB%s", name, time.perf_counter() - start, peak,
                 _now_rss())
+
+
+def _give_back() -> None:
+    """Hand the memory a stage let go back to the system (glibc's malloc_trim; elsewhere
+    nothing). glibc keeps freed memory for the process, and the next stages' arrays did not
+    fit in what it kept: a finish of 100k documents peaked at 577 MB without this, 530 MB
+    with it (each call well under a second)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@lru_cache(maxsize=1)
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+    return trim
 
 
 def _now_rss() -> str:
