@@ -176,7 +176,7 @@ def test_a_store_finishes_as_the_corpus_in_memory_does(tmp_path: Path, khojaly: 
     assert stored.documents and not any(d.text for d in stored.documents)
     for name in ("events", "entities", "groups"):
         assert getattr(stored, name) == getattr(memory, name), name
-    # reuse, fingerprints, anomalies and facts (an event at a time) went to the store as
+    # reuse, fingerprints, anomalies and facts (a few at a time) went to the store as
     # they were found, not into the result
     assert not stored.reuse and not stored.pairs and not stored.fingerprints
     assert not stored.facts and not stored.anomalies

@@ -309,13 +309,13 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
     as the per-document stage kept them (see find_reuse); ``workers``: local processes
     that align reuse candidates; ``statements``: gather the documents' attributions and
     quotes (a store keeps them with each document, so ``finish`` does not); ``staging``: a
-    store whose staging tables take the reuse links and pair records, the facts and date
-    records (an event at a time) and the fingerprint pairs as they are found, instead of the
-    result: at 1M documents they are gigabytes of objects (Store.save_results(staged=True)
-    takes them in); ``entities``: the entity clusters being made in a process of their own
-    (start_entities: a finish starts it before it reads the claims and documents, so that
-    the process holds no copy of them, and ends it if the finish fails), which then are
-    not made here."""
+    store whose staging tables take the reuse links and pair records, the facts (a few at a
+    time), the date records (an event at a time), the anomalies and the fingerprint pairs as
+    they are found, instead of the result: at 1M documents they are gigabytes of objects
+    (Store.save_results(staged=True) takes them in); ``entities``: the entity clusters
+    being made in a process of their own (start_entities: a finish starts it before it
+    reads the claims and documents, so that the process holds no copy of them, and ends it
+    if the finish fails), which then are not made here."""
     by_id = {d.id: d for d in docs}
     texts: Sequence[Document] = docs if read is None else StoredTexts(docs, read)
     read = read or (lambda ids, _part: [by_id[i] for i in ids])
@@ -353,9 +353,9 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
             facts, found = reconcile(list(claims), report.groups)
             order_facts(facts, list(claims), docs)
             anomalies = found + anomalies
-        else:  # handed to the store an event at a time: not all held at once
+        else:  # handed to the store a few at a time: not all held at once
             facts = []
-            _facts_by_event(claims, report.groups, by_id, staging)
+            _staged_facts(claims, report.groups, by_id, staging)
     with stage("fingerprints"):
         # (first, second) in id order, as fingerprint pairs come: a tuple is a third of
         # a frozenset's memory (a crawl's pairs sharing text are millions); the reuse
@@ -418,8 +418,8 @@ def _set_aside(claims: Sequence[Claim]) -> Iterator[None]:
         yield
 
 
-def _facts_by_event(claims: Sequence[Claim], groups: list[list[str]], by_id: dict[str, Document],
-                    staging: Store) -> None:
+def _staged_facts(claims: Sequence[Claim], groups: list[list[str]], by_id: dict[str, Document],
+                  staging: Store) -> None:
     """reconcile and order_facts a fact at a time (a fact, its independence and whether it
     rises over time need only its claims; its category swaps, its event's summaries and
     candidates), the facts handed to ``staging`` as made, and the anomalies, in reconcile's

@@ -680,7 +680,7 @@ class Store:
                               ((a.kind, a.doc, a.detail, _json(a.claims)) for a in anomalies))
 
     def stage_facts(self, facts: list[Fact]) -> None:
-        """Keep facts made by a finish under way, an event at a time (see stage_reuse): a
+        """Keep facts made by a finish under way, a few at a time (see stage_reuse): a
         crawl's are gigabytes as objects."""
         with self.conn:
             self._insert_facts(facts, "facts_staged")
