@@ -16,7 +16,7 @@ from accord.cli import cli
 from accord.ingest import text_document
 from accord.model import Document
 from accord.pipeline import analyse
-from accord.reuse import ReuseSettings, find_reuse
+from accord.reuse import ReuseSettings, bucket_candidates, document_keys, find_reuse
 from accord.vocab import Vocab
 
 PARAGRAPHS = [
@@ -216,6 +216,25 @@ def shuffled(count: int, seed: int, vocab: Vocab) -> list[Document]:
         rng.shuffle(paragraphs)
         docs.append(doc(f"d{n:02d}.txt", "\n".join(paragraphs[: 2 + n % 3]), vocab))
     return docs
+
+
+@pytest.mark.parametrize("weak_budget", [1.0, 0.0])
+def test_candidates_counted_a_key_range_at_a_time_are_those_counted_at_once(
+        vocab: Vocab, weak_budget: float) -> None:
+    """Spilled keys are paired and counted a key range at a time, the counts summed over
+    the ranges: the pairs, and which weak ones are left out (weak_budget 0 leaves out every
+    pair with fewer than min_hits hits), must be those of one count over every key."""
+    docs = shuffled(12, 3, vocab)
+    keyed = [(n, document_keys(d)) for n, d in enumerate(docs)]
+    results = [bucket_candidates(keyed, ReuseSettings(memory_entries=limit, min_hits=hits,
+                                                      weak_budget=weak_budget))
+               for limit in (1 << 21, 40) for hits in (2, 40)]
+    for (at_once, skipped), (spilled, skipped_spilled) in zip(results[:2], results[2:],
+                                                               strict=True):
+        assert len(at_once) and at_once.tolist() == spilled.tolist()
+        assert skipped == skipped_spilled
+    if weak_budget == 0.0:  # a higher bar leaves out more, so the counts matter
+        assert results[1][1] > results[0][1] and len(results[1][0]) < len(results[0][0])
 
 
 def test_keys_spilled_to_disk_give_the_same_result(vocab: Vocab) -> None:
