@@ -324,13 +324,32 @@ def bucket_candidates(keyed: Iterable[tuple[int, np.ndarray]], settings: ReuseSe
                          | pairs[:, 1].astype(np.uint64))
     if not codes or not sum(len(c) for c in codes):
         return np.zeros((0, 2), dtype=np.int64), 0
-    code, hits = np.unique(np.concatenate(codes), return_counts=True)
+    code, hits = _counted(codes)
     weak = int((hits < settings.min_hits).sum())
     skipped = 0
     if weak > settings.weak_budget * documents:
         code, skipped = code[hits >= settings.min_hits], weak
     return np.stack([(code >> np.uint64(32)).astype(np.int64),
                      (code & np.uint64(0xFFFFFFFF)).astype(np.int64)], axis=1), skipped
+
+
+def _counted(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct code of the arrays ``codes`` and how often it comes, the arrays let go
+    as they are copied into one and that one sorted in place: np.unique of their
+    concatenation held three copies of every hit, a spike of over a gigabyte at the end of
+    a crawl's bucketing (1M documents)."""
+    every = np.empty(sum(len(c) for c in codes), dtype=np.uint64)
+    at = 0
+    codes.reverse()
+    while codes:
+        part = codes.pop()
+        every[at:at + len(part)] = part
+        at += len(part)
+        del part
+    every.sort()
+    starts = np.flatnonzero(np.r_[True, every[1:] != every[:-1]])
+    hits = np.diff(np.r_[starts, len(every)])
+    return every[starts], hits
 
 
 class _KeyStore:
