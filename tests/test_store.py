@@ -464,3 +464,21 @@ def test_a_finish_stores_every_dated_documents_date_record_as_the_analysis_makes
     with Store(db_path) as store:
         assert store.date_records(sorted(expected)) == json.loads(json.dumps(expected))
         assert store._count("date_records") == len(expected)
+
+
+def test_a_staged_save_without_noted_texts_records_that_it_covers_none(tmp_path: Path) -> None:
+    """A finish notes which texts its results cover (stage_finished) before it saves them
+    staged; a staged save without that note must still save, covering no text (the next
+    finish then aligns every pair again), and must not keep an earlier note."""
+    from accord.model import Result
+
+    with Store(tmp_path / "a.db") as store:
+        store.save_documents([(text_document("d1", "One report."), [], None)])
+        store.clear_staged()
+        store.stage_finished()
+        store.save_results(Result([], [], [], []), staged=True)
+        noted = store.finished_documents()
+        assert noted is not None and list(noted) == ["d1"]
+        store.clear_staged()  # a new finish, which fails to note its texts
+        store.save_results(Result([], [], [], []), staged=True)
+        assert store.finished_documents() == {}

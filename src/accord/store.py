@@ -416,6 +416,7 @@ class Store:
                 self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} AS "
                                   f"SELECT * FROM {stored} WHERE false")
                 self.conn.execute(f"DELETE FROM {table}")
+            self._finished_staged()
         if self._spill is not None and os.path.exists(self._spill):
             os.remove(self._spill)
 
@@ -818,11 +819,15 @@ class Store:
         save_results(staged=True) to record as what the results cover: a finish started
         now covers these texts, and a crawl's keys are a quarter of a gigabyte in memory."""
         with self.conn:
-            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS finished_staged (id TEXT, "
-                              "key TEXT)")
-            self.conn.execute("DELETE FROM finished_staged")
+            self._finished_staged()
             self.conn.execute("INSERT INTO finished_staged SELECT id, sha256 || '/' || "
                               "coalesce(extracted_with, '') FROM documents")
+
+    def _finished_staged(self) -> None:
+        """stage_finished's table, empty (a staged save without it covers no text: the next
+        finish aligns every pair again)."""
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS finished_staged (id TEXT, key TEXT)")
+        self.conn.execute("DELETE FROM finished_staged")
 
     def _insert_staged_finished(self) -> None:
         """The "finished" corpus record from stage_finished's table, made by the database."""
