@@ -84,6 +84,33 @@ def test_routing_reads_what_extraction_recorded_not_the_text(vocab: Vocab) -> No
     assert "Xxxxxxxx" in {e.place for e in assign_events(docs, claims, vocab)}
 
 
+def test_places_gathered_in_another_order_route_the_same(vocab: Vocab) -> None:
+    """Routing finds each document's place entries by its row: places gathered in another
+    order than the documents come (through an index) route as places gathered in order."""
+    from accord.extract.events import Places, route_documents, stored_places
+    from accord.pipeline import process_document
+
+    processed = [process_document(text_document(n, t), vocab) for n, t in CRAWL.items()]
+    docs = [d for d, _ in processed]
+    claims = [c for _, found in processed for c in found]
+
+    def gathered(order: list[int]) -> Places:
+        places = Places()
+        for k in order:
+            places.add(docs[k].id, stored_places(docs[k], vocab))
+        return places
+
+    def routes(places: Places) -> list[tuple[list[str], int | None, str | None]]:
+        return [([d.id for d in r.docs], r.year, r.place)
+                for r in route_documents(docs, claims, vocab, places)]
+
+    in_order = routes(gathered(list(range(len(docs)))))
+    assert {p for _, _, p in in_order} == {"Valencia", "Herat"}
+    assert routes(gathered(list(reversed(range(len(docs)))))) == in_order
+    rows = gathered(list(reversed(range(len(docs))))).rows([docs[0].id, docs[-1].id])
+    assert rows.tolist() == [len(docs) - 1, 0]
+
+
 def _report(place: str, year: int, killed: int, injured: int, extra: str = "") -> str:
     return (f"{place}, 3 May {year} (Agency): A fire in {place} killed {killed} people and "
             f"injured {injured}, officials said. {extra}")
@@ -140,9 +167,15 @@ def test_postings_of_holders_in_order_as_sorted_ones(entries: list[tuple[int, in
         entries = sorted(entries)
     docs = np.array([d for d, _ in entries], dtype=np.int32)
     items = np.array([i for _, i in entries], dtype=np.int32)
-    postings = events._Postings(items, docs, 10)
+    postings = events._Postings.of_entries(items, docs, 10)
     for item in range(10):
         assert postings.of(item).tolist() == [d for d, i in entries if i == item]
+    held = events._held(docs.astype(np.int64), items.astype(np.int64), 10)
+    assert held.tolist() == sorted({d * 10 + i for d, i in entries})  # each pair once
+    holders = events._Postings.of_rows(items, np.searchsorted(docs, np.arange(42)), 10)
+    if in_order:  # each document's run of items, transposed: each item's holders
+        assert [holders.of(i).tolist() for i in range(10)] == \
+            [postings.of(i).tolist() for i in range(10)]
     weights = (docs % 7).astype(np.int32)
     events.COUNTED_AT_ONCE, saved = block, events.COUNTED_AT_ONCE
     try:

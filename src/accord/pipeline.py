@@ -331,7 +331,8 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
         for k in range(0, len(ids), BATCH):
             for doc in _with_meta(read, ids[k:k + BATCH],
                                   "places" if background else "names and places"):
-                places.add(doc.id, stored_places(doc, vocab))
+                # the id as ``docs`` hold it: the one read here is a second copy
+                places.add(by_id[doc.id].id, stored_places(doc, vocab))
                 if not background:
                     names.add(doc, vocab)
                 if statements:

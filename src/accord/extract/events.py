@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple, cast
@@ -179,7 +179,10 @@ class Places:
         self.number: dict[str, int] = {}
         self.forms: list[str] = []
         self.form_number: dict[str, int] = {}
-        self.row: dict[str, int] = {}  # a document's row: its entries run bounds[r]:bounds[r+1]
+        #: the documents in the order added: row r's entries run bounds[r]:bounds[r+1] (a
+        #: list of the ids given, not a dict of them: at 1M documents a dict of ids to rows
+        #: was ~100 MB, and its keys, read again from the store, a second copy of every id)
+        self.ids: list[str] = []
         self.bounds = array("q", [0])
         # per entry: the key, its salience, the document's spelling of it and how often
         self.key_at, self.tf_at = array("i"), array("i")
@@ -194,7 +197,7 @@ class Places:
             self.tf_at.append(mention[0])
             self.form_at.append(self._form(mention[1]))
             self.count_at.append(mention[2])
-        self.row[doc_id] = len(self.bounds) - 1
+        self.ids.append(doc_id)
         self.bounds.append(len(self.key_at))
 
     def _form(self, form: str) -> int:
@@ -203,31 +206,36 @@ class Places:
             self.forms.append(form)
         return self.form_number[form]
 
-    def entries(self, doc_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The entries of ``doc_ids``, in that order, as three 32-bit arrays: each entry's
-        document (its place in ``doc_ids``), key number and salience."""
+    def rows(self, doc_ids: Sequence[str]) -> np.ndarray:
+        """The rows of ``doc_ids``, in that order."""
+        if doc_ids == self.ids:  # every document in the order added (a finish): no index
+            return np.arange(len(doc_ids), dtype=np.int64)
+        row = {d: r for r, d in enumerate(self.ids)}
+        return np.array([row[d] for d in doc_ids], dtype=np.int64)
+
+    def entries(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The entries of the documents at ``rows`` (see ``rows``), in that order: where each
+        document's run of entries starts (and the end), and each entry's key number and
+        salience (32-bit)."""
         bounds = np.frombuffer(self.bounds, dtype=np.int64)
-        rows = np.array([self.row[d] for d in doc_ids], dtype=np.int64)
+        keys = np.frombuffer(self.key_at, dtype=np.int32)
+        tf = np.frombuffer(self.tf_at, dtype=np.int32)
         if len(rows) == len(bounds) - 1 and np.array_equal(rows, np.arange(len(rows))):
             # every document in the order added (a finish): the arrays as they are (views,
             # not copies), without an index of every entry (a crawl's are tens of millions)
-            return (np.repeat(np.arange(len(rows), dtype=np.int32), np.diff(bounds)),
-                    np.frombuffer(self.key_at, dtype=np.int32),
-                    np.frombuffer(self.tf_at, dtype=np.int32))
+            return bounds, keys, tf
         starts = bounds[rows]
         lengths = bounds[rows + 1] - starts
-        at = (np.arange(int(lengths.sum()), dtype=np.int64)
-              + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths))
-        keys = np.frombuffer(self.key_at, dtype=np.int32)[at]
-        tf = np.frombuffer(self.tf_at, dtype=np.int32)[at]
-        return np.repeat(np.arange(len(doc_ids), dtype=np.int32), lengths), keys, tf
+        ends = np.cumsum(lengths)
+        at = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64) + np.repeat(
+            starts - (ends - lengths), lengths)
+        return np.concatenate(([0], ends)).astype(np.int64), keys[at], tf[at]
 
-    def spelling(self, key: str, naming: list[str]) -> str | None:
-        """How most of the documents naming a place spell it."""
+    def spelling(self, key: str, naming: Iterable[int]) -> str | None:
+        """How most of the documents naming a place (their rows) spell it."""
         n = self.number[key]
         forms: Counter[str] = Counter()
-        for doc_id in naming:
-            row = self.row[doc_id]
+        for row in naming:
             for i in range(self.bounds[row], self.bounds[row + 1]):
                 if self.key_at[i] == n and self.count_at[i]:
                     forms[self.forms[self.form_at[i]]] += self.count_at[i]
@@ -274,20 +282,47 @@ SIGNATURE_SHARE = 0.1
 
 class _Postings:
     """Which documents hold each item (a key, a year, a figure), as two flat arrays (the
-    holders as 32-bit numbers: a crawl's place mentions are tens of millions)."""
+    holders as 32-bit numbers: a crawl's place mentions are tens of millions): item i's
+    holders are ``docs[bounds[i]:bounds[i + 1]]``."""
 
-    def __init__(self, items: np.ndarray, docs: np.ndarray, size: int) -> None:
+    def __init__(self, docs: np.ndarray, bounds: np.ndarray) -> None:
+        self.docs, self.bounds = docs, bounds
+
+    @classmethod
+    def of_entries(cls, items: np.ndarray, docs: np.ndarray, size: int) -> _Postings:
+        """From (item, holder) entries."""
         if len(docs) and bool(np.all(docs[1:] >= docs[:-1])):
             # holders in order (as routing gives them): a sparse matrix transposed in C, not
             # a 64-bit sort order of every entry (a crawl's place entries are tens of millions)
-            self.docs, self.bounds = _transposed(items, docs, size)
-            return
+            rows = np.searchsorted(docs, np.arange(int(docs[-1]) + 2, dtype=docs.dtype))
+            return cls.of_rows(items, rows, size)
         order = np.argsort(items, kind="stable")
-        self.docs = np.asarray(docs, dtype=np.int32)[order]
-        self.bounds = np.searchsorted(items[order], np.arange(size + 1))
+        return cls(np.asarray(docs, dtype=np.int32)[order],
+                   np.searchsorted(items[order], np.arange(size + 1)))
+
+    @classmethod
+    def of_rows(cls, items: np.ndarray, rows: np.ndarray, size: int) -> _Postings:
+        """From each holder's items (holder h's are ``items[rows[h]:rows[h + 1]]``): the
+        columns of the holders x items matrix, each column's holders in order."""
+        from scipy.sparse import csr_matrix
+
+        matrix = csr_matrix((np.ones(len(items), dtype=bool), np.asarray(items, dtype=np.int32),
+                             rows), shape=(len(rows) - 1, size)).tocsc()
+        return cls(matrix.indices.astype(np.int32, copy=False), matrix.indptr.astype(np.int64))
 
     def of(self, item: int) -> np.ndarray:
         return self.docs[self.bounds[item]:self.bounds[item + 1]]
+
+
+def _held(doc_at: np.ndarray, figure_at: np.ndarray, width: int) -> np.ndarray:
+    """Each (document, figure) stated, once, as document x width + figure, in order; made in
+    ``doc_at`` (used up): np.unique of the sum held four copies of a crawl's claims."""
+    doc_at *= width
+    doc_at += figure_at
+    doc_at.sort()
+    first = np.ones(len(doc_at), dtype=bool)
+    np.not_equal(doc_at[1:], doc_at[:-1], out=first[1:])
+    return doc_at[first]
 
 
 def _counts(items: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndarray:
@@ -304,17 +339,6 @@ def _counts(items: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndar
 COUNTED_AT_ONCE = 1 << 20
 
 
-def _transposed(items: np.ndarray, docs: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Postings (holders, bounds) of (item, holder) entries whose holders are in order: the
-    columns of the holders x items matrix, each column's holders in order."""
-    from scipy.sparse import csr_matrix
-
-    rows = np.searchsorted(docs, np.arange(int(docs[-1]) + 2, dtype=docs.dtype))
-    matrix = csr_matrix((np.ones(len(items), dtype=bool), np.asarray(items, dtype=np.int32),
-                         rows), shape=(len(rows) - 1, size)).tocsc()
-    return matrix.indices.astype(np.int32, copy=False), matrix.indptr.astype(np.int64)
-
-
 def route_documents(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
                     places: Places | None = None) -> list[Route]:
     """Documents grouped by the event they report (documents, year, place, signature
@@ -329,10 +353,13 @@ def route_documents(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
     year_df: Counter[int] = Counter(y for d in docs for y in doc_years(d))
     doc_at, figure_at, figure_of = claim_figures(docs, claims)
     width = max(1, len(figure_of))
-    held = np.unique(doc_at * width + figure_at)  # sorted by document
+    held = _held(doc_at, figure_at, width)
     del doc_at, figure_at
-    figures_of = _Postings(held // width, held % width, n)  # figures of each document
-    stating = _Postings(held % width, held // width, len(figure_of))
+    # each document's figures (its run of ``held``), and the documents stating each figure
+    figures_of = _Postings((held % width).astype(np.int32),
+                           np.searchsorted(held, np.arange(n + 1, dtype=np.int64) * width))
+    del held
+    stating = _Postings.of_rows(figures_of.docs, figures_of.bounds, len(figure_of))
     own_figures = np.diff(figures_of.bounds)
     year_at, year_doc = array("q"), array("i")  # (year, document) of each year spoken of
     for k, d in enumerate(docs):
@@ -342,12 +369,12 @@ def route_documents(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
     found_years, year_item = np.unique(np.frombuffer(year_at, dtype=np.int64),
                                        return_inverse=True)
     year_number = {y: i for i, y in enumerate(found_years.tolist())}
-    speaking = _Postings(year_item, np.frombuffer(year_doc, dtype=np.int32), len(year_number))
+    speaking = _Postings.of_entries(year_item, np.frombuffer(year_doc, dtype=np.int32),
+                                    len(year_number))
     del year_at, year_doc
-    entry_doc, entry_key, entry_tf = places.entries([d.id for d in docs])
-    # each document's entries (the same integer type: no 64-bit copy of every entry)
-    entry_start = np.searchsorted(entry_doc, np.arange(n + 1, dtype=entry_doc.dtype))
-    naming_of = _Postings(entry_key, entry_doc, len(places.keys))
+    rows = places.rows([d.id for d in docs])
+    entry_start, entry_key, entry_tf = places.entries(rows)  # document k's: start[k]:start[k+1]
+    naming_of = _Postings.of_rows(entry_key, entry_start, len(places.keys))
     df_total = _counts(entry_key, None, len(places.keys))
     tf_total = _counts(entry_key, entry_tf, len(places.keys))
     left = np.ones(n, dtype=bool)
@@ -370,7 +397,7 @@ def route_documents(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
             np.subtract.at(df_total, entry_key[own], 1)
             np.subtract.at(tf_total, entry_key[own], entry_tf[own])
         routed.append(Route([docs[k] for k in taken], year,
-                            places.spelling(key, [docs[k].id for k in naming]) if key else None,
+                            places.spelling(key, rows[naming].tolist()) if key else None,
                             [figure_of[f] for f in signature.tolist()]))
     return sorted(routed, key=lambda r: -len(r.docs))
 
@@ -398,8 +425,8 @@ def claim_figures(docs: list[Document], claims: Sequence[Claim]
         ordered = column[order]
         first[1:] |= ordered[1:] != ordered[:-1]
         del ordered
-    figure_at = np.empty(len(order), dtype=np.int64)
-    figure_at[order] = np.cumsum(first) - 1
+    figure_at = np.empty(len(order), dtype=np.int32)  # figures are fewer than claims
+    figure_at[order] = np.cumsum(first, dtype=np.int32) - 1
     firsts = order[first]
     none = int(NONE["q"])
     figures: list[Figure] = [
