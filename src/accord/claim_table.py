@@ -373,19 +373,25 @@ def fact_rows(claims: Sequence[Claim]) -> Iterator[list[np.ndarray]]:
     event = coded_column(claims, "event")[0]
     if not len(event):
         return
-    rows = np.arange(len(event))
     present, first_row = np.unique(event, return_index=True)
-    first = np.zeros(int(present[-1]) + 1, dtype=np.int64)
+    first = np.zeros(int(present[-1]) + 1, dtype=np.int32)  # rows are fewer than 2**31
     first[present] = first_row
     by_event = first[event]
-    category, group = _word_ranks(claims, "category"), _word_ranks(claims, "group")
-    order = np.lexsort((rows, group, category, by_event))
-    by_event, category, group = by_event[order], category[order], group[order]
-    new_event = np.diff(by_event, prepend=-1) != 0
-    new_fact = new_event | (np.diff(category, prepend=-1) != 0) | (np.diff(group, prepend=-1) != 0)
+    del event, present, first_row, first
+    keys = (by_event, _word_ranks(claims, "category"), _word_ranks(claims, "group"))
+    order = np.lexsort(keys[::-1])  # stable: each fact's rows stay in order
+    changes = []  # where each key changes, in that order (one sorted copy at a time)
+    for column in keys:
+        ordered = column[order]
+        changes.append(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        del ordered
+    new_event, new_fact = changes[0], changes[0] | changes[1] | changes[2]
+    # only the order is held while the facts are read: a crawl's claims are millions
+    del keys, by_event
     starts = np.flatnonzero(new_fact)
     bounds = [*starts.tolist(), len(order)]
     event_starts = new_event[starts].tolist()
+    del changes, new_event, new_fact, starts
     facts: list[np.ndarray] = []
     for a, b, new in zip(bounds[:-1], bounds[1:], event_starts, strict=True):
         if new and facts:
@@ -401,6 +407,6 @@ def _word_ranks(claims: Sequence[Claim], name: str) -> np.ndarray:
     codes, words = coded_column(claims, name)
     present = np.unique(codes)
     ranked = sorted(present.tolist(), key=lambda code: words[code] or "")
-    rank = np.zeros(int(present[-1]) + 1 if len(present) else 1, dtype=np.int64)
+    rank = np.zeros(int(present[-1]) + 1 if len(present) else 1, dtype=np.int32)
     rank[ranked] = np.arange(len(ranked))
     return rank[codes]
