@@ -609,12 +609,10 @@ def _entities(store: Store, clusters: list[dict[str, Any]], docs: list[Document]
     gone = store.entity_counts(sorted(fresh))
     by_key: dict[str, dict[str, Any]] = {}
     for cluster in clusters:
-        cluster["documents"] = [d for d in cluster["documents"] if d not in fresh]
         for form in cluster["forms"]:
             form["count"] -= gone[cluster["id"], form["form"]]
             by_key.setdefault(skeleton(form["form"]), cluster)
     rows: list[tuple[Any, ...]] = []
-    listed: set[tuple[int, str]] = set()
     for doc in docs:
         for name, start, end in names_of(doc, vocab):
             joined = by_key.get(skeleton(name))
@@ -626,9 +624,6 @@ def _entities(store: Store, clusters: list[dict[str, Any]], docs: list[Document]
                 joined["forms"].append(spelt[name])
             spelt[name]["count"] += 1
             rows.append((joined["id"], name, doc.id, start, end))
-            if (joined["id"], doc.id) not in listed:
-                listed.add((joined["id"], doc.id))
-                bisect.insort(joined["documents"], doc.id)
     out = []
     for cluster in clusters:
         forms = sorted((f for f in cluster["forms"] if f["count"] > 0),
