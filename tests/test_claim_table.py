@@ -21,6 +21,7 @@ from accord.claim_table import (
     ClaimTable,
     claim_values,
     fact_rows,
+    first_seen_numbers,
     picked_claims,
     rows_by_doc,
 )
@@ -202,6 +203,39 @@ def test_routing_numbers_the_figures_of_a_table_as_of_a_list(held: list[Claim],
             [(c.category, c.low, c.high) for c in kept]
         assert len(figures) == len(set(figures)) == len({(c.category, c.low, c.high)
                                                          for c in kept})
+
+
+@settings(max_examples=150, deadline=None)
+@given(claims(), st.sampled_from([("doc",), ("category", "group", "event", "low", "high"),
+                                  ("value", "parent"), ("high", "doc")]))
+def test_values_are_numbered_as_they_first_come_in_a_table_as_in_a_list(
+        held: list[Claim], names: tuple[str, ...]) -> None:
+    """first_seen_numbers (found by sorting columns) numbers each claim's values of ``names``
+    as a dict's setdefault does, on a list and on a table of the same claims."""
+    numbers: dict[tuple[Any, ...], int] = {}
+    want = [numbers.setdefault(attrgetter(*names)(c) if len(names) > 1 else
+                               (getattr(c, names[0]),), len(numbers)) for c in held]
+    for given_claims in (held, ClaimTable(held)):
+        got = first_seen_numbers(given_claims, names)
+        assert got.dtype == np.int32 and got.tolist() == want
+
+
+@settings(max_examples=100, deadline=None)
+@given(claims())
+def test_figure_sets_are_each_documents_figures_numbered_as_they_first_come(
+        held: list[Claim]) -> None:
+    """Fingerprints compare each document's figures as numbers: the same numbers as a dict
+    gives them in claim order, for a list and a table."""
+    from accord.reconcile import FIGURE_FIELDS, _figure_sets
+
+    numbers: dict[tuple[Any, ...], int] = {}
+    want: dict[str, set[int]] = defaultdict(set)
+    for c in held:
+        want[c.doc].add(numbers.setdefault(attrgetter(*FIGURE_FIELDS)(c), len(numbers)))
+    for given_claims in (held, ClaimTable(held)):
+        got = _figure_sets(given_claims)
+        assert {d: set(items) for d, items in got.items()} == want
+        assert all(len(items) == len(set(items)) for items in got.values())
 
 
 @settings(max_examples=60, deadline=None)

@@ -12,15 +12,15 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import groupby
 from operator import attrgetter
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, cast
 
 import numpy as np
 
 from accord.claim_table import (
     NONE,
-    claim_values,
     claims_at,
     coded_column,
+    first_seen_numbers,
     number_column,
     picked_claims,
     referenced_rows,
@@ -395,15 +395,7 @@ def fingerprints(claims: Iterable[Claim], pairs_with_reuse: set[tuple[str, str]]
     ``sink``, the pairs go there a batch at a time as they are found (a store: a crawl's are
     millions) and none are returned.
     """
-    numbers: dict[FigureKey, int] = {}
-    stated: dict[str, list[int]] = defaultdict(list)
-    # figures as small ints: set operations on tuples rehash every tuple
-    for doc, *figure in claim_values(claims, ("doc", *FIGURE_FIELDS)):
-        stated[doc].append(numbers.setdefault(tuple(figure), len(numbers)))
-    # each document's figures as a tuple, a set made only for the document being compared:
-    # a set of a dozen figures is 728 bytes, a tuple 136 (a crawl has a million documents)
-    sets = {doc: tuple(set(items)) for doc, items in stated.items()}
-    del stated, numbers  # a crawl's distinct figures are millions
+    sets = _figure_sets(claims if isinstance(claims, Sequence) else list(claims))
     out: list[dict[str, object]] = []
     current, current_set = None, frozenset[int]()
     for a, b in _similar_set_pairs(sets, FINGERPRINT_MIN_SIMILARITY):
@@ -422,6 +414,27 @@ def fingerprints(claims: Iterable[Claim], pairs_with_reuse: set[tuple[str, str]]
         return []
     out.sort(key=lambda p: (p["a"], p["b"]))
     return out
+
+
+def _figure_sets(claims: Sequence[Claim]) -> dict[str, tuple[int, ...]]:
+    """Each document's distinct figures (FIGURE_FIELDS), as numbers in the order they first
+    come: set operations on tuples rehash every tuple. A tuple each, a set made only for the
+    document being compared: a set of a dozen figures is 728 bytes, a tuple 136 (a crawl has
+    a million documents)."""
+    figure_at = first_seen_numbers(claims, FIGURE_FIELDS)
+    doc_at = first_seen_numbers(claims, ("doc",))
+    order = np.argsort(doc_at, kind="stable")  # each document's rows, in order
+    starts = np.searchsorted(doc_at[order], np.arange(int(doc_at.max(initial=-1)) + 2))
+    codes, words = coded_column(claims, "doc")
+    # one int object per figure, shared by the tuples that hold it: an int past 256 is 28
+    # bytes, and a crawl's documents state millions of figures
+    shared = list(range(int(figure_at.max(initial=-1)) + 1))
+    sets: dict[str, tuple[int, ...]] = {}
+    for a, b in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True):
+        rows = order[a:b]
+        sets[cast(str, words[codes[rows[0]]])] = tuple(
+            map(shared.__getitem__, set(figure_at[rows].tolist())))
+    return sets
 
 
 def _similar_set_pairs(sets: dict[str, tuple[int, ...]], threshold: float
