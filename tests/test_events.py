@@ -111,6 +111,22 @@ def test_places_gathered_in_another_order_route_the_same(vocab: Vocab) -> None:
     assert rows.tolist() == [len(docs) - 1, 0]
 
 
+def test_a_salience_past_sixteen_bits_is_held_at_the_most_they_hold() -> None:
+    """Places keep each document's salience and spelling count of a place in 16 bits: a
+    larger one is held at SATURATED, not wrapped round to a small one."""
+    import numpy as np
+
+    from accord.extract.events import SATURATED, Places
+
+    places = Places()
+    places.add("a", {"velbora": [SATURATED + 5, "Velbora", SATURATED + 2], "tamdora": [3, "", 0]})
+    places.add("b", {"velbora": [2, "VELBORA", 1]})
+    starts, keys, tf = places.entries(np.arange(2))
+    assert starts.tolist() == [0, 2, 3] and tf.tolist() == [SATURATED, 3, 2]
+    assert [places.keys[k] for k in keys.tolist()] == ["velbora", "tamdora", "velbora"]
+    assert places.spelling("velbora", [0, 1]) == "Velbora"
+
+
 def _report(place: str, year: int, killed: int, injured: int, extra: str = "") -> str:
     return (f"{place}, 3 May {year} (Agency): A fire in {place} killed {killed} people and "
             f"injured {injured}, officials said. {extra}")

@@ -168,6 +168,9 @@ def stored_places(doc: Document, vocab: Vocab) -> dict[str, list[Any]]:
     return dict(stored)
 
 
+SATURATED = 2 ** 16 - 1  # the most a place's salience or count in one document holds
+
+
 class Places:
     """Every document's place mentions as rows of flat arrays of key numbers (which keys,
     how salient, which spelling how often): routing a crawl holds no set, counter or array
@@ -185,8 +188,10 @@ class Places:
         self.ids: list[str] = []
         self.bounds = array("q", [0])
         # per entry: the key, its salience, the document's spelling of it and how often
-        self.key_at, self.tf_at = array("i"), array("i")
-        self.form_at, self.count_at = array("i"), array("i")
+        # salience and count in 16 bits, held at SATURATED (a document naming one place
+        # 65,535 times is past telling apart): a crawl's entries are tens of millions
+        self.key_at, self.tf_at = array("i"), array("H")
+        self.form_at, self.count_at = array("i"), array("H")
 
     def add(self, doc_id: str, places: dict[str, list[Any]]) -> None:
         for k, mention in places.items():  # [salience, spelling, its count]
@@ -194,9 +199,9 @@ class Places:
                 self.number[k] = len(self.keys)
                 self.keys.append(k)
             self.key_at.append(self.number[k])
-            self.tf_at.append(mention[0])
+            self.tf_at.append(min(mention[0], SATURATED))
             self.form_at.append(self._form(mention[1]))
-            self.count_at.append(mention[2])
+            self.count_at.append(min(mention[2], SATURATED))
         self.ids.append(doc_id)
         self.bounds.append(len(self.key_at))
 
@@ -215,11 +220,11 @@ class Places:
 
     def entries(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The entries of the documents at ``rows`` (see ``rows``), in that order: where each
-        document's run of entries starts (and the end), and each entry's key number and
-        salience (32-bit)."""
+        document's run of entries starts (and the end), and each entry's key number (32-bit)
+        and salience (16-bit)."""
         bounds = np.frombuffer(self.bounds, dtype=np.int64)
         keys = np.frombuffer(self.key_at, dtype=np.int32)
-        tf = np.frombuffer(self.tf_at, dtype=np.int32)
+        tf = np.frombuffer(self.tf_at, dtype=np.uint16)
         if len(rows) == len(bounds) - 1 and np.array_equal(rows, np.arange(len(rows))):
             # every document in the order added (a finish): the arrays as they are (views,
             # not copies), without an index of every entry (a crawl's are tens of millions)
