@@ -237,6 +237,24 @@ def test_candidates_counted_a_key_range_at_a_time_are_those_counted_at_once(
         assert results[1][1] > results[0][1] and len(results[1][0]) < len(results[0][0])
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=40), st.integers(0, 5))
+def test_long_runs_are_the_values_that_come_that_often(values: list[int], length: int) -> None:
+    """Bucketing flags the candidate pairs with min_hits hits at the start of their run of
+    sorted codes: the values np.unique counts as often, or more."""
+    import numpy as np
+
+    from accord.reuse import _long_runs, _sorted_codes
+
+    every = _sorted_codes([np.array(values[:7], dtype=np.uint64),
+                           np.array(values[7:], dtype=np.uint64)])
+    assert every.tolist() == sorted(values)
+    first = np.r_[True, every[1:] != every[:-1]][:len(every)]
+    distinct, counts = np.unique(every, return_counts=True)
+    assert every[_long_runs(every, first, length)].tolist() == \
+        distinct[counts >= length].tolist()
+
+
 def test_keys_spilled_to_disk_give_the_same_result(vocab: Vocab) -> None:
     docs = shuffled(12, 3, vocab)
     in_memory = find_reuse(docs)

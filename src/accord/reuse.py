@@ -324,20 +324,26 @@ def bucket_candidates(keyed: Iterable[tuple[int, np.ndarray]], settings: ReuseSe
                          | pairs[:, 1].astype(np.uint64))
     if not codes or not sum(len(c) for c in codes):
         return np.zeros((0, 2), dtype=np.int64), 0
-    code, hits = _counted(codes)
-    weak = int((hits < settings.min_hits).sum())
+    every = _sorted_codes(codes)
+    first = np.empty(len(every), dtype=bool)  # where each pair's run of hits begins
+    first[:1] = True
+    np.not_equal(every[1:], every[:-1], out=first[1:])
+    strong = _long_runs(every, first, settings.min_hits)
+    weak = int(first.sum()) - int(strong.sum())
     skipped = 0
     if weak > settings.weak_budget * documents:
-        code, skipped = code[hits >= settings.min_hits], weak
+        code, skipped = every[strong], weak
+    else:
+        code = every[first]
+    del every, first, strong
     return np.stack([(code >> np.uint64(32)).astype(np.int64),
                      (code & np.uint64(0xFFFFFFFF)).astype(np.int64)], axis=1), skipped
 
 
-def _counted(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Each distinct code of the arrays ``codes`` and how often it comes, the arrays let go
-    as they are copied into one and that one sorted in place: np.unique of their
-    concatenation held three copies of every hit, a spike of over a gigabyte at the end of
-    a crawl's bucketing (1M documents)."""
+def _sorted_codes(codes: list[np.ndarray]) -> np.ndarray:
+    """The arrays ``codes`` in one, sorted in place, each let go as it is copied in:
+    np.unique of their concatenation held three copies of every hit, a spike of over a
+    gigabyte at the end of a crawl's bucketing (1M documents)."""
     every = np.empty(sum(len(c) for c in codes), dtype=np.uint64)
     at = 0
     codes.reverse()
@@ -347,9 +353,19 @@ def _counted(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         at += len(part)
         del part
     every.sort()
-    starts = np.flatnonzero(np.r_[True, every[1:] != every[:-1]])
-    hits = np.diff(np.r_[starts, len(every)])
-    return every[starts], hits
+    return every
+
+
+def _long_runs(every: np.ndarray, first: np.ndarray, length: int) -> np.ndarray:
+    """Where a run of equal values of sorted ``every`` begins (``first``) and is ``length``
+    long or longer: a flag a value, not each run's length (64-bit positions, then their
+    differences, were four more arrays of a crawl's tens of millions of candidate pairs)."""
+    long = first.copy()
+    if length > 1:
+        upto = max(0, len(every) - length + 1)  # a run beginning past it is too short
+        long[upto:] = False
+        long[:upto] &= every[length - 1:] == every[:upto]
+    return long
 
 
 class _KeyStore:
