@@ -624,8 +624,9 @@ class Store:
         documents they are in, as the corpus stage gives them; with ``occurrences=False``,
         without either and with the id each cluster's rows carry (what accord add
         updates)."""
-        clusters = [{k: v for k, v in c.items() if k != "documents"}  # as an earlier
-                    for c in self._corpus("entities")]  # accord kept them: found again
+        # a record an earlier accord wrote lists the documents: they are found again here
+        clusters = [{k: v for k, v in c.items() if k != "documents"}
+                    for c in self._corpus("entities")]
         if not occurrences:
             return clusters
         by_id = {c.get("id"): c for c in clusters}
