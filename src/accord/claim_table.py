@@ -336,6 +336,20 @@ def coded_column(claims: Sequence[Claim], name: str) -> tuple[np.ndarray, list[s
     return codes, list(number_of)
 
 
+def run_starts(columns: Sequence[np.ndarray], order: np.ndarray | None = None) -> np.ndarray:
+    """Where the rows of ``columns``, taken in ``order`` (as they are when None), begin a new
+    run of equal values in any column: one sorted copy of a column at a time (a crawl's
+    claims are millions)."""
+    size = len(columns[0]) if order is None else len(order)
+    first = np.zeros(size, dtype=bool)
+    first[:1] = True
+    for column in columns:
+        ordered = column if order is None else column[order]
+        first[1:] |= ordered[1:] != ordered[:-1]
+        del ordered
+    return first
+
+
 def first_seen_numbers(claims: Sequence[Claim], names: Sequence[str]) -> np.ndarray:
     """Each claim's values of the fields ``names`` as a number, the distinct values numbered
     in the order they first come (as a dict's setdefault numbers them), 32-bit: found by
@@ -346,12 +360,7 @@ def first_seen_numbers(claims: Sequence[Claim], names: Sequence[str]) -> np.ndar
     columns = [coded_column(claims, name)[0] if name in WORDS else number_column(claims, name)
                for name in names]
     order = np.lexsort(columns[::-1])  # stable: each value's rows in order, the first first
-    first = np.zeros(len(order), dtype=bool)  # where a value begins, in that order
-    first[0] = True
-    for column in columns:  # one sorted copy at a time
-        ordered = column[order]
-        first[1:] |= ordered[1:] != ordered[:-1]
-        del ordered
+    first = run_starts(columns, order)  # where a value begins, in that order
     del columns
     firsts = order[first]  # each value's first row, values in sorted order
     number = np.empty(len(firsts), dtype=np.int32)
@@ -405,18 +414,13 @@ def fact_rows(claims: Sequence[Claim]) -> Iterator[list[np.ndarray]]:
     del event, present, first_row, first
     keys = (by_event, _word_ranks(claims, "category"), _word_ranks(claims, "group"))
     order = np.lexsort(keys[::-1])  # stable: each fact's rows stay in order
-    changes = []  # where each key changes, in that order (one sorted copy at a time)
-    for column in keys:
-        ordered = column[order]
-        changes.append(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-        del ordered
-    new_event, new_fact = changes[0], changes[0] | changes[1] | changes[2]
+    new_event, new_fact = run_starts(keys[:1], order), run_starts(keys, order)
     # only the order is held while the facts are read: a crawl's claims are millions
     del keys, by_event
     starts = np.flatnonzero(new_fact)
     bounds = [*starts.tolist(), len(order)]
     event_starts = new_event[starts].tolist()
-    del changes, new_event, new_fact, starts
+    del new_event, new_fact, starts
     facts: list[np.ndarray] = []
     for a, b, new in zip(bounds[:-1], bounds[1:], event_starts, strict=True):
         if new and facts:

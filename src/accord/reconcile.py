@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import groupby
+from itertools import groupby, pairwise
 from operator import attrgetter
 from typing import Any, NamedTuple, Protocol, cast
 
@@ -24,6 +24,7 @@ from accord.claim_table import (
     number_column,
     picked_claims,
     referenced_rows,
+    run_starts,
 )
 from accord.model import Anomaly, Claim, Fact, FactValue, FigureKey
 
@@ -422,15 +423,14 @@ def _figure_sets(claims: Sequence[Claim]) -> dict[str, tuple[int, ...]]:
     document being compared: a set of a dozen figures is 728 bytes, a tuple 136 (a crawl has
     a million documents)."""
     figure_at = first_seen_numbers(claims, FIGURE_FIELDS)
-    doc_at = first_seen_numbers(claims, ("doc",))
-    order = np.argsort(doc_at, kind="stable")  # each document's rows, in order
-    starts = np.searchsorted(doc_at[order], np.arange(int(doc_at.max(initial=-1)) + 2))
     codes, words = coded_column(claims, "doc")
+    order = np.argsort(codes, kind="stable")  # each document's rows, in order
+    starts = [*np.flatnonzero(run_starts((codes,), order)).tolist(), len(order)]
     # one int object per figure, shared by the tuples that hold it: an int past 256 is 28
     # bytes, and a crawl's documents state millions of figures
     shared = list(range(int(figure_at.max(initial=-1)) + 1))
     sets: dict[str, tuple[int, ...]] = {}
-    for a, b in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True):
+    for a, b in pairwise(starts):
         rows = order[a:b]
         sets[cast(str, words[codes[rows[0]]])] = tuple(
             map(shared.__getitem__, set(figure_at[rows].tolist())))

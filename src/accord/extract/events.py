@@ -25,7 +25,14 @@ from typing import Any, NamedTuple, cast
 
 import numpy as np
 
-from accord.claim_table import NONE, ClaimTable, claim_values, coded_column, number_column
+from accord.claim_table import (
+    NONE,
+    ClaimTable,
+    claim_values,
+    coded_column,
+    number_column,
+    run_starts,
+)
 from accord.model import Claim, Document
 from accord.text import Sentence, Token, mark_before, slug, view
 from accord.vocab import Vocab, per_vocab
@@ -325,9 +332,7 @@ def _held(doc_at: np.ndarray, figure_at: np.ndarray, width: int) -> np.ndarray:
     doc_at *= width
     doc_at += figure_at
     doc_at.sort()
-    first = np.ones(len(doc_at), dtype=bool)
-    np.not_equal(doc_at[1:], doc_at[:-1], out=first[1:])
-    return doc_at[first]
+    return doc_at[run_starts((doc_at,))]
 
 
 def _counts(items: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndarray:
@@ -424,12 +429,7 @@ def claim_figures(docs: list[Document], claims: Sequence[Claim]
     if not kept.all():
         doc_at, category, low, high = doc_at[kept], category[kept], low[kept], high[kept]
     order = np.lexsort((high, low, category))
-    first = np.zeros(len(order), dtype=bool)  # where a figure begins, in that order
-    first[:1] = True
-    for column in (category, low, high):  # one sorted copy at a time
-        ordered = column[order]
-        first[1:] |= ordered[1:] != ordered[:-1]
-        del ordered
+    first = run_starts((category, low, high), order)  # where a figure begins, in that order
     figure_at = np.empty(len(order), dtype=np.int32)  # figures are fewer than claims
     figure_at[order] = np.cumsum(first, dtype=np.int32) - 1
     firsts = order[first]
