@@ -234,8 +234,9 @@ def test_figure_sets_are_each_documents_figures_numbered_as_they_first_come(
         want[c.doc].add(numbers.setdefault(attrgetter(*FIGURE_FIELDS)(c), len(numbers)))
     for given_claims in (held, ClaimTable(held)):
         got = _figure_sets(given_claims)
-        assert {d: set(items) for d, items in got.items()} == want
-        assert all(len(items) == len(set(items)) for items in got.values())
+        assert got.ids == sorted(want)
+        assert {d: set(got.of(n)) for n, d in enumerate(got.ids)} == want
+        assert all(len(got.of(n)) == len(set(got.of(n))) for n in range(len(got.ids)))
 
 
 @settings(max_examples=60, deadline=None)

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter, defaultdict
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from accord.ingest import text_document
 from accord.pipeline import analyse
 from accord.reconcile import compatible
@@ -67,27 +75,74 @@ def test_single_source_and_compatibility(vocab: Vocab) -> None:
     assert compatible(a, b)
 
 
+def _similar_pairs(sets: dict[str, set[int]], threshold: float) -> set[tuple[str, str]]:
+    """_similar_set_pairs on sets keyed by id, the pairs by id."""
+    from accord.reconcile import _similar_set_pairs
+
+    ids = sorted(sets)
+    bounds = np.cumsum([0, *(len(sets[i]) for i in ids)])
+    items = np.array([x for i in ids for x in sorted(sets[i])], dtype=np.int32)
+    return {(ids[a], ids[b]) for a, b in _similar_set_pairs(bounds, items, threshold)}
+
+
+def _prefix_pairs_with_dicts(sets: dict[str, set[int]], threshold: float, cap: int
+                             ) -> list[tuple[str, str]]:
+    """Prefix filtering as a dict of posting lists does it, item by item: what the arrays
+    of _similar_set_pairs must give, cap (MAX_POSTINGS) included."""
+    frequency = Counter(x for items in sets.values() for x in items)
+    rank = {x: n for n, x in enumerate(sorted(frequency, key=lambda x: (frequency[x], x)))}
+    seen: dict[int, list[str]] = defaultdict(list)
+    out = []
+    for doc in sorted(sets):
+        items = sorted(sets[doc], key=rank.__getitem__)
+        others: set[str] = set()
+        for item in items[:len(items) - math.ceil(threshold * len(items)) + 1]:
+            if len(others) < cap:
+                others.update(seen[item][-(cap - len(others)):])
+            seen[item].append(doc)
+        out += [(other, doc) for other in sorted(others)]
+    return out
+
+
 def test_prefix_filter_finds_every_pair_all_pairs_finds() -> None:
     import itertools
     import random
-
-    from accord.reconcile import _similar_set_pairs
 
     rng = random.Random(4)
     sets = {f"d{n}": {rng.randrange(40) for _ in range(rng.randint(1, 12))} for n in range(80)}
     for t in (0.3, 0.5, 0.8):
         brute = {(a, b) for a, b in itertools.combinations(sorted(sets), 2)
                  if len(sets[a] & sets[b]) / len(sets[a] | sets[b]) >= t}
-        found = set(_similar_set_pairs(sets, t))
+        found = _similar_pairs(sets, t)
         assert brute and brute <= found
         assert len(found) < 80 * 79 // 2  # and it did not compare all pairs
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.text("abc", min_size=1, max_size=4),
+                       st.sets(st.integers(0, 30), min_size=1, max_size=9), max_size=40),
+       st.sampled_from([0.0, 0.3, 0.5, 0.9]), st.integers(1, 6))
+def test_posting_lists_as_arrays_give_the_pairs_dicts_give_in_their_order(
+        sets: dict[str, set[int]], threshold: float, cap: int) -> None:
+    """The posting lists are one array: the same candidates as dicts of lists give, in the
+    same order, the cap on a set's candidates (MAX_POSTINGS) included."""
+    from accord import reconcile
+
+    ids = sorted(sets)
+    bounds = np.cumsum([0, *(len(sets[i]) for i in ids)])
+    items = np.array([x for i in ids for x in sorted(sets[i])], dtype=np.int32)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(reconcile, "MAX_POSTINGS", cap)
+        found = [(ids[a], ids[b])
+                 for a, b in reconcile._similar_set_pairs(bounds, items, threshold)]
+    assert found == _prefix_pairs_with_dicts(sets, threshold, cap)
+
+
 def test_many_documents_with_one_figure_set_give_linear_pairs() -> None:
-    from accord.reconcile import MAX_POSTINGS, _similar_set_pairs
+    from accord.reconcile import MAX_POSTINGS
 
     sets = {f"d{n:04d}": {1, 2, 3, 4, n % 3 + 10} for n in range(1500)}
-    found = set(_similar_set_pairs(sets, 0.3))
+    found = _similar_pairs(sets, 0.3)
     assert len(found) <= 1500 * MAX_POSTINGS
     linked = {d for pair in found for d in pair}
     assert linked == set(sets)  # every document is still paired with others of its cluster

@@ -355,8 +355,8 @@ def test_pairs_sharing_text_taken_a_block_at_a_time_give_the_same_report(
     monkeypatch.setattr(reuse, "EDGE_BLOCK", 3)
     blocks = find_reuse(docs)
     assert len(whole.pairs) >= 13
-    assert (whole.links, whole.pairs, whole.groups, whole.sharing) == (
-        blocks.links, blocks.pairs, blocks.groups, blocks.sharing)
+    assert (whole.links, whole.pairs, whole.groups, whole.sharing.tolist()) == (
+        blocks.links, blocks.pairs, blocks.groups, blocks.sharing.tolist())
     assert len(whole.sharing) == len(whole.pairs)
 
 

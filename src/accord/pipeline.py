@@ -19,6 +19,8 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar, cast
 
+import numpy as np
+
 from accord.chronology import Period, date_record, order_facts, tally_dates
 from accord.claim_table import ClaimTable, claims_at, coded_column, fact_rows, number_column
 from accord.clean import clean
@@ -358,12 +360,7 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
             facts = []
             _staged_facts(claims, report.groups, by_id, staging)
     with stage("fingerprints"):
-        # (first, second) in id order, as fingerprint pairs come: a tuple is a third of
-        # a frozenset's memory (a crawl's pairs sharing text are millions); the reuse
-        # stage's own tuples where already in order, its list let go
-        sharing = {p if p[0] < p[1] else (p[1], p[0]) for p in report.sharing}
-        report.sharing.clear()
-        shared_figures = fingerprints(claims, sharing,
+        shared_figures = fingerprints(claims, _id_pairs(docs, report.sharing),
                                       staging.stage_fingerprints if staging else None)
     with stage("entities (waited for)"):
         clusters = entities()
@@ -407,6 +404,14 @@ def _dates_and_reuse(docs: list[Document], texts: Sequence[Document], events: li
                             else None, workers=workers,
                             sink=staging.stage_reuse if staging else None)
     return dates, anomalies, changed, date_records, report
+
+
+def _id_pairs(docs: list[Document], pairs: np.ndarray) -> Iterator[tuple[str, str]]:
+    """The ids of pairs of places in ``docs``, a block at a time (a crawl's pairs sharing
+    text are millions: as a list of Python pairs, hundreds of MB)."""
+    for start in range(0, len(pairs), 1 << 16):
+        for i, j in pairs[start:start + (1 << 16)].tolist():
+            yield docs[i].id, docs[j].id
 
 
 @contextmanager

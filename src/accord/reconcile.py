@@ -7,10 +7,10 @@ anomaly names the claims it rests on and says in neutral words why it was flagge
 
 from __future__ import annotations
 
-import math
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import groupby, pairwise
+from itertools import groupby
 from operator import attrgetter
 from typing import Any, NamedTuple, Protocol, cast
 
@@ -32,6 +32,7 @@ FINGERPRINT_MIN_SHARED = 3
 FINGERPRINT_MIN_SIMILARITY = 0.3
 MAX_POSTINGS = 100
 SINK_BATCH = 10_000  # fingerprint pairs handed to a sink at a time
+PAIR_BLOCK = 1 << 16  # candidate fingerprint pairs compared at once
 
 #: categories whose figures are counts of what happened to people, compared for swaps
 PEOPLE_CATEGORIES = ("killed", "injured", "missing", "hostage", "arrested", "displaced",
@@ -385,90 +386,202 @@ def figure_key(c: Claim) -> FigureKey:
     return key
 
 
-def fingerprints(claims: Iterable[Claim], pairs_with_reuse: set[tuple[str, str]] | None = None,
+class FigureSets:
+    """Each document's distinct figures (FIGURE_FIELDS), as numbers in the order they first
+    come, in one array: document n's are ``items[bounds[n]:bounds[n + 1]]``, the documents
+    in id order. A tuple each held 136 bytes for a dozen figures, and a dict of them keyed
+    by id; a crawl has a million documents."""
+
+    def __init__(self, ids: list[str], bounds: np.ndarray, items: np.ndarray) -> None:
+        self.ids, self.bounds, self.items = ids, bounds, items
+        self.sizes = np.diff(bounds)
+        self.width = int(items.max(initial=0)) + 1  # room for a figure in a code
+
+    def of(self, n: int) -> list[int]:
+        return cast(list[int], self.items[self.bounds[n]:self.bounds[n + 1]].tolist())
+
+
+def fingerprints(claims: Iterable[Claim],
+                 pairs_with_reuse: Iterable[tuple[str, str]] | None = None,
                  sink: Callable[[list[dict[str, object]]], None] | None = None
                  ) -> list[dict[str, object]]:
     """Document pairs that state the same set of figures, whether or not they share wording.
 
     The same dozen figures in every report point to one upstream source even when each
     report is written anew; similarity is the Jaccard index of the two figure sets.
-    ``pairs_with_reuse``: the pairs that share wording, (first, second) in id order. With
-    ``sink``, the pairs go there a batch at a time as they are found (a store: a crawl's are
-    millions) and none are returned.
+    ``pairs_with_reuse``: the pairs of documents that share wording, by id, either way
+    round (read once). With ``sink``, the pairs go there a batch at a time as they are
+    found (a store: a crawl's are millions) and none are returned.
     """
     sets = _figure_sets(claims if isinstance(claims, Sequence) else list(claims))
+    sharing = _pair_codes(sets.ids, pairs_with_reuse or ())
     out: list[dict[str, object]] = []
-    current, current_set = None, frozenset[int]()
-    for a, b in _similar_set_pairs(sets, FINGERPRINT_MIN_SIMILARITY):
-        if b != current:  # the pairs come document by document (the second)
-            current, current_set = b, frozenset(sets[b])
-        shared = len(current_set.intersection(sets[a]))
-        similarity = shared / (len(sets[a]) + len(sets[b]) - shared)
-        if shared >= FINGERPRINT_MIN_SHARED and similarity >= FINGERPRINT_MIN_SIMILARITY:
-            out.append({"a": a, "b": b, "shared": shared, "similarity": round(similarity, 3),
-                        "shared_wording": (a, b) in (pairs_with_reuse or set())})
-            if sink is not None and len(out) >= SINK_BATCH:
-                sink(out)
-                out = []
+    firsts, seconds = array("q"), array("q")  # candidates, compared a block at a time
+    for a, b in _similar_set_pairs(sets.bounds, sets.items, FINGERPRINT_MIN_SIMILARITY):
+        firsts.append(a)
+        seconds.append(b)
+        if len(firsts) >= PAIR_BLOCK:
+            out += _similar_sets(sets, firsts, seconds, sharing)
+            del firsts[:], seconds[:]
+            while sink is not None and len(out) >= SINK_BATCH:
+                sink(out[:SINK_BATCH])
+                del out[:SINK_BATCH]
+    out += _similar_sets(sets, firsts, seconds, sharing)
     if sink is not None:
-        sink(out)
+        for start in range(0, len(out), SINK_BATCH):
+            sink(out[start:start + SINK_BATCH])
         return []
     out.sort(key=lambda p: (p["a"], p["b"]))
     return out
 
 
-def _figure_sets(claims: Sequence[Claim]) -> dict[str, tuple[int, ...]]:
-    """Each document's distinct figures (FIGURE_FIELDS), as numbers in the order they first
-    come: set operations on tuples rehash every tuple. A tuple each, a set made only for the
-    document being compared: a set of a dozen figures is 728 bytes, a tuple 136 (a crawl has
-    a million documents)."""
+def _similar_sets(sets: FigureSets, firsts: array[int], seconds: array[int],
+                  sharing: np.ndarray) -> list[dict[str, object]]:
+    """The candidate pairs (firsts[k], seconds[k]) whose sets share enough, as fingerprint
+    pairs, in their order; ``sharing``: the pairs sharing wording, as _pair_codes gives
+    them. The shared figures are counted on arrays: each set's figures are distinct, so
+    a pair's shared figures are the codes (pair, figure) its two sets both give."""
+    a, b = np.array(firsts, dtype=np.int64), np.array(seconds, dtype=np.int64)
+    codes = np.concatenate([_pair_items(sets, a), _pair_items(sets, b)])
+    codes.sort()
+    twice = codes[1:][codes[1:] == codes[:-1]]
+    shared = np.bincount(twice // sets.width, minlength=len(a))
+    del codes, twice
+    similarity = shared / (sets.sizes[a] + sets.sizes[b] - shared)
+    keep = (shared >= FINGERPRINT_MIN_SHARED) & (similarity >= FINGERPRINT_MIN_SIMILARITY)
+    a, b, shared, similarity = a[keep], b[keep], shared[keep], similarity[keep]
+    wording = _among(a * len(sets.ids) + b, sharing)
+    return [{"a": sets.ids[x], "b": sets.ids[y], "shared": n, "similarity": round(sim, 3),
+             "shared_wording": w}
+            for x, y, n, sim, w in zip(a.tolist(), b.tolist(), shared.tolist(),
+                                       similarity.tolist(), wording.tolist(), strict=True)]
+
+
+def _among(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` is among ``sorted_values`` (np.isin sorts them again at
+    every call)."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return cast(np.ndarray, sorted_values[at] == values)
+
+
+def _pair_items(sets: FigureSets, docs: np.ndarray) -> np.ndarray:
+    """Each figure of each of ``docs``' sets, as the code k * sets.width + figure of its
+    pair k."""
+    lengths = sets.sizes[docs]
+    ends = np.cumsum(lengths)
+    at = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+    at += np.repeat(sets.bounds[docs] - (ends - lengths), lengths)
+    return np.repeat(np.arange(len(docs), dtype=np.int64) * sets.width, lengths) + \
+        sets.items[at]
+
+
+def _pair_codes(ids: list[str], pairs: Iterable[tuple[str, str]]) -> np.ndarray:
+    """Pairs of the documents ``ids`` (in id order) as sorted 64-bit codes, first * len(ids)
+    + second in that order; pairs naming another document are left out. A set of a crawl's
+    millions of pairs sharing text, as tuples of ids, held hundreds of MB."""
+    number = {doc_id: n for n, doc_id in enumerate(ids)}
+    codes = array("q")
+    for a, b in pairs:
+        x, y = number.get(a), number.get(b)
+        if x is not None and y is not None:
+            codes.append(min(x, y) * len(ids) + max(x, y))
+    del number
+    found = np.array(codes, dtype=np.int64)
+    del codes
+    found.sort()
+    return found[run_starts((found,))] if len(found) else found
+
+
+def _figure_sets(claims: Sequence[Claim]) -> FigureSets:
+    """Each document's distinct figures (see FigureSets), found by sorting columns."""
     figure_at = first_seen_numbers(claims, FIGURE_FIELDS)
     codes, words = coded_column(claims, "doc")
-    order = np.argsort(codes, kind="stable")  # each document's rows, in order
-    starts = [*np.flatnonzero(run_starts((codes,), order)).tolist(), len(order)]
-    # one int object per figure, shared by the tuples that hold it: an int past 256 is 28
-    # bytes, and a crawl's documents state millions of figures
-    shared = list(range(int(figure_at.max(initial=-1)) + 1))
-    sets: dict[str, tuple[int, ...]] = {}
-    for a, b in pairwise(starts):
-        rows = order[a:b]
-        sets[cast(str, words[codes[rows[0]]])] = tuple(
-            map(shared.__getitem__, set(figure_at[rows].tolist())))
-    return sets
+    present = np.flatnonzero(np.bincount(codes, minlength=len(words)))
+    ids = cast(list[str], words)  # the doc column's words are ids
+    in_id_order = sorted(present.tolist(), key=ids.__getitem__)
+    number = np.full(len(words), -1, dtype=np.int64)  # a word's document number
+    number[in_id_order] = np.arange(len(in_id_order))
+    size = int(figure_at.max(initial=-1)) + 1
+    # each distinct (document, figure) as one sorted code: figures by document in id order
+    pairs = number[codes]
+    pairs *= size
+    pairs += figure_at
+    del figure_at
+    pairs.sort()  # in place: np.unique hashes, and holds copies
+    pairs = pairs[run_starts((pairs,))]
+    bounds = np.searchsorted(pairs, np.arange(len(in_id_order) + 1, dtype=np.int64) * size)
+    items = (pairs % max(size, 1)).astype(np.int32)
+    return FigureSets([ids[code] for code in in_id_order], bounds, items)
 
 
-def _similar_set_pairs(sets: dict[str, tuple[int, ...]], threshold: float
-                       ) -> Iterator[tuple[str, str]]:
-    """Pairs of sets that may reach Jaccard ``threshold``, without comparing all pairs
-    (each once, as it is found: the candidates of 100k documents are millions).
+def _similar_set_pairs(bounds: np.ndarray, items: np.ndarray, threshold: float
+                       ) -> Iterator[tuple[int, int]]:
+    """Pairs (first, second) of sets (n: ``items[bounds[n]:bounds[n + 1]]``, distinct numbers
+    from 0) that may reach Jaccard ``threshold``, without comparing all pairs (each once, as
+    it is found, by the second's number: the candidates of 100k documents are millions).
 
     Prefix filtering (as in AllPairs / PPJoin): order every set's items rarest first; two
     sets with Jaccard >= t share an item among the first |s| - ceil(t * |s|) + 1 of each.
     Where thousands of documents state the same figures, a set is compared with about
     MAX_POSTINGS of the latest sets that share a prefix item: they still form one connected
-    cluster, and the work and the output stay linear.
+    cluster, and the work and the output stay linear. The posting lists are one array (the
+    sets' prefix items sorted by item, then set): the sets that had an item in their prefix
+    before set n are those before n's own place in its item's list.
     """
-    # items are numbers from 0: counted and ranked (rarest first, then by number) in arrays,
-    # a list of ranks instead of two dicts of a crawl's millions of distinct figures
-    held = np.fromiter((item for items in sets.values() for item in items), dtype=np.int64)
-    frequency = np.bincount(held)
-    del held
-    order = np.lexsort((np.arange(len(frequency)), frequency))
-    ranks = np.empty(len(frequency), dtype=np.int64)
-    ranks[order] = np.arange(len(frequency))
-    rank: list[int] = ranks.tolist()
-    del order, ranks, frequency
-    seen: dict[int, list[str]] = defaultdict(list)
-    for doc in sorted(sets):
-        items = sorted(sets[doc], key=rank.__getitem__)
-        prefix = items[:len(items) - math.ceil(threshold * len(items)) + 1]
-        others: set[str] = set()
-        for item in prefix:
-            if len(others) < MAX_POSTINGS:
-                others.update(seen[item][-(MAX_POSTINGS - len(others)):])
-            seen[item].append(doc)
-        for other in sorted(others):
-            yield other, doc
+    sizes = np.diff(bounds)
+    count = len(sizes)
+    if not len(items):
+        return
+    # items ranked rarest first, then by number
+    frequency = np.bincount(items)
+    rank = np.empty(len(frequency), dtype=np.int64)
+    rank[np.lexsort((np.arange(len(frequency)), frequency))] = np.arange(len(frequency))
+    del frequency
+    # each set's items in rank order: one sorted code of (set, rank) each (a prefix of
+    # ranks: they stand for their items one to one)
+    ranked = np.repeat(np.arange(count, dtype=np.int64) << 32, sizes)
+    ranked |= rank[items]
+    del rank
+    ranked.sort()
+    ranked &= 0xFFFFFFFF
+    # the prefixes, set by set: where each set's items begin, up to its prefix length
+    kept = np.minimum(sizes - np.ceil(threshold * sizes).astype(np.int64) + 1, sizes)
+    marks = np.zeros(len(ranked) + 1, dtype=np.int8)
+    np.add.at(marks, bounds[:-1], 1)
+    np.add.at(marks, bounds[:-1] + kept, -1)
+    prefix = ranked[np.cumsum(marks[:-1], dtype=np.int8).astype(bool)].astype(np.int32)
+    del ranked, marks
+    prefix_bounds = np.concatenate(([0], np.cumsum(kept)))
+    owner = np.repeat(np.arange(count, dtype=np.int32), kept)
+    # the posting lists: prefix entries by rank, then by set (a stable sort of set order)
+    index = np.int32 if len(prefix) < 2 ** 31 else np.int64
+    by_item = np.argsort(prefix, kind="stable")
+    posted = owner[by_item]
+    del owner
+    place = np.empty(len(prefix), dtype=index)  # each entry's place in the posting lists
+    place[by_item] = np.arange(len(prefix), dtype=index)
+    del by_item
+    lists = np.bincount(prefix)
+    first = (np.cumsum(lists) - lists).astype(index)[prefix]  # where its item's list begins
+    del prefix, lists
+    step = 1 << 14
+    for lo in range(0, count, step):
+        hi = min(lo + step, count)
+        a, b = int(prefix_bounds[lo]), int(prefix_bounds[hi])
+        starts, places = first[a:b].tolist(), place[a:b].tolist()
+        at = 0
+        for doc, length in enumerate(kept[lo:hi].tolist(), start=lo):
+            others: set[int] = set()
+            for start, here in zip(starts[at:at + length], places[at:at + length],
+                                   strict=True):
+                if len(others) < MAX_POSTINGS:
+                    others.update(posted[max(start, here - MAX_POSTINGS + len(others)):
+                                         here].tolist())
+            at += length
+            for other in sorted(others):
+                yield other, doc
 
 
 def reconcile(claims: list[Claim], groups: list[list[str]] | None = None

@@ -132,8 +132,10 @@ class ReuseReport:
     #: where links and pair records go instead of ``links`` and ``pairs``, a block of pairs
     #: at a time (a store: a crawl's are gigabytes as objects); ``sharing`` lists the pairs
     sink: Callable[[list[ReuseLink], list[dict[str, Any]]], None] | None = None
-    #: (a, b) of every pair sharing text, in either case
-    sharing: list[tuple[str, str]] = field(default_factory=list)
+    #: every pair sharing text, in either case: an (m, 2) array of the pairs' places in the
+    #: documents (``dated``) find_reuse was given (a crawl's are millions: as tuples of ids,
+    #: hundreds of MB)
+    sharing: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
 
 
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
@@ -789,9 +791,10 @@ def align_pairs(docs: Sequence[Document], pairs: np.ndarray, report: ReuseReport
                 links, record = found
                 report.links.extend(links)
                 report.pairs.append({**record, **lineage_edge(dated[i], dated[j])})
-            report.sharing.append((dated[i].id, dated[j].id))
         edges.append(sharing)
-    return np.concatenate(edges) if edges else np.zeros((0, 2), dtype=np.int64)
+    if edges:
+        report.sharing = np.concatenate(edges)
+    return report.sharing
 
 
 def locality_order(pairs: np.ndarray, size: int) -> np.ndarray:
