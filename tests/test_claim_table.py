@@ -291,3 +291,54 @@ def test_a_finish_sets_its_claims_aside_while_dates_and_reuse_run(
         assert store.facts() == facts_before
     assert aside_when_reused == [True]
     assert not tables[0]._aside and len(tables[0]) > 0
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "\u00e4", "b\u00e9", "\U0001f600"]),
+                          st.integers(0, 3), st.sampled_from(["x", "y"]),
+                          st.text(max_size=6)), max_size=40))
+def test_anomalies_kept_on_disk_come_back_as_a_stable_sort_gives_them(
+        kept: list[tuple[str, int, str, str]]) -> None:
+    """A finish keeps category swaps in a temporary file and lists them by their first
+    claim's position: the order sorted() gives, ties in the order kept, str order included."""
+    from accord.store import anomalies_in_order
+
+    keyed = [((doc, start, claim_id), Anomaly("category_swap", doc, detail, [claim_id, detail]))
+             for doc, start, claim_id, detail in kept]
+    with anomalies_in_order() as (keep, in_order):
+        keep(keyed[:len(keyed) // 2])
+        keep(iter(keyed[len(keyed) // 2:]))
+        assert list(in_order()) == [a for _, a in sorted(keyed, key=lambda pair: pair[0])]
+
+
+def test_the_file_of_kept_anomalies_goes_when_the_block_ends(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from accord.store import anomalies_in_order
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    swap = Anomaly("category_swap", "d", "1 killed", ["d@1"])
+    with anomalies_in_order() as (keep, in_order):
+        keep([(("d", 1, "d@1"), swap)])
+        assert [p.name for p in tmp_path.glob("accord-*/held.db")] == ["held.db"]
+        assert list(in_order()) == [swap]
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(KeyError), anomalies_in_order() as (keep, _):
+        keep([(("d", 1, "d@1"), swap)])
+        raise KeyError("a stage failed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_tables_coded_column_is_a_read_only_view() -> None:
+    """coded() gives the column itself, not a copy (a pass over a crawl holds several): it
+    cannot be written through."""
+    held = [Claim(f"d@{n}", "d", "", "killed", "all", n, n, n, "", n, n + 1, "", n, n + 1, "")
+            for n in range(3)]
+    table = ClaimTable(held)
+    codes, words = table.coded("category")
+    assert [words[c] for c in codes.tolist()] == ["killed"] * 3
+    with pytest.raises(ValueError, match="read-only"):
+        codes[0] = 1
+    assert np.shares_memory(codes, table.coded("category")[0])
+    assert [c.category for c in table] == ["killed"] * 3

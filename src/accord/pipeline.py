@@ -50,7 +50,13 @@ from accord.reuse import (
     find_reuse,
     keys_version,
 )
-from accord.store import Store, finished_key, finished_key_from, spill_occurrences
+from accord.store import (
+    Store,
+    anomalies_in_order,
+    finished_key,
+    finished_key_from,
+    spill_occurrences,
+)
 from accord.vocab import Vocab, load_vocab
 
 LOGGER = logging.getLogger(__name__)
@@ -433,10 +439,20 @@ def _staged_facts(claims: Sequence[Claim], groups: list[list[str]], by_id: dict[
     # found on columns, and staged as found: a crawl's are a million
     staging.stage_anomalies(subgroup_anomalies(claims))
     staging.stage_anomalies(within_document_conflicts(claims))
+    with anomalies_in_order() as (keep_swaps, swaps_in_order):
+        _stage_facts(claims, groups, by_id, staging, keep_swaps)
+        staging.stage_anomalies(swaps_in_order())  # as one pass over all claims lists them
+
+
+def _stage_facts(claims: Sequence[Claim], groups: list[list[str]], by_id: dict[str, Document],
+                 staging: Store,
+                 keep_swaps: Callable[[Iterable[tuple[tuple[str, int, str], Anomaly]]], None]
+                 ) -> None:
+    """_staged_facts' pass over the facts, an event at a time; each event's category swaps
+    handed to ``keep_swaps`` with their first claim's position."""
     group_of = {doc: n for n, members in enumerate(groups) for doc in members}
     columns = (coded_column(claims, "doc")[0], coded_column(claims, "category")[0],
                coded_column(claims, "group")[0], number_column(claims, "value"))
-    swaps: list[Anomaly] = []
     held: list[Fact] = []  # staged FACT_BATCH claims' facts at a time
     held_claims = 0
     for of_event in fact_rows(claims):
@@ -458,10 +474,8 @@ def _staged_facts(claims: Sequence[Claim], groups: list[list[str]], by_id: dict[
                 staging.stage_facts(held)
                 held, held_claims = [], 0
         candidates = claims_at(claims, swap_candidate_rows(keyed, columns, best))
-        swaps += swaps_among(candidates, best)
+        keep_swaps((claim_position(a.claims[0]), a) for a in swaps_among(candidates, best))
     staging.stage_facts(held)
-    swaps.sort(key=lambda a: claim_position(a.claims[0]))  # as one pass over all claims
-    staging.stage_anomalies(swaps)
 
 
 def start_entities(ids: list[str], vocab: Vocab, reopen: Callable[[], Reader],

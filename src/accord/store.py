@@ -203,6 +203,39 @@ def spill_occurrences(path: str, clusters: list[dict[str, Any]]) -> list[dict[st
     return entity_clusters(clusters)
 
 
+@contextmanager
+def anomalies_in_order() -> Iterator[tuple[Callable[[Iterable[tuple[tuple[str, int, str],
+                                                                  Anomaly]]], None],
+                                            Callable[[], Iterator[Anomaly]]]]:
+    """A temporary SQLite file that keeps anomalies, each with a key (a claim's position:
+    document, start, id), and gives them back sorted by it, those of one key in the order
+    kept (as a stable sort does): a finish finds category swaps event by event and lists
+    them in claim order, and a crawl's are hundreds of thousands (~500 bytes each as
+    objects). Yields ``keep`` and ``in_order``; the file goes when the block ends."""
+    folder = tempfile.mkdtemp(prefix="accord-")
+    try:
+        with closing(sqlite3.connect(os.path.join(folder, "held.db"))) as held:
+            held.execute("CREATE TABLE held (doc TEXT, start INTEGER, id TEXT, kind TEXT, "
+                         "anomaly_doc TEXT, detail TEXT, claims TEXT)")
+
+            def keep(keyed: Iterable[tuple[tuple[str, int, str], Anomaly]]) -> None:
+                with held:
+                    held.executemany("INSERT INTO held VALUES (?,?,?,?,?,?,?)",
+                                     ((*key, a.kind, a.doc, a.detail, _json(a.claims))
+                                      for key, a in keyed))
+
+            def in_order() -> Iterator[Anomaly]:
+                # BINARY collation compares UTF-8 bytes: the order of Python's str comparison
+                for kind, doc, detail, claims in held.execute(
+                        "SELECT kind, anomaly_doc, detail, claims FROM held "
+                        "ORDER BY doc, start, id, rowid"):
+                    yield Anomaly(kind, doc, detail, orjson.loads(claims))
+
+            yield keep, in_order
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def finished_key(doc: Document) -> str:
     """A document as corpus results saw it: its text, and what cleaned and extracted it (a new
     vocabulary may set other passages aside, so its reuse is looked at again)."""
