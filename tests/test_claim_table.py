@@ -16,6 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accord.claim_table import (
+    COLUMNS,
+    NONE,
     NUMBERS,
     WORDS,
     ClaimTable,
@@ -247,11 +249,20 @@ def test_a_table_set_aside_reads_back_the_same_and_cannot_be_read_meanwhile(
     table.set_events([f"{c.event}!" for c in held])  # a column set before, kept
     expected = list(table)
     try:
-        with table.set_aside():
-            for read in (lambda: len(table), lambda: table.take([0]), table.events,
-                         lambda: table.numbers("low"), lambda: list(fact_rows(table))):
-                with pytest.raises(RuntimeError, match="set aside"):
-                    read()
+        with table.set_aside(("id",)):  # as a finish holds them from the load to the facts
+            assert table.numbers("low").tolist() == [
+                NONE["q"] if c.low is None else c.low for c in expected]
+            assert [table.coded("doc")[1][n] for n in table.coded("doc")[0].tolist()] == [
+                c.doc for c in expected]
+            with table.set_aside():
+                for read in (lambda: table.take([0]), table.events,
+                             lambda: table.numbers("low"), lambda: list(fact_rows(table))):
+                    with pytest.raises(RuntimeError, match="set aside"):
+                        read()
+                assert len(table) == len(held)
+            assert table.events().tolist() == table.coded("event")[0].tolist()
+            with pytest.raises(RuntimeError, match="id are set aside"):
+                table.take([0])
             if fails:
                 raise KeyError("a stage failed")
     except KeyError:
@@ -273,23 +284,30 @@ def test_a_finish_sets_its_claims_aside_while_dates_and_reuse_run(
     with Store(db) as store:
         facts_before = store.facts()
     tables: list[ClaimTable] = []
-    aside_when_reused: list[bool] = []
+    aside: dict[str, set[str]] = {}
     real_set_aside, real_find_reuse = ClaimTable.set_aside, pipeline.find_reuse
+    real_assign_events = pipeline.assign_events
 
-    def set_aside(self: ClaimTable) -> Any:
+    def set_aside(self: ClaimTable, names: tuple[str, ...] = ()) -> Any:
         tables.append(self)
-        return real_set_aside(self)
+        return real_set_aside(self, names)
 
     def find_reuse(*args: Any, **kwargs: Any) -> Any:
-        aside_when_reused.append(all(t._aside for t in tables) and bool(tables))
+        aside["reuse"] = set(tables[0]._aside)
         return real_find_reuse(*args, **kwargs)
+
+    def assign_events(*args: Any, **kwargs: Any) -> Any:
+        aside["events"] = set(tables[0]._aside)
+        return real_assign_events(*args, **kwargs)
 
     monkeypatch.setattr(ClaimTable, "set_aside", set_aside)
     monkeypatch.setattr(pipeline, "find_reuse", find_reuse)
+    monkeypatch.setattr(pipeline, "assign_events", assign_events)
     with Store(db) as store:
         pipeline.finish(store, load_vocab())
         assert store.facts() == facts_before
-    assert aside_when_reused == [True]
+    # routing reads no claim id; dates and reuse read no claim
+    assert aside == {"events": {"id"}, "reuse": set(COLUMNS)}
     assert not tables[0]._aside and len(tables[0]) > 0
 
 

@@ -34,7 +34,8 @@ TYPECODES = {"value": "q", "low": "q", "high": "q"}
 #: None, in a column of numbers of this type (the one value such a column cannot hold)
 NONE = {"q": -(2 ** 63), "i": -(2 ** 31)}
 CLAIM_FIELDS = tuple(Claim.__dataclass_fields__)  # Claim's arguments, in order
-KEPT = frozenset(("id", *WORDS, *NUMBERS))  # the others (sentence, stated, cue) are empty
+COLUMNS = ("id", *WORDS, *NUMBERS)  # a table's columns, as set_aside names them
+KEPT = frozenset(COLUMNS)  # the others (sentence, stated, cue) are empty
 DTYPES = {"q": np.int64, "i": np.int32}  # numpy's types of the columns' array typecodes
 BLOCK = 8192  # claims made at once as a table is read in order
 
@@ -68,7 +69,8 @@ class ClaimTable(_MadeClaims):
         self._numbers = {name: array(TYPECODES.get(name, "i")) for name in NUMBERS}
         self._doc_sorted = True
         self._last_doc = ""
-        self._aside = False  # see set_aside
+        self._aside: set[str] = set()  # the columns on disk (see set_aside)
+        self._size = 0
         for c in claims:
             self.append(c)
 
@@ -80,6 +82,7 @@ class ClaimTable(_MadeClaims):
                    numbers: Sequence[int | None]) -> None:
         """A claim from its id, its WORDS and its NUMBERS (as a store reads them)."""
         self._held()
+        self._size += 1
         self._id_bytes += claim_id.encode()
         self._id_ends.append(len(self._id_bytes))
         for column, word in zip(self._coded.values(), words, strict=True):
@@ -99,59 +102,61 @@ class ClaimTable(_MadeClaims):
         return n
 
     def __len__(self) -> int:
-        self._held()
-        return len(self._id_ends)
+        return self._size
 
-    def _held(self) -> None:
-        if self._aside:
-            raise RuntimeError("the claims are set aside on disk until set_aside's block ends")
+    def _held(self, *names: str) -> None:
+        """An error if any of the columns ``names`` (every column when none are named) is set
+        aside."""
+        aside = [name for name in names or COLUMNS if name in self._aside]
+        if aside:
+            raise RuntimeError(f"the claims' {', '.join(aside)} are set aside on disk until "
+                               "set_aside's block ends")
 
     @contextmanager
-    def set_aside(self) -> Iterator[None]:
-        """The columns in a temporary file for the while (the words stay): the corpus stages
-        that read no claim (dates, reuse) then run without a crawl's claims in memory (a GB
-        at a million documents). Reading the table meanwhile is an error."""
-        self._held()
+    def set_aside(self, names: Sequence[str] = ()) -> Iterator[None]:
+        """The columns ``names`` (every column when none are named; "id" is the ids) in a
+        temporary file for the while (the words stay): the corpus stages that read no claim
+        (dates, reuse) then run without a crawl's claims in memory (a GB at a million
+        documents), and those before the facts without their ids (300 MB). Reading one of
+        these columns meanwhile is an error. Blocks may nest: a column already aside stays
+        aside until the block that set it aside ends."""
+        chosen = [name for name in names or COLUMNS if name not in self._aside]
         with tempfile.TemporaryFile(prefix="accord-claims-") as spill:
-            layout = self._write_columns(spill)
-            self._aside = True
+            layout: list[tuple[str, int]] = []
+            for name in chosen:
+                parts = self._parts(name)
+                for part in parts:
+                    spill.write(part)
+                    layout.append((part.typecode if isinstance(part, array) else "",
+                                   len(part)))
+                self._set_parts(name, [array(part.typecode) if isinstance(part, array)
+                                       else bytearray() for part in parts])
+                del parts
+                self._aside.add(name)
             try:
                 yield
             finally:
                 spill.seek(0)
-                self._read_columns(spill, layout)
-                self._aside = False
+                kinds = iter(layout)
+                for name in chosen:
+                    self._set_parts(name, [_read_part(spill, *next(kinds))
+                                           for _ in self._parts(name)])
+                    self._aside.discard(name)
 
-    def _columns(self) -> list[bytearray | array[Any]]:
-        return [self._id_bytes, self._id_ends, *self._coded.values(), *self._numbers.values()]
+    def _parts(self, name: str) -> list[bytearray | array[Any]]:
+        if name == "id":
+            return [self._id_bytes, self._id_ends]
+        return [self._coded[name] if name in self._coded else self._numbers[name]]
 
-    def _write_columns(self, spill: Any) -> list[tuple[str, int]]:
-        """Write every column to ``spill`` and let it go; its (typecode, length) in order."""
-        layout: list[tuple[str, int]] = []
-        for column in self._columns():
-            spill.write(column)
-            layout.append((column.typecode if isinstance(column, array) else "", len(column)))
-        self._id_bytes, self._id_ends = bytearray(), array("q")
-        self._coded = {name: array("i") for name in WORDS}
-        self._numbers = {name: array(TYPECODES.get(name, "i")) for name in NUMBERS}
-        return layout
-
-    def _read_columns(self, spill: Any, layout: list[tuple[str, int]]) -> None:
-        read: list[bytearray | array[Any]] = []
-        for typecode, length in layout:
-            if typecode:
-                column = array(typecode)
-                column.fromfile(spill, length)
-                read.append(column)
-            else:
-                raw = bytearray(length)
-                spill.readinto(raw)
-                read.append(raw)
-        id_bytes, id_ends, *rest = read
-        assert isinstance(id_bytes, bytearray) and isinstance(id_ends, array)
-        self._id_bytes, self._id_ends = id_bytes, id_ends
-        self._coded = dict(zip(WORDS, rest[:len(WORDS)], strict=True))  # type: ignore[arg-type]
-        self._numbers = dict(zip(NUMBERS, rest[len(WORDS):], strict=True))  # type: ignore[arg-type]
+    def _set_parts(self, name: str, parts: list[bytearray | array[Any]]) -> None:
+        if name == "id":
+            id_bytes, id_ends = parts
+            assert isinstance(id_bytes, bytearray) and isinstance(id_ends, array)
+            self._id_bytes, self._id_ends = id_bytes, id_ends
+        else:
+            (column,) = parts
+            assert isinstance(column, array)
+            (self._coded if name in self._coded else self._numbers)[name] = column
 
     def _taken(self, positions: Sequence[int]) -> list[Claim]:
         return self.take(positions)
@@ -178,7 +183,7 @@ class ClaimTable(_MadeClaims):
 
     def _column(self, name: str, at: Sequence[int]) -> list[Any]:
         """The column ``name`` at the rows ``at``: a run of rows (a range, step 1) sliced."""
-        self._held()
+        self._held(name)
         run = at.start if isinstance(at, range) and at.step == 1 else None
         if name == "id":
             return self._ids(at, run)
@@ -203,7 +208,7 @@ class ClaimTable(_MadeClaims):
         pass over a crawl's claims compares without making a string per claim. The numbers
         are a read-only view of the column, not a copy (each copy was 38 MB at a million
         documents, and a pass holds several): the table takes no claim while one is held."""
-        self._held()
+        self._held(name)
         view = np.frombuffer(self._coded[name], dtype=np.int32)
         view.flags.writeable = False
         return view, self._words
@@ -212,7 +217,7 @@ class ClaimTable(_MadeClaims):
         """For each claim, the row of the claim whose id its word column ``name`` holds (a
         breakdown's "parent": its total), -1 where none does; a later claim of the same id
         wins, as in a dict."""
-        self._held()
+        self._held("id", name)
         row_of_word = np.full(len(self._words), -1, dtype=np.int64)
         number_of = self._number_of
         for row, (claim_id,) in enumerate(self.values(("id",))):
@@ -224,7 +229,7 @@ class ClaimTable(_MadeClaims):
     def numbers(self, name: str) -> np.ndarray:
         """The number column ``name`` as 64-bit integers, None as NONE["q"] (a view where the
         column is 64-bit already: figures)."""
-        self._held()
+        self._held(name)
         column = self._numbers[name]
         if column.typecode == "q":
             return np.frombuffer(column, dtype=np.int64)
@@ -239,12 +244,12 @@ class ClaimTable(_MadeClaims):
 
     def events(self) -> np.ndarray:
         """Each claim's event, as a number (a copy: to tell later which claims moved)."""
-        self._held()
+        self._held("event")
         return np.array(self._coded["event"], dtype=np.int32)
 
     def set_events(self, events: Iterable[str]) -> None:
         """Every claim's event, in order (what routing sets)."""
-        self._held()
+        self._held("event")
         column = array("i", (self._number(e) for e in events))
         if len(column) != len(self):
             raise ValueError(f"{len(column)} events for {len(self)} claims")
@@ -252,13 +257,24 @@ class ClaimTable(_MadeClaims):
 
     def moved(self, before: np.ndarray) -> np.ndarray:
         """The rows whose event differs from ``before`` (an earlier ``events()``)."""
-        self._held()
+        self._held("event")
         now = np.asarray(self._coded["event"], dtype=np.int32)
         return np.flatnonzero(now != before)
 
     def rows(self, rows: np.ndarray) -> Sequence[Claim]:
         """The claims at ``rows``, made as they are read (a fresh finish moves them all)."""
         return _Rows(self, rows)
+
+
+def _read_part(spill: Any, typecode: str, length: int) -> bytearray | array[Any]:
+    """A column part set_aside wrote (an array of ``typecode``, or the id bytes when "")."""
+    if typecode:
+        column = array(typecode)
+        column.fromfile(spill, length)
+        return column
+    raw = bytearray(length)
+    spill.readinto(raw)
+    return raw
 
 
 class _Rows(_MadeClaims):

@@ -335,28 +335,31 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
     places = Places()
     names = NameIndex()
     said: list[dict[str, Any]] = []
-    with stage("metadata"):  # one pass for what routing, entities and statements need
-        for k in range(0, len(ids), BATCH):
-            for doc in _with_meta(read, ids[k:k + BATCH],
-                                  "places" if background else "names and places"):
-                # the id as ``docs`` hold it: the one read here is a second copy
-                places.add(by_id[doc.id].id, stored_places(doc, vocab))
-                if not background:
-                    names.add(doc, vocab)
-                if statements:
-                    said += document_statements(doc)
-    if entities is None:
-        with stage("entities"):  # now, so that the name index is let go before reuse
-            clusters = _entity_clusters(names, vocab, read)
-        entities = in_background(partial(list, clusters), enabled=False)
-    del names
-    with stage("events"):
-        events = assign_events(docs, claims, vocab, places)
-    del places
-    with _set_aside(claims):  # dates and reuse read no claim
-        dates, anomalies, changed, date_records, report = _dates_and_reuse(
-            docs, texts, events, vocab, read, by_id, reuse_settings, known_reuse, stored_keys,
-            workers, staging)
+    # routing reads no claim's id, dates and reuse no claim: the ids (300 MB at 1M) wait on
+    # disk until the facts
+    with _set_aside(claims, ("id",)):
+        with stage("metadata"):  # one pass for what routing, entities and statements need
+            for k in range(0, len(ids), BATCH):
+                for doc in _with_meta(read, ids[k:k + BATCH],
+                                      "places" if background else "names and places"):
+                    # the id as ``docs`` hold it: the one read here is a second copy
+                    places.add(by_id[doc.id].id, stored_places(doc, vocab))
+                    if not background:
+                        names.add(doc, vocab)
+                    if statements:
+                        said += document_statements(doc)
+        if entities is None:
+            with stage("entities"):  # now, so that the name index is let go before reuse
+                clusters = _entity_clusters(names, vocab, read)
+            entities = in_background(partial(list, clusters), enabled=False)
+        del names
+        with stage("events"):
+            events = assign_events(docs, claims, vocab, places)
+        del places
+        with _set_aside(claims):  # dates and reuse read no claim
+            dates, anomalies, changed, date_records, report = _dates_and_reuse(
+                docs, texts, events, vocab, read, by_id, reuse_settings, known_reuse,
+                stored_keys, workers, staging)
     with stage("facts"):
         if staging is None:
             facts, found = reconcile(list(claims), report.groups)
@@ -421,10 +424,12 @@ def _id_pairs(docs: list[Document], pairs: np.ndarray) -> Iterator[tuple[str, st
 
 
 @contextmanager
-def _set_aside(claims: Sequence[Claim]) -> Iterator[None]:
-    """A ClaimTable's columns on disk for the while (ClaimTable.set_aside); a list stays."""
+def _set_aside(claims: Sequence[Claim], names: tuple[str, ...] = ()) -> Iterator[None]:
+    """A ClaimTable's columns ``names`` (all when none are named) on disk for the while
+    (ClaimTable.set_aside); a list stays."""
     if isinstance(claims, ClaimTable):
-        with stage("claims set aside"), claims.set_aside():
+        with stage(f"claims set aside{' (' + ', '.join(names) + ')' if names else ''}"), \
+                claims.set_aside(names):
             yield
     else:
         yield
