@@ -219,6 +219,12 @@ def test_some_metadata_keys_read_as_the_whole_metadata_holds_them(
         light = store.documents(text=False)
         assert [d.meta for d in light] == [{"years": d.meta["years"]} for d in whole]
         assert all(d.text == "" for d in light)
+        # what the corpus stages read of every document, and nothing else
+        assert [(d.id, d.published, d.publisher, d.format) for d in light] == [
+            (d.id, d.published, d.publisher, d.format) for d in whole]
+        assert all(d.path for d in whole)
+        assert all((d.path, d.title, d.url, d.encoding) == ("", None, None, None)
+                   for d in light)
 
 
 def test_a_batch_with_a_document_that_cannot_be_written_keeps_the_others(

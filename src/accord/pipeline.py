@@ -627,11 +627,11 @@ def finish(store: Store, vocab: Vocab, workers: int = 1) -> Result:
 
     The stages hold every document's metadata and every claim, never every text: texts are
     read from the store a batch at a time. The returned result's documents come without
-    their text, its claims without their sentence, and without its facts and anomalies, the
-    statements the store keeps with each document, the reuse links and pair records, the
-    fingerprint pairs, and (when its entity clusters are made in a process of their own)
-    the clusters' occurrences: these go to the store as they are found
-    (``Store.result()`` reads everything, for a report). Pairs of
+    their text, path, title, url and encoding, its claims without their sentence, and
+    without its facts and anomalies, the statements the store keeps with each document, the
+    reuse links and pair records, the fingerprint pairs, and (when its entity clusters are
+    made in a process of their own) the clusters' occurrences: these go to the store as
+    they are found (``Store.result()`` reads everything, for a report). Pairs of
     documents that the last finished results already covered, with the same text, keep the
     reuse the store holds for them instead of being aligned again. Documents stored without
     reuse band keys (by an earlier accord) get them here, once."""

@@ -215,6 +215,8 @@ def anomalies_in_order() -> Iterator[tuple[Callable[[Iterable[tuple[tuple[str, i
     folder = tempfile.mkdtemp(prefix="accord-")
     try:
         with closing(sqlite3.connect(os.path.join(folder, "held.db"))) as held:
+            held.execute("PRAGMA journal_mode = OFF")  # a scratch file: no sync, no journal
+            held.execute("PRAGMA synchronous = OFF")
             held.execute("CREATE TABLE held (doc TEXT, start INTEGER, id TEXT, kind TEXT, "
                          "anomaly_doc TEXT, detail TEXT, claims TEXT)")
 
@@ -763,22 +765,25 @@ class Store:
         """Stored documents (those of ``ids`` only, in that order, when given).
 
         With ``text=False`` a document comes without its text and spans, and its meta holds
-        only LIGHT_META (all of it with ``all_meta``): what the corpus stages need of every
-        document at once. They read whole documents a batch at a time, so a large store's
-        texts are never all in memory. ``meta=False`` leaves the metadata out (reuse reads
-        texts only); ``meta_keys``: only these keys of it (a key stored as null is left
-        out, as one never stored).
+        only LIGHT_META (all of it with ``all_meta``; without it, neither its path, title,
+        url nor encoding: ~240 bytes a document, read by no corpus stage): what the corpus
+        stages need of every document at once. They read whole documents a batch at a time,
+        so a large store's texts are never all in memory. ``meta=False`` leaves the
+        metadata out (reuse reads texts only); ``meta_keys``: only these keys of it (a key
+        stored as null is left out, as one never stored).
         """
-        if not text and not all_meta:
+        light = not text and not all_meta
+        if light:
             meta_keys = LIGHT_META
         keys = tuple(meta_keys) if meta and meta_keys is not None else None
         if ids is not None:
             found: dict[str, Document] = {}
             for chunk in _in_chunks(ids):
                 where = f"WHERE id IN ({_marks(chunk)})"
-                found.update((d.id, d) for d in self._documents(where, chunk, text, meta, keys))
+                found.update((d.id, d) for d in self._documents(where, chunk, text, meta, keys,
+                                                               light))
             return [found[i] for i in ids if i in found]
-        return self._documents("", [], text, meta, keys)
+        return self._documents("", [], text, meta, keys, light)
 
     def _meta_of(self, keys: tuple[str, ...] | None) -> tuple[str, Callable[[Any], Any]]:
         """The column expression and decoder for a document's metadata, or some keys of it.
@@ -796,7 +801,7 @@ class Store:
                                     if v is not None}
 
     def _documents(self, where: str, params: list[str], text: bool, meta: bool,
-                   keys: tuple[str, ...] | None) -> list[Document]:
+                   keys: tuple[str, ...] | None, light: bool = False) -> list[Document]:
         spans: dict[str, list[Span]] = {}
         if text:
             query = f"SELECT * FROM spans {where.replace('id IN', 'doc IN')} ORDER BY doc, start"
@@ -805,8 +810,11 @@ class Store:
                     Span(r["doc"], r["start"], r["end"], r["kind"], r["reason"] or "",
                          r["source_start"]))
         column, decode = self._meta_of(keys)
-        columns = ("id, path, format, title, url, published, publisher, encoding, "
-                   f"{column if meta else 'NULL'} AS meta" + (", text" if text else ""))
+        described = ("NULL AS path, format, NULL AS title, NULL AS url, published, publisher, "
+                     "NULL AS encoding" if light else
+                     "path, format, title, url, published, publisher, encoding")
+        columns = (f"id, {described}, {column if meta else 'NULL'} AS meta"
+                   + (", text" if text else ""))
         docs = []
         # dates, publishers and formats recur across a crawl's documents: one string each
         shared: dict[Any, Any] = {}
