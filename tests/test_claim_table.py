@@ -183,6 +183,25 @@ def test_a_store_reads_its_claims_as_a_table(tmp_path: Path, khojaly: Path,
     assert shared_people_values(table) == shared_people_values(held)
 
 
+def test_a_table_read_with_the_documents_ids_holds_those_strings(tmp_path: Path,
+                                                                 khojaly: Path) -> None:
+    """A finish gives the table its documents' ids: the table's words for them are those
+    strings, not second copies; ids in another order, or missing, read the same claims."""
+    db = tmp_path / "k.db"
+    run([str(khojaly)], db)
+    with Store(db) as store:
+        plain = list(store.claim_table())
+        ids = [d.id for d in store.documents(text=False)]
+        given = ["".join(i) for i in ids]  # equal strings, other objects
+        table = store.claim_table(given)
+        for other in (given[::-1], given[1:], []):
+            assert list(store.claim_table(other)) == plain
+    assert list(table) == plain
+    codes, words = table.coded("doc")
+    held = {id(words[n]) for n in set(codes.tolist())}
+    assert held == {id(i) for i in given} and all(id(i) not in held for i in ids)
+
+
 @settings(max_examples=150, deadline=None)
 @given(claims(), st.lists(st.sampled_from(["d1", "d2", "dé3", "d10", "d4"]), unique=True))
 def test_routing_numbers_the_figures_of_a_table_as_of_a_list(held: list[Claim],

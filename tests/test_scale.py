@@ -636,9 +636,9 @@ def test_finish_starts_the_entity_process_before_it_reads_claims(
         happened.append("entities started")
         return start(*args, **kwargs)  # type: ignore[arg-type]
 
-    def reading(self: Store) -> object:
+    def reading(self: Store, doc_ids: list[str]) -> object:
         happened.append("claims read")
-        return table(self)
+        return table(self, doc_ids)
 
     monkeypatch.setattr(pipeline, "start_entities", starting)
     monkeypatch.setattr(Store, "claim_table", reading)
@@ -648,7 +648,7 @@ def test_finish_starts_the_entity_process_before_it_reads_claims(
     assert happened == ["entities started", "claims read"]
     assert clusters
 
-    def failing(self: Store) -> object:
+    def failing(self: Store, doc_ids: list[str]) -> object:
         raise OSError("disk gone")
 
     monkeypatch.setattr(Store, "claim_table", failing)

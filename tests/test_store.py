@@ -217,7 +217,7 @@ def test_some_metadata_keys_read_as_the_whole_metadata_holds_them(
                 assert part.meta == {k: full.meta[k] for k in keys if k in full.meta}
                 assert part.text == full.text and part.marked == full.marked
         light = store.documents(text=False)
-        assert [d.meta for d in light] == [{"years": d.meta["years"]} for d in whole]
+        assert [d.meta for d in light] == [{"years": tuple(d.meta["years"])} for d in whole]
         assert all(d.text == "" for d in light)
         # what the corpus stages read of every document, and nothing else
         assert [(d.id, d.published, d.publisher, d.format) for d in light] == [
@@ -225,6 +225,22 @@ def test_some_metadata_keys_read_as_the_whole_metadata_holds_them(
         assert all(d.path for d in whole)
         assert all((d.path, d.title, d.url, d.encoding) == ("", None, None, None)
                    for d in light)
+
+
+def test_documents_without_text_share_their_years(tmp_path: Path, db_path: Path) -> None:
+    """A finish holds every document's years at once: one tuple for the documents that
+    hold the same years, read-only."""
+    for name in ("a.txt", "b.txt", "c.txt"):
+        year = 1994 if name == "c.txt" else 1992
+        (tmp_path / name).write_text(f"In {year} the town fell and 40 people died. In 2012 "
+                                     "people gathered to remember them.", encoding="utf-8")
+    run([str(tmp_path / n) for n in ("a.txt", "b.txt", "c.txt")], db_path)
+    with Store(db_path) as store:
+        a, b, c = store.documents(text=False)
+        whole = store.documents()
+    assert a.meta["years"] == tuple(whole[0].meta["years"]) and 1992 in a.meta["years"]
+    assert a.meta["years"] is b.meta["years"] and a.meta is not b.meta
+    assert c.meta["years"] != a.meta["years"]
 
 
 def test_a_batch_with_a_document_that_cannot_be_written_keeps_the_others(

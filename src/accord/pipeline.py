@@ -670,7 +670,8 @@ def _finish_with(store: Store, vocab: Vocab, workers: int,
             changed = {i for i, key in store.finished_keys().items() if covered.get(i) != key}
             known = KnownReuse(changed, store.reuse(), store.reuse_pairs())
         del covered  # a crawl's every document: not held through the finish
-        claims = store.claim_table()  # columns: a crawl's claims as objects are gigabytes
+        # columns: a crawl's claims as objects are gigabytes
+        claims = store.claim_table([d.id for d in docs])
         events = claims.events()  # to rewrite only the claims that move
     result = corpus_stages(docs, claims, vocab, known_reuse=known, read=reader(store),
                            stored_keys=store.reuse_keys(KEYS_VERSION), workers=workers,

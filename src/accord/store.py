@@ -766,8 +766,10 @@ class Store:
 
         With ``text=False`` a document comes without its text and spans, and its meta holds
         only LIGHT_META (all of it with ``all_meta``; without it, neither its path, title,
-        url nor encoding: ~240 bytes a document, read by no corpus stage): what the corpus
-        stages need of every document at once. They read whole documents a batch at a time,
+        url nor encoding, read by no corpus stage, and its LIGHT_META lists come as tuples,
+        one for the documents that hold the same: ~160 bytes a document at 1M, where a
+        crawl's documents mention a few years each): what the corpus stages need of every
+        document at once. They read whole documents a batch at a time,
         so a large store's texts are never all in memory. ``meta=False`` leaves the
         metadata out (reuse reads texts only); ``meta_keys``: only these keys of it (a key
         stored as null is left out, as one never stored).
@@ -822,6 +824,9 @@ class Store:
         for row in self.conn.execute(f"SELECT {columns} FROM documents {where} ORDER BY id",
                                      params):
             data = decode(row["meta"]) if meta else {}
+            if light:  # LIGHT_META's lists (years) recur too: one read-only tuple each
+                data = {k: one(tuple(v), tuple(v)) if isinstance(v, list) else v
+                        for k, v in data.items()}
             fmt, published, publisher = row["format"] or "txt", row["published"], row["publisher"]
             doc = Document(id=row["id"], text=row["text"] if text else "", path=row["path"] or "",
                            format=one(fmt, fmt), title=row["title"], url=row["url"],
@@ -939,14 +944,24 @@ class Store:
                 shared.clear()
         return out
 
-    def claim_table(self) -> ClaimTable:
+    def claim_table(self, doc_ids: Sequence[str] = ()) -> ClaimTable:
         """Every stored claim as Store.claims(text=False) reads them, in the same order, held
-        as columns (accord.claim_table): what a finish holds of a crawl's millions."""
+        as columns (accord.claim_table): what a finish holds of a crawl's millions.
+        ``doc_ids``: the documents' ids in id order, as the caller holds them; the table's
+        words for the documents are then these very strings (a second copy of a crawl's
+        every id was ~70 MB at 1M). Claims come in document order, so the two are walked
+        side by side; a document not found there keeps the string read."""
         columns = ", ".join(_q(c) for c in ("id", *WORDS, *NUMBERS))
         table = ClaimTable()
         width = 1 + len(WORDS)
+        k = 0
         for row in self._tuples(f"SELECT {columns} FROM claims {CLAIMS_IN_ORDER}"):
-            table.append_row(row[0], row[1:width], row[width:])
+            doc = row[1]
+            while k < len(doc_ids) and doc_ids[k] < doc:
+                k += 1
+            if k < len(doc_ids) and doc_ids[k] == doc:
+                doc = doc_ids[k]
+            table.append_row(row[0], (doc, *row[2:width]), row[width:])
         return table
 
     def _claims_of(self, keys: Sequence[tuple[str, str, str]]) -> int:
