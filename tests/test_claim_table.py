@@ -292,6 +292,32 @@ def test_a_table_set_aside_reads_back_the_same_and_cannot_be_read_meanwhile(
         assert len(table) == len(held) + 1
 
 
+def test_a_table_whose_columns_cannot_be_written_aside_stays_whole(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A disk that fills while the columns are written: the error, and every column still
+    held (none is let go before all are written)."""
+    import io
+    import tempfile
+
+    class Full(io.BytesIO):  # room for the ids' two parts, then full
+        writes = 0
+
+        def write(self, data: Any) -> int:
+            Full.writes += 1
+            if Full.writes > 2:
+                raise OSError("No space left on device")
+            return super().write(data)
+
+    held = [Claim(f"d@{n}", "d", "e", "killed", "all", n, n, n, "", n, n + 1, "", n, n + 1,
+                  "") for n in range(5)]
+    table = ClaimTable(held)
+    expected = list(table)
+    monkeypatch.setattr(tempfile, "TemporaryFile", lambda **_: Full())
+    with pytest.raises(OSError, match="No space"), table.set_aside():
+        pass
+    assert list(table) == expected and table.numbers("low").tolist() == list(range(5))
+
+
 def test_a_finish_sets_its_claims_aside_while_dates_and_reuse_run(
         tmp_path: Path, khojaly: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The corpus stages that read no claim run with the claims on disk, and the facts after

@@ -123,15 +123,14 @@ class ClaimTable(_MadeClaims):
         chosen = [name for name in names or COLUMNS if name not in self._aside]
         with tempfile.TemporaryFile(prefix="accord-claims-") as spill:
             layout: list[tuple[str, int]] = []
-            for name in chosen:
-                parts = self._parts(name)
-                for part in parts:
+            for name in chosen:  # every column written before any is let go
+                for part in self._parts(name):
                     spill.write(part)
                     layout.append((part.typecode if isinstance(part, array) else "",
                                    len(part)))
+            for name in chosen:
                 self._set_parts(name, [array(part.typecode) if isinstance(part, array)
-                                       else bytearray() for part in parts])
-                del parts
+                                       else bytearray() for part in self._parts(name)])
                 self._aside.add(name)
             try:
                 yield
