@@ -405,3 +405,14 @@ def test_a_tables_coded_column_is_a_read_only_view() -> None:
         codes[0] = 1
     assert np.shares_memory(codes, table.coded("category")[0])
     assert [c.category for c in table] == ["killed"] * 3
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(-(2 ** 62), 2 ** 62), max_size=60))
+def test_sorted_distinct_is_np_unique_made_in_place(values: list[int]) -> None:
+    from accord.claim_table import sorted_distinct
+
+    given_values = np.array(values, dtype=np.int64)
+    assert sorted_distinct(given_values).tolist() == np.unique(np.array(values,
+                                                                        dtype=np.int64)).tolist()
+    assert given_values.tolist() == sorted(values)  # sorted where it lies

@@ -369,6 +369,13 @@ def run_starts(columns: Sequence[np.ndarray], order: np.ndarray | None = None) -
     return first
 
 
+def sorted_distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct ``values``, sorted: ``values`` is sorted in place (np.unique hashes, or
+    sorts a copy, and holds more copies of a crawl's millions)."""
+    values.sort()
+    return values[run_starts((values,))]
+
+
 def first_seen_numbers(claims: Sequence[Claim], names: Sequence[str]) -> np.ndarray:
     """Each claim's values of the fields ``names`` as a number, the distinct values numbered
     in the order they first come (as a dict's setdefault numbers them), 32-bit: found by
@@ -434,10 +441,11 @@ def fact_rows(claims: Sequence[Claim]) -> Iterator[list[np.ndarray]]:
     del by_event
     event_starts = [*np.flatnonzero(run_starts((ordered,))).tolist(), len(order)]
     del ordered
-    category, group = _word_ranks(claims, "category"), _word_ranks(claims, "group")
+    category_rank, category = _word_ranks(claims, "category")
+    group_rank, group = _word_ranks(claims, "group")
     for a, b in pairwise(event_starts):
         rows = order[a:b]
-        keys = (category[0][category[1][rows]], group[0][group[1][rows]])
+        keys = (category_rank[category[rows]], group_rank[group[rows]])
         within = np.lexsort(keys[::-1])  # stable: each fact's rows stay in order
         rows = rows[within]
         starts = [*np.flatnonzero(run_starts(keys, within)).tolist(), len(rows)]

@@ -24,7 +24,7 @@ from accord.claim_table import (
     number_column,
     picked_claims,
     referenced_rows,
-    run_starts,
+    sorted_distinct,
 )
 from accord.model import Anomaly, Claim, Fact, FactValue, FigureKey
 
@@ -490,8 +490,7 @@ def _pair_codes(ids: list[str], pairs: Iterable[tuple[str, str]]) -> np.ndarray:
     del number
     found = np.array(codes, dtype=np.int64)
     del codes
-    found.sort()
-    return found[run_starts((found,))] if len(found) else found
+    return sorted_distinct(found)
 
 
 def _figure_sets(claims: Sequence[Claim]) -> FigureSets:
@@ -509,8 +508,7 @@ def _figure_sets(claims: Sequence[Claim]) -> FigureSets:
     pairs *= size
     pairs += figure_at
     del figure_at
-    pairs.sort()  # in place: np.unique hashes, and holds copies
-    pairs = pairs[run_starts((pairs,))]
+    pairs = sorted_distinct(pairs)
     bounds = np.searchsorted(pairs, np.arange(len(in_id_order) + 1, dtype=np.int64) * size)
     items = (pairs % max(size, 1)).astype(np.int32)
     return FigureSets([ids[code] for code in in_id_order], bounds, items)

@@ -824,7 +824,7 @@ class Store:
                                      params):
             data = decode(row["meta"]) if meta else {}
             if light:  # LIGHT_META's lists (years) recur too: one read-only tuple each
-                data = {k: one(tuple(v), tuple(v)) if isinstance(v, list) else v
+                data = {k: one(t := tuple(v), t) if isinstance(v, list) else v
                         for k, v in data.items()}
             fmt, published, publisher = row["format"] or "txt", row["published"], row["publisher"]
             doc = Document(id=row["id"], text=row["text"] if text else "", path=row["path"] or "",

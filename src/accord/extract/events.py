@@ -32,6 +32,7 @@ from accord.claim_table import (
     coded_column,
     number_column,
     run_starts,
+    sorted_distinct,
 )
 from accord.model import Claim, Document
 from accord.text import Sentence, Token, mark_before, slug, view
@@ -331,8 +332,7 @@ def _held(doc_at: np.ndarray, figure_at: np.ndarray, width: int) -> np.ndarray:
     ``doc_at`` (used up): np.unique of the sum held four copies of a crawl's claims."""
     doc_at *= width
     doc_at += figure_at
-    doc_at.sort()
-    return doc_at[run_starts((doc_at,))]
+    return sorted_distinct(doc_at)
 
 
 def _counts(items: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndarray:
