@@ -57,11 +57,17 @@ def claims(draw: st.DrawFn) -> list[Claim]:
         doc = draw(st.sampled_from(["d1", "d2", "dé3", "d10"]))
         parent = draw(st.one_of(st.none(), WORD, *([st.sampled_from([c.id for c in out])]
                                                     if out else [])))
+        figure_start, figure_end = draw(st.sampled_from([0, 7])), draw(OFFSET)
+        # ids as extract gives them (made again when read), and others (held)
+        claim_id = draw(st.sampled_from([
+            f"{doc}@{figure_start}-{figure_end}" + "+" * draw(st.integers(0, 2)),
+            f"{doc}@{n}-\u00e9{draw(st.integers(0, 9))}", f"{doc}@{figure_start}-{figure_end}+x",
+            f"{doc}@{figure_start}-{figure_end}" + "+" * 300, f"@{figure_start}-{figure_end}"]))
         out.append(Claim(
-            f"{doc}@{n}-\u00e9{draw(st.integers(0, 9))}", doc,
+            claim_id, doc,
             draw(st.sampled_from(["", "ev-2024"])), draw(CATEGORY), draw(GROUP),
             draw(FIGURE), draw(FIGURE), draw(FIGURE), draw(WORD), draw(OFFSET), draw(OFFSET), "",
-            draw(OFFSET), draw(OFFSET), "", "", parent,
+            figure_start, figure_end, "", "", parent,
             draw(st.one_of(st.none(), WORD)), draw(NUMBER), draw(st.one_of(st.none(), WORD))))
     return out
 
@@ -177,6 +183,10 @@ def test_a_store_reads_its_claims_as_a_table(tmp_path: Path, khojaly: Path,
         table, held = store.claim_table(), store.claims(text=False)
     assert len(held) > 100 and list(table) == held
     assert table.doc_sorted
+    # every id is the one extract gives: made again from the columns when read, none held
+    assert table._other_ids == {}
+    assert max(table.coded("category")[0].dtype.itemsize,
+               table.coded("group")[0].dtype.itemsize) == 1  # a few dozen words: a byte each
     assert list(within_document_conflicts(held)) and subgroup_anomalies(held)
     assert list(within_document_conflicts(table)) == list(within_document_conflicts(held))
     assert subgroup_anomalies(table) == subgroup_anomalies(held)
@@ -299,7 +309,7 @@ def test_a_table_whose_columns_cannot_be_written_aside_stays_whole(
     import io
     import tempfile
 
-    class Full(io.BytesIO):  # room for the ids' two parts, then full
+    class Full(io.BytesIO):  # room for two columns, then full
         writes = 0
 
         def write(self, data: Any) -> int:
@@ -416,3 +426,51 @@ def test_sorted_distinct_is_np_unique_made_in_place(values: list[int]) -> None:
     assert sorted_distinct(given_values).tolist() == np.unique(np.array(values,
                                                                         dtype=np.int64)).tolist()
     assert given_values.tolist() == sorted(values)  # sorted where it lies
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(-(2 ** 63) + 1, 2 ** 63 - 1),
+                          st.sampled_from([-(2 ** 15), -(2 ** 31), 2 ** 15, 2 ** 31, 0])),
+                min_size=1, max_size=40),
+       st.integers(0, 39))
+def test_a_column_widens_when_a_value_does_not_fit_and_keeps_its_nones(
+        values: list[int | None], at: int) -> None:
+    """Years start as 16-bit numbers, offsets 32-bit: a value past either (or equal to the
+    narrow type's None) widens the column, and the values and Nones before it read back."""
+    at = min(at, len(values) - 1)
+    held = [Claim(f"d@{n}-{n}", "d", "", "killed", "all", 1, 1, 1, "", n, n, "", n, n, "",
+                  context_year=value) for n, value in enumerate(values)]
+    held[at] = replace(held[at], start=values[at])
+    table = ClaimTable(held)
+    assert list(table) == held
+    assert table.numbers("context_year").tolist() == [
+        NONE["q"] if v is None else v for v in values]
+
+
+def test_a_word_column_widens_past_a_byte_and_two() -> None:
+    """A column's codes are bytes until its 257th word, then 16-bit, then 32-bit: every word
+    reads back, and coded() gives numbers as wide as the column."""
+    docs = [f"d{n:06d}" for n in range(70_000)]
+    held = [Claim(f"{d}@0-1", d, "", "killed", "all", 1, 1, 1, "", 0, 1, "", 0, 1, "")
+            for d in docs]
+    table = ClaimTable(held[:256])
+    assert table.coded("doc")[0].dtype == np.uint8
+    for c in held[256:300]:
+        table.append(c)
+    assert table.coded("doc")[0].dtype == np.uint16
+    for c in held[300:]:
+        table.append(c)
+    codes, words = table.coded("doc")
+    assert codes.dtype == np.int32
+    assert [words[c] for c in codes.tolist()] == docs
+    assert [c.id for c in table.take([0, 255, 256, 69_999])] == [
+        "d000000@0-1", "d000255@0-1", "d000256@0-1", "d069999@0-1"]
+    table.set_events([str(n % 300) for n in range(len(held))])
+    assert table.coded("event")[0].dtype == np.uint16
+    assert [c.event for c in table.take([0, 299, 300])] == ["0", "299", "0"]
+
+
+def test_a_value_past_64_bits_is_a_clear_error() -> None:
+    claim = Claim("d@0-1", "d", "", "killed", "all", 2 ** 64, 1, 1, "", 0, 1, "", 0, 1, "")
+    with pytest.raises(OverflowError, match="64-bit"):
+        ClaimTable([claim])

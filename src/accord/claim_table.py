@@ -1,11 +1,17 @@
 """Claims as columns: how a finish holds every claim of a store at once.
 
 A Claim object is ~290 bytes with its id (2.7 GB for the 9.4 million claims of a million
-documents); as columns, ids packed in one buffer and recurring words as numbers, a claim is
-~140 bytes (137 measured on a store of 100k documents). The corpus stages read a ClaimTable
-like a list of claims: each claim read is made then, from the columns, and let go after. So
-a claim read from it is a copy: the one column a corpus stage sets, the event, is set
-through ``set_events``.
+documents); as columns, recurring words as numbers into each column's own list of words, a
+claim is ~140 bytes (137 measured on a store of 100k documents). The corpus stages read a
+ClaimTable like a list of claims: each claim read is made then, from the columns, and let go
+after. So a claim read from it is a copy: the one column a corpus stage sets, the event, is
+set through ``set_events``.
+
+A column is as narrow as what it holds allows, and widens when a claim needs it: a
+crawl's categories, groups and qualifiers are a few dozen words (a byte each), its
+documents a million. An id is not held where it is the one extract gives
+(``{doc}@{figure_start}-{figure_end}`` and a "+" for each earlier claim of that span): it
+is made again from those columns when read. Other ids are held as given.
 
 Only what the corpus stages read is kept: a claim's sentence, figure as written and cue are
 empty strings, as in ``Store.claims(text=False)``.
@@ -25,18 +31,24 @@ import numpy as np
 
 from accord.model import Claim
 
-#: columns of recurring words, kept as numbers into one list of words
+#: columns of recurring words, each kept as numbers into its own list of words
 WORDS = ("doc", "event", "category", "group", "qualifier", "parent", "source", "context_kind")
 #: columns of numbers that may be None
 NUMBERS = ("value", "low", "high", "start", "end", "figure_start", "figure_end", "context_year")
-#: the columns' array types: figures may pass 2**31 (a population), offsets and years do not
-TYPECODES = {"value": "q", "low": "q", "high": "q"}
+#: the array type a number column starts with (a word column's codes start as bytes, "B"):
+#: figures may pass 2**31 (a population), and are read as 64-bit views; years fit 16 bits
+TYPECODES = {"value": "q", "low": "q", "high": "q", "context_year": "h"}
+#: the type a column widens to when a value does not fit
+WIDER = {"B": "H", "H": "i", "h": "i", "i": "q"}
 #: None, in a column of numbers of this type (the one value such a column cannot hold)
-NONE = {"q": -(2 ** 63), "i": -(2 ** 31)}
+NONE = {"q": -(2 ** 63), "i": -(2 ** 31), "h": -(2 ** 15)}
 CLAIM_FIELDS = tuple(Claim.__dataclass_fields__)  # Claim's arguments, in order
 COLUMNS = ("id", *WORDS, *NUMBERS)  # a table's columns, as set_aside names them
 KEPT = frozenset(COLUMNS)  # the others (sentence, stated, cue) are empty
-DTYPES = {"q": np.int64, "i": np.int32}  # numpy's types of the columns' array typecodes
+#: numpy's types of the columns' array typecodes
+DTYPES = {"B": np.uint8, "H": np.uint16, "h": np.int16, "i": np.int32, "q": np.int64}
+#: where an id's parts are among a row's words and numbers (as append_row takes them)
+DOC, FIGURE_START, FIGURE_END = 0, NUMBERS.index("figure_start"), NUMBERS.index("figure_end")
 BLOCK = 8192  # claims made at once as a table is read in order
 
 
@@ -61,12 +73,12 @@ class ClaimTable(_MadeClaims):
     """Claims in the order given, as columns (see the module docstring)."""
 
     def __init__(self, claims: Iterable[Claim] = ()) -> None:
-        self._words: list[str | None] = []
-        self._number_of: dict[str | None, int] = {}
-        self._id_bytes = bytearray()
-        self._id_ends = array("q")
-        self._coded = {name: array("i") for name in WORDS}
+        self._words: dict[str, list[str | None]] = {name: [] for name in WORDS}
+        self._number_of: dict[str, dict[str | None, int]] = {name: {} for name in WORDS}
+        self._coded = {name: array("B") for name in WORDS}
         self._numbers = {name: array(TYPECODES.get(name, "i")) for name in NUMBERS}
+        self._plus = array("B")  # each id's "+"s, where it is the one extract gives
+        self._other_ids: dict[int, str] = {}  # by row: the ids that are not
         self._doc_sorted = True
         self._last_doc = ""
         self._aside: set[str] = set()  # the columns on disk (see set_aside)
@@ -82,23 +94,50 @@ class ClaimTable(_MadeClaims):
                    numbers: Sequence[int | None]) -> None:
         """A claim from its id, its WORDS and its NUMBERS (as a store reads them)."""
         self._held()
+        self._append_id(claim_id, words[DOC], numbers[FIGURE_START], numbers[FIGURE_END])
         self._size += 1
-        self._id_bytes += claim_id.encode()
-        self._id_ends.append(len(self._id_bytes))
-        for column, word in zip(self._coded.values(), words, strict=True):
-            column.append(self._number(word))
-        for column, number in zip(self._numbers.values(), numbers, strict=True):
-            column.append(NONE[column.typecode] if number is None else number)
+        coded = self._coded
+        for name, word in zip(WORDS, words, strict=True):
+            code = self._number(name, word)
+            try:
+                coded[name].append(code)
+            except OverflowError:
+                coded[name] = _widened(coded[name], code)
+        columns = self._numbers
+        for name, number in zip(NUMBERS, numbers, strict=True):
+            column = columns[name]
+            none = NONE[column.typecode]
+            if number is None:
+                column.append(none)
+                continue
+            try:
+                if number == none:
+                    raise OverflowError  # the one value a column of its type cannot hold
+                column.append(number)
+            except OverflowError:
+                columns[name] = _widened(column, number)
         doc = words[0] or ""
         if doc < self._last_doc:
             self._doc_sorted = False
         self._last_doc = doc
 
-    def _number(self, word: str | None) -> int:
-        n = self._number_of.get(word)
+    def _append_id(self, claim_id: str, doc: str | None, start: int | None,
+                   end: int | None) -> None:
+        made = _made_id(doc, start, end)
+        plus = len(claim_id) - len(made)
+        if claim_id.startswith(made) and claim_id.endswith("+" * plus) and plus < 256:
+            self._plus.append(plus)
+        else:
+            self._plus.append(0)
+            self._other_ids[self._size] = claim_id
+
+    def _number(self, name: str, word: str | None) -> int:
+        number_of = self._number_of[name]
+        n = number_of.get(word)
         if n is None:
-            n = self._number_of[word] = len(self._words)
-            self._words.append(word)
+            words = self._words[name]
+            n = number_of[word] = len(words)
+            words.append(word)
         return n
 
     def __len__(self) -> int:
@@ -124,37 +163,33 @@ class ClaimTable(_MadeClaims):
         with tempfile.TemporaryFile(prefix="accord-claims-") as spill:
             layout: list[tuple[str, int]] = []
             for name in chosen:  # every column written before any is let go
-                for part in self._parts(name):
-                    spill.write(part)
-                    layout.append((part.typecode if isinstance(part, array) else "",
-                                   len(part)))
+                column = self._part(name)
+                spill.write(column)
+                layout.append((column.typecode, len(column)))
             for name in chosen:
-                self._set_parts(name, [array(part.typecode) if isinstance(part, array)
-                                       else bytearray() for part in self._parts(name)])
+                self._set_part(name, array(self._part(name).typecode))
                 self._aside.add(name)
             try:
                 yield
             finally:
                 spill.seek(0)
-                kinds = iter(layout)
-                for name in chosen:
-                    self._set_parts(name, [_read_part(spill, *next(kinds))
-                                           for _ in self._parts(name)])
+                for name, (typecode, length) in zip(chosen, layout, strict=True):
+                    column = array(typecode)
+                    column.fromfile(spill, length)
+                    self._set_part(name, column)
                     self._aside.discard(name)
 
-    def _parts(self, name: str) -> list[bytearray | array[Any]]:
+    def _part(self, name: str) -> array[Any]:
+        """The array that holds column ``name`` ("id": the ids' "+"s; the other ids, a few
+        where any, stay)."""
         if name == "id":
-            return [self._id_bytes, self._id_ends]
-        return [self._coded[name] if name in self._coded else self._numbers[name]]
+            return self._plus
+        return self._coded[name] if name in self._coded else self._numbers[name]
 
-    def _set_parts(self, name: str, parts: list[bytearray | array[Any]]) -> None:
+    def _set_part(self, name: str, column: array[Any]) -> None:
         if name == "id":
-            id_bytes, id_ends = parts
-            assert isinstance(id_bytes, bytearray) and isinstance(id_ends, array)
-            self._id_bytes, self._id_ends = id_bytes, id_ends
+            self._plus = column
         else:
-            (column,) = parts
-            assert isinstance(column, array)
             (self._coded if name in self._coded else self._numbers)[name] = column
 
     def _taken(self, positions: Sequence[int]) -> list[Claim]:
@@ -167,9 +202,11 @@ class ClaimTable(_MadeClaims):
     def take(self, rows: Sequence[int]) -> list[Claim]:
         """The claims at ``rows``, made from the columns (a run of rows a column slice at a
         time: a finish reads a crawl's every claim a few times)."""
+        self._held()
         empty = [""] * len(rows)  # the sentence, the figure as written, the cue
-        return list(map(Claim, *(self._column(name, rows) if name in KEPT else empty
-                                 for name in CLAIM_FIELDS)))
+        columns = {name: self._column(name, rows) for name in KEPT if name != "id"}
+        columns["id"] = self._ids(rows, _run_start(rows), columns)
+        return list(map(Claim, *(columns.get(name, empty) for name in CLAIM_FIELDS)))
 
     def values(self, names: Sequence[str], rows: np.ndarray | None = None
                ) -> Iterator[tuple[Any, ...]]:
@@ -183,47 +220,56 @@ class ClaimTable(_MadeClaims):
     def _column(self, name: str, at: Sequence[int]) -> list[Any]:
         """The column ``name`` at the rows ``at``: a run of rows (a range, step 1) sliced."""
         self._held(name)
-        run = at.start if isinstance(at, range) and at.step == 1 else None
+        run = _run_start(at)
         if name == "id":
             return self._ids(at, run)
         if name in self._coded:
-            return list(map(self._words.__getitem__, _gather(self._coded[name], at, run)))
+            return list(map(self._words[name].__getitem__, _gather(self._coded[name], at, run)))
         numbers = self._numbers[name]
         none = NONE[numbers.typecode]
         values = _gather(numbers, at, run)
         return [None if v == none else v for v in values] if none in values else values
 
-    def _ids(self, at: Sequence[int], run: int | None) -> list[str]:
-        ends = self._id_ends
-        if run is None or not at:
-            return [self._id_bytes[(ends[k - 1] if k else 0):ends[k]].decode() for k in at]
-        first = ends[run - 1] if run else 0
-        cuts = [e - first for e in ends[run:run + len(at)]]  # bytes: an id may be any text
-        raw = bytes(self._id_bytes[first:first + cuts[-1]])
-        return [raw[a:b].decode() for a, b in zip([0, *cuts[:-1]], cuts, strict=True)]
+    def _ids(self, at: Sequence[int], run: int | None,
+             columns: dict[str, list[Any]] | None = None) -> list[str]:
+        """The ids at rows ``at``, made from the columns (``columns``: those already read
+        there, by name)."""
+        got = columns or {name: self._column(name, at)
+                          for name in ("doc", "figure_start", "figure_end")}
+        ids = [f"{doc}@{start}-{end}" for doc, start, end in
+               zip(got["doc"], got["figure_start"], got["figure_end"], strict=True)]
+        plus = _gather(self._plus, at, run)
+        if any(plus):
+            ids = [made + "+" * n if n else made for made, n in zip(ids, plus, strict=True)]
+        if self._other_ids:
+            other = self._other_ids.get
+            ids = [other(row, made) for row, made in zip(at, ids, strict=True)]
+        return ids
 
     def coded(self, name: str) -> tuple[np.ndarray, list[str | None]]:
-        """The word column ``name`` as numbers (32-bit) and the words they stand for: what a
-        pass over a crawl's claims compares without making a string per claim. The numbers
-        are a read-only view of the column, not a copy (each copy was 38 MB at a million
-        documents, and a pass holds several): the table takes no claim while one is held."""
+        """The word column ``name`` as numbers (unsigned, 8 to 32 bits: as wide as the column
+        is) and the words they stand for: what a pass over a crawl's claims compares without
+        making a string per claim. The numbers are a read-only view of the column, not a copy
+        (each copy was 38 MB at a million documents, and a pass holds several): the table
+        takes no claim while one is held."""
         self._held(name)
-        view = np.frombuffer(self._coded[name], dtype=np.int32)
+        column = self._coded[name]
+        view = np.frombuffer(column, dtype=DTYPES[column.typecode])
         view.flags.writeable = False
-        return view, self._words
+        return view, self._words[name]
 
     def referenced_rows(self, name: str) -> np.ndarray:
         """For each claim, the row of the claim whose id its word column ``name`` holds (a
         breakdown's "parent": its total), -1 where none does; a later claim of the same id
         wins, as in a dict."""
         self._held("id", name)
-        row_of_word = np.full(len(self._words), -1, dtype=np.int64)
-        number_of = self._number_of
+        row_of_word = np.full(len(self._words[name]), -1, dtype=np.int64)
+        number_of = self._number_of[name]
         for row, (claim_id,) in enumerate(self.values(("id",))):
             code = number_of.get(claim_id)
             if code is not None:
                 row_of_word[code] = row
-        return row_of_word[np.asarray(self._coded[name], dtype=np.int32)]
+        return row_of_word[self.coded(name)[0]]
 
     def numbers(self, name: str) -> np.ndarray:
         """The number column ``name`` as 64-bit integers, None as NONE["q"] (a view where the
@@ -232,7 +278,7 @@ class ClaimTable(_MadeClaims):
         column = self._numbers[name]
         if column.typecode == "q":
             return np.frombuffer(column, dtype=np.int64)
-        values = np.array(column, dtype=np.int64)
+        values = np.frombuffer(column, dtype=DTYPES[column.typecode]).astype(np.int64)
         values[values == NONE[column.typecode]] = NONE["q"]
         return values
 
@@ -249,10 +295,13 @@ class ClaimTable(_MadeClaims):
     def set_events(self, events: Iterable[str]) -> None:
         """Every claim's event, in order (what routing sets)."""
         self._held("event")
-        column = array("i", (self._number(e) for e in events))
-        if len(column) != len(self):
-            raise ValueError(f"{len(column)} events for {len(self)} claims")
-        self._coded["event"] = column
+        codes = [self._number("event", e) for e in events]
+        if len(codes) != len(self):
+            raise ValueError(f"{len(codes)} events for {len(self)} claims")
+        typecode = "B"
+        while codes and max(codes) >= 1 << (8 * array(typecode).itemsize):
+            typecode = WIDER[typecode]
+        self._coded["event"] = array(typecode, codes)
 
     def moved(self, before: np.ndarray) -> np.ndarray:
         """The rows whose event differs from ``before`` (an earlier ``events()``)."""
@@ -265,15 +314,44 @@ class ClaimTable(_MadeClaims):
         return _Rows(self, rows)
 
 
-def _read_part(spill: Any, typecode: str, length: int) -> bytearray | array[Any]:
-    """A column part set_aside wrote (an array of ``typecode``, or the id bytes when "")."""
-    if typecode:
-        column = array(typecode)
-        column.fromfile(spill, length)
-        return column
-    raw = bytearray(length)
-    spill.readinto(raw)
-    return raw
+def _made_id(doc: str | None, start: int | None, end: int | None) -> str:
+    """The id extract gives the first claim of a figure (extract._new_id; ClaimTable._ids
+    makes them so, inline)."""
+    return f"{doc}@{start}-{end}"
+
+
+def _run_start(at: Sequence[int]) -> int | None:
+    """Where rows ``at`` start, if they are a run (a range, step 1)."""
+    return at.start if isinstance(at, range) and at.step == 1 else None
+
+
+def _widened(column: array[Any], value: int) -> array[Any]:
+    """``column`` in the narrowest wider type that holds ``value``, with ``value`` appended
+    (in a column of numbers, None as the wider type holds it)."""
+    typecode: str = column.typecode
+    while typecode in WIDER:
+        typecode = WIDER[typecode]
+        if _holds(typecode, value):
+            break
+    else:
+        raise OverflowError(f"{value} does not fit a claim's 64-bit column")
+    narrow = np.frombuffer(column, dtype=DTYPES[column.typecode])
+    values = narrow.astype(DTYPES[typecode])
+    if column.typecode in NONE:
+        values[narrow == NONE[column.typecode]] = NONE[typecode]
+    del narrow  # the column cannot be let go while a view of it is held
+    wider = array(typecode, values.tobytes())
+    wider.append(value)
+    return wider
+
+
+def _holds(typecode: str, value: int) -> bool:
+    """Whether a column of ``typecode`` can hold ``value`` (not as its None)."""
+    try:
+        array(typecode, [value])
+    except OverflowError:
+        return False
+    return value != NONE.get(typecode)
 
 
 class _Rows(_MadeClaims):
