@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 import sqlite3
 from pathlib import Path
 
@@ -228,8 +230,9 @@ def test_some_metadata_keys_read_as_the_whole_metadata_holds_them(
 
 
 def test_documents_without_text_share_their_years(tmp_path: Path, db_path: Path) -> None:
-    """A finish holds every document's years at once: one tuple for the documents that
-    hold the same years, read-only."""
+    """A finish holds every document's years at once: one tuple, and one metadata dict, for
+    the documents that hold the same years, neither of which can change in place; a copy or a
+    pickle of the dict is whole."""
     for name in ("a.txt", "b.txt", "c.txt"):
         year = 1994 if name == "c.txt" else 1992
         (tmp_path / name).write_text(f"In {year} the town fell and 40 people died. In 2012 "
@@ -239,8 +242,17 @@ def test_documents_without_text_share_their_years(tmp_path: Path, db_path: Path)
         a, b, c = store.documents(text=False)
         whole = store.documents()
     assert a.meta["years"] == tuple(whole[0].meta["years"]) and 1992 in a.meta["years"]
-    assert a.meta["years"] is b.meta["years"] and a.meta is not b.meta
-    assert c.meta["years"] != a.meta["years"]
+    assert a.meta["years"] is b.meta["years"] and a.meta is b.meta
+    assert c.meta["years"] != a.meta["years"] and c.meta is not a.meta
+    for change in (lambda m: m.__setitem__("years", ()), lambda m: m.setdefault("x", 1),
+                   lambda m: m.update(x=1), lambda m: m.pop("years"), lambda m: m.clear(),
+                   lambda m: m.__delitem__("years"), lambda m: m.popitem()):
+        with pytest.raises(TypeError, match="share"):
+            change(a.meta)
+    assert b.meta == {"years": a.meta["years"]}
+    for copied in (pickle.loads(pickle.dumps(a.meta)), copy.deepcopy(a.meta)):
+        assert copied == a.meta and copied is not a.meta
+    assert a.to_dict()["meta"] == {"years": a.meta["years"]} and not a.marked and not b.marked
 
 
 def test_a_batch_with_a_document_that_cannot_be_written_keeps_the_others(

@@ -545,8 +545,9 @@ def date_event(event: Event, vocab: Vocab, read: Reader, by_id: dict[str, Docume
             undated = not doc.published
             records.append((doc_id, date_record(doc, event, vocab)))
             if undated and doc.published:
-                by_id[doc_id].published = doc.published
-                by_id[doc_id].meta["metadata"] = doc.meta["metadata"]
+                light = by_id[doc_id]  # its metadata may be shared (store.SharedMeta): a new one
+                light.published = doc.published
+                light.meta = {**light.meta, "metadata": doc.meta["metadata"]}
                 whole = read([doc_id], "whole")[0]  # the store rewrites all its metadata
                 whole.published, whole.meta["metadata"] = doc.published, doc.meta["metadata"]
                 changed.append(whole)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import orjson
@@ -147,6 +147,37 @@ REVIEW_KINDS = ("claim_wrong", "accept_value", "merge_facts")
 #: the metadata of a document the corpus stages need for every document at once (the rest
 #: they read a batch or an event at a time)
 LIGHT_META = ("years",)
+
+
+class SharedMeta(dict[str, Any]):
+    """The metadata of light documents (Store.documents(text=False)), one dict for all that
+    hold the same: a crawl's million documents hold a few thousand distinct, and a dict each
+    was 184 bytes. So none may change it in place (that raises): a stage that changes a light
+    document's metadata gives it a new dict."""
+
+    __slots__ = ()
+
+    def _shared(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("light documents share this metadata: give the document a new dict")
+
+    __setitem__ = __delitem__ = __ior__ = _shared
+    setdefault = update = pop = popitem = clear = _shared
+
+    def __reduce__(self) -> tuple[Any, ...]:  # a copy or a pickle is built whole, not set
+        return (SharedMeta, (dict(self),))
+
+
+def _shared_meta(data: dict[str, Any], one: Callable[[Any, Any], Any]) -> SharedMeta:
+    """``data`` as the SharedMeta of the documents read before that hold the same (``one``:
+    the setdefault of what a read shares)."""
+    try:
+        return cast(SharedMeta, one((SharedMeta, *data.items()), SharedMeta(data)))
+    except TypeError:  # a value that is no key (a dict): not shared
+        return SharedMeta(data)
+
+
+#: the marked spans of every light document: none are read (a list each was 56 bytes)
+NO_MARKS: list[Span] = cast(list[Span], ())
 
 CLAIM_COLUMNS = ("id", "doc", "event", "category", "group", "value", "low", "high", "qualifier",
                  "start", "end", "text", "figure_start", "figure_end", "stated", "cue", "parent",
@@ -826,13 +857,14 @@ class Store:
             if light:  # LIGHT_META's lists (years) recur too: one read-only tuple each
                 data = {k: one(t := tuple(v), t) if isinstance(v, list) else v
                         for k, v in data.items()}
+                data = _shared_meta(data, one)
             fmt, published, publisher = row["format"] or "txt", row["published"], row["publisher"]
             doc = Document(id=row["id"], text=row["text"] if text else "", path=row["path"] or "",
                            format=one(fmt, fmt), title=row["title"], url=row["url"],
                            published=one(published, published),
                            publisher=one(publisher, publisher), encoding=row["encoding"],
                            meta=data)
-            doc.marked = spans.get(doc.id, [])
+            doc.marked = NO_MARKS if light else spans.get(doc.id, [])
             docs.append(doc)
         return docs
 
