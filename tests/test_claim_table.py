@@ -330,8 +330,8 @@ def test_a_table_whose_columns_cannot_be_written_aside_stays_whole(
 
 def test_a_finish_sets_its_claims_aside_while_dates_and_reuse_run(
         tmp_path: Path, khojaly: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The corpus stages that read no claim run with the claims on disk, and the facts after
-    them find every claim back."""
+    """The corpus stages that read no claim (the places, routing, dates, reuse) run with the
+    claims on disk, and the facts after them find every claim back."""
     from accord import pipeline
 
     db = tmp_path / "k.db"
@@ -341,7 +341,7 @@ def test_a_finish_sets_its_claims_aside_while_dates_and_reuse_run(
     tables: list[ClaimTable] = []
     aside: dict[str, set[str]] = {}
     real_set_aside, real_find_reuse = ClaimTable.set_aside, pipeline.find_reuse
-    real_assign_events = pipeline.assign_events
+    real_route_events = pipeline.route_events
 
     def set_aside(self: ClaimTable, names: tuple[str, ...] = ()) -> Any:
         tables.append(self)
@@ -351,18 +351,17 @@ def test_a_finish_sets_its_claims_aside_while_dates_and_reuse_run(
         aside["reuse"] = set(tables[0]._aside)
         return real_find_reuse(*args, **kwargs)
 
-    def assign_events(*args: Any, **kwargs: Any) -> Any:
+    def route_events(*args: Any, **kwargs: Any) -> Any:
         aside["events"] = set(tables[0]._aside)
-        return real_assign_events(*args, **kwargs)
+        return real_route_events(*args, **kwargs)
 
     monkeypatch.setattr(ClaimTable, "set_aside", set_aside)
     monkeypatch.setattr(pipeline, "find_reuse", find_reuse)
-    monkeypatch.setattr(pipeline, "assign_events", assign_events)
+    monkeypatch.setattr(pipeline, "route_events", route_events)
     with Store(db) as store:
         pipeline.finish(store, load_vocab())
         assert store.facts() == facts_before
-    # routing reads no claim id; dates and reuse read no claim
-    assert aside == {"events": {"id"}, "reuse": set(COLUMNS)}
+    assert aside == {"events": set(COLUMNS), "reuse": set(COLUMNS)}
     assert not tables[0]._aside and len(tables[0]) > 0
 
 

@@ -201,3 +201,29 @@ def test_postings_of_holders_in_order_as_sorted_ones(entries: list[tuple[int, in
             np.bincount(items, weights=weights, minlength=10).astype(np.int64).tolist()
     finally:
         events.COUNTED_AT_ONCE = saved
+
+
+def test_a_finish_sets_the_events_assign_events_sets(vocab: Vocab) -> None:
+    """corpus_stages routes with the claims set aside and sets the claims' events after
+    reuse: the events, in their order, and every claim's event are those assign_events
+    gives, an event only mentioned (another year) included."""
+    from dataclasses import replace
+
+    from accord.claim_table import ClaimTable
+    from accord.extract import assign_events
+    from accord.pipeline import corpus_stages, process_document
+
+    texts = dict(CRAWL, **{"history.txt": (
+        "Valencia, 30 October 2024: the floods killed 95 people. In 1957 the floods in "
+        "Valencia killed 81 people, and in 1982 the Tous dam burst and killed 30 people.")})
+    processed = [process_document(text_document(n, t), vocab) for n, t in texts.items()]
+    docs = [d for d, _ in processed]
+    claims = [c for _, found in processed for c in found]
+    expected_claims = [replace(c) for c in claims]
+    expected = [(e.id, e.main, e.docs) for e in assign_events(docs, expected_claims, vocab)]
+    assert any(not main for _, main, _ in expected)  # an event only mentioned
+    table = ClaimTable(claims)
+    result = corpus_stages(docs, table, vocab)
+    assert [(e["id"], e["main"], e["documents"]) for e in result.events] == expected
+    assert [c.event for c in table] == [c.event for c in expected_claims]
+    assert {c.event for c in expected_claims} >= {i for i, main, _ in expected if main}

@@ -295,13 +295,15 @@ class ClaimTable(_MadeClaims):
     def set_events(self, events: Iterable[str]) -> None:
         """Every claim's event, in order (what routing sets)."""
         self._held("event")
-        codes = [self._number("event", e) for e in events]
+        # 32-bit as read (a list of a crawl's codes was 36 bytes a claim), then narrowed
+        codes = array("i", (self._number("event", e) for e in events))
         if len(codes) != len(self):
             raise ValueError(f"{len(codes)} events for {len(self)} claims")
         typecode = "B"
-        while codes and max(codes) >= 1 << (8 * array(typecode).itemsize):
+        while not _holds(typecode, len(self._words["event"]) - 1):
             typecode = WIDER[typecode]
-        self._coded["event"] = array(typecode, codes)
+        self._coded["event"] = array(typecode, np.frombuffer(codes, dtype=np.int32)
+                                     .astype(DTYPES[typecode]).tobytes())
 
     def moved(self, before: np.ndarray) -> np.ndarray:
         """The rows whose event differs from ``before`` (an earlier ``events()``)."""

@@ -24,10 +24,19 @@ import numpy as np
 from accord.chronology import Period, date_record, order_facts, tally_dates
 from accord.claim_table import ClaimTable, claims_at, coded_column, fact_rows, number_column
 from accord.clean import clean
-from accord.extract import assign_events, claim_position, extract
+from accord.extract import claim_position, extract
 from accord.extract.attribution import document_statements
 from accord.extract.entities import NameIndex, entity_variants
-from accord.extract.events import Event, Places, stored_places
+from accord.extract.events import (
+    Event,
+    Places,
+    document_figures,
+    documents_events,
+    listed_events,
+    route_events,
+    set_claim_events,
+    stored_places,
+)
 from accord.ingest import DEFAULT_MAX_BYTES, Batch, stream
 from accord.model import Anomaly, Claim, Document, Fact, Result, Skipped
 from accord.reconcile import (
@@ -35,6 +44,7 @@ from accord.reconcile import (
     build_facts,
     fact_summary,
     fingerprints,
+    group_numbers,
     independence,
     reconcile,
     subgroup_anomalies,
@@ -335,9 +345,11 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
     places = Places()
     names = NameIndex()
     said: list[dict[str, Any]] = []
-    # routing reads no claim's id, dates and reuse no claim: the ids wait on disk until the
-    # facts (routing's peak at 1M fell by ~200 MB)
-    with _set_aside(claims, ("id",)):
+    with stage("figures"):  # what routing reads of the claims
+        figures = document_figures(docs, claims)
+    # the places, routing, dates and reuse read no claim: the claims wait on disk until the
+    # facts
+    with _set_aside(claims):
         with stage("metadata"):  # one pass for what routing, entities and statements need
             for k in range(0, len(ids), BATCH):
                 for doc in _with_meta(read, ids[k:k + BATCH],
@@ -354,12 +366,14 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
             entities = in_background(partial(list, clusters), enabled=False)
         del names
         with stage("events"):
-            events = assign_events(docs, claims, vocab, places)
-        del places
-        with _set_aside(claims):  # dates and reuse read no claim
-            dates, anomalies, changed, date_records, report = _dates_and_reuse(
-                docs, texts, events, vocab, read, by_id, reuse_settings, known_reuse,
-                stored_keys, workers, staging)
+            routed = route_events(docs, (), vocab, places, figures)
+        del places, figures
+        dates, anomalies, changed, date_records, report = _dates_and_reuse(
+            docs, texts, listed_events(routed), vocab, read, by_id, reuse_settings,
+            known_reuse, stored_keys, workers, staging)
+    with stage("claims' events"):
+        set_claim_events(claims, documents_events(routed), routed)  # adds events mentioned
+    events = listed_events(routed)
     with stage("facts"):
         if staging is None:
             facts, found = reconcile(list(claims), report.groups)
@@ -456,7 +470,7 @@ def _stage_facts(claims: Sequence[Claim], groups: list[list[str]], by_id: dict[s
                  ) -> None:
     """_staged_facts' pass over the facts, an event at a time; each event's category swaps
     handed to ``keep_swaps`` with their first claim's position."""
-    group_of = {doc: n for n, members in enumerate(groups) for doc in members}
+    group_of = group_numbers(groups)
     columns = (coded_column(claims, "doc")[0], coded_column(claims, "category")[0],
                coded_column(claims, "group")[0], number_column(claims, "value"))
     held: list[Fact] = []  # staged FACT_BATCH claims' facts at a time

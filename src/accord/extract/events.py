@@ -349,11 +349,39 @@ def _counts(items: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndar
 COUNTED_AT_ONCE = 1 << 20
 
 
+class DocumentFigures(NamedTuple):
+    """What routing reads of the claims: each document's distinct figures (by number), the
+    documents stating each figure, and the figures by number."""
+
+    figures_of: _Postings
+    stating: _Postings
+    figure_of: list[Figure]
+
+
+def document_figures(docs: list[Document], claims: Sequence[Claim]) -> DocumentFigures:
+    """The figures of the documents ``docs`` (by position) that ``claims`` state: a finish
+    reads them before it gathers the places, and routes with its claims on disk (at 1M
+    documents the claims are ~800 MB, the places ~450 MB)."""
+    doc_at, figure_at, figure_of = claim_figures(docs, claims)
+    width = max(1, len(figure_of))
+    held = _held(doc_at, figure_at, width)
+    del doc_at, figure_at
+    # each document's figures (its run of ``held``), and the documents stating each figure
+    figures_of = _Postings((held % width).astype(np.int32),
+                           np.searchsorted(held, np.arange(len(docs) + 1, dtype=np.int64)
+                                           * width))
+    del held
+    stating = _Postings.of_rows(figures_of.docs, figures_of.bounds, len(figure_of))
+    return DocumentFigures(figures_of, stating, figure_of)
+
+
 def route_documents(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
-                    places: Places | None = None) -> list[Route]:
+                    places: Places | None = None, figures: DocumentFigures | None = None
+                    ) -> list[Route]:
     """Documents grouped by the event they report (documents, year, place, signature
     figures), largest first.
-    See the module docstring for the rule. ``places`` defaults to reading ``docs``.
+    See the module docstring for the rule. ``places`` defaults to reading ``docs``;
+    ``figures`` (document_figures), to reading ``claims``.
 
     Each round looks only at the documents it could take (through lists of the documents
     naming each place, speaking of each year, stating each figure), so a crawl of many
@@ -361,15 +389,7 @@ def route_documents(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
     places = places or places_of(docs, vocab)
     n = len(docs)
     year_df: Counter[int] = Counter(y for d in docs for y in doc_years(d))
-    doc_at, figure_at, figure_of = claim_figures(docs, claims)
-    width = max(1, len(figure_of))
-    held = _held(doc_at, figure_at, width)
-    del doc_at, figure_at
-    # each document's figures (its run of ``held``), and the documents stating each figure
-    figures_of = _Postings((held % width).astype(np.int32),
-                           np.searchsorted(held, np.arange(n + 1, dtype=np.int64) * width))
-    del held
-    stating = _Postings.of_rows(figures_of.docs, figures_of.bounds, len(figure_of))
+    figures_of, stating, figure_of = figures or document_figures(docs, claims)
     own_figures = np.diff(figures_of.bounds)
     year_at, year_doc = array("q"), array("i")  # (year, document) of each year spoken of
     for k, d in enumerate(docs):
@@ -498,16 +518,33 @@ def assign_events(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
                   places: Places | None = None) -> list[Event]:
     """Route documents to events and set each claim's ``event``: its document's event, or
     another one when its context is another year (``places``: see route_documents)."""
+    events = route_events(docs, claims, vocab, places)
+    set_claim_events(claims, documents_events(events), events)
+    return listed_events(events)
+
+
+def route_events(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
+                 places: Places | None = None, figures: DocumentFigures | None = None
+                 ) -> dict[str, Event]:
+    """The events documents report, by id, each with its documents (see route_documents):
+    assign_events without setting the claims' events (set_claim_events does, later)."""
     events: dict[str, Event] = {}
-    event_of: dict[str, Event] = {}
-    for route in route_documents(docs, claims, vocab, places):
+    for route in route_documents(docs, claims, vocab, places, figures):
         event_id = event_id_of(route.place, route.year)
         event = events.setdefault(event_id, Event(event_id, route.year, route.place, True))
         event.signature = sorted(set(event.signature) | set(route.signature), key=str)
-        for doc in route.docs:
-            event.docs.append(doc.id)
-            event_of[doc.id] = event
-    set_claim_events(claims, event_of, events)
+        event.docs += (doc.id for doc in route.docs)
+    return events
+
+
+def documents_events(events: dict[str, Event]) -> dict[str, Event]:
+    """The event each document was routed to, by document id."""
+    return {doc: event for event in events.values() for doc in event.docs}
+
+
+def listed_events(events: dict[str, Event]) -> list[Event]:
+    """Events as a run lists them: those routed to, largest first, then those only
+    mentioned."""
     return sorted(events.values(), key=lambda e: (not e.main, -len(e.docs), e.id))
 
 
