@@ -288,9 +288,10 @@ class ClaimTable(_MadeClaims):
         return self._doc_sorted
 
     def events(self) -> np.ndarray:
-        """Each claim's event, as a number (a copy: to tell later which claims moved)."""
+        """Each claim's event, as a number (a copy, as narrow as the column: to tell later
+        which claims moved)."""
         self._held("event")
-        return np.array(self._coded["event"], dtype=np.int32)
+        return self.coded("event")[0].copy()
 
     def set_events(self, events: Iterable[str]) -> None:
         """Every claim's event, in order (what routing sets)."""
@@ -308,8 +309,7 @@ class ClaimTable(_MadeClaims):
     def moved(self, before: np.ndarray) -> np.ndarray:
         """The rows whose event differs from ``before`` (an earlier ``events()``)."""
         self._held("event")
-        now = np.asarray(self._coded["event"], dtype=np.int32)
-        return np.flatnonzero(now != before)
+        return np.flatnonzero(self.coded("event")[0] != before)
 
     def rows(self, rows: np.ndarray) -> Sequence[Claim]:
         """The claims at ``rows``, made as they are read (a fresh finish moves them all)."""
@@ -516,7 +516,9 @@ def fact_rows(claims: Sequence[Claim]) -> Iterator[list[np.ndarray]]:
     if not len(event):
         return
     by_event = _first_rows(event)[event]  # an event's first row stands for it
-    order = np.argsort(by_event, kind="stable")  # each event's rows stay in order
+    # each event's rows stay in order; 32-bit, as held through the facts (rows are fewer
+    # than 2**31)
+    order = np.argsort(by_event, kind="stable").astype(np.int32)
     ordered = by_event[order]
     del by_event
     event_starts = [*np.flatnonzero(run_starts((ordered,))).tolist(), len(order)]
