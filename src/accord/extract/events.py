@@ -360,8 +360,8 @@ class DocumentFigures(NamedTuple):
 
 def document_figures(docs: list[Document], claims: Sequence[Claim]) -> DocumentFigures:
     """The figures of the documents ``docs`` (by position) that ``claims`` state: a finish
-    reads them before it gathers the places, and routes with its claims on disk (at 1M
-    documents the claims are ~800 MB, the places ~450 MB)."""
+    reads them before it gathers the places, and routes with its claims on disk (the
+    benchmark's crawl: 85 bytes of claims and ~680 bytes of place entries a document)."""
     doc_at, figure_at, figure_of = claim_figures(docs, claims)
     width = max(1, len(figure_of))
     held = _held(doc_at, figure_at, width)
