@@ -473,3 +473,26 @@ def test_a_value_past_64_bits_is_a_clear_error() -> None:
     claim = Claim("d@0-1", "d", "", "killed", "all", 2 ** 64, 1, 1, "", 0, 1, "", 0, 1, "")
     with pytest.raises(OverflowError, match="64-bit"):
         ClaimTable([claim])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(-2, 2)), max_size=40),
+       st.integers(1, 5), st.booleans(), st.randoms())
+def test_run_starts_compared_a_block_at_a_time_as_whole(
+        rows: list[tuple[int, int]], block: int, ordered: bool, rng: Any) -> None:
+    """Runs that cross the blocks run_starts compares are found as a whole pass finds them."""
+    import accord.claim_table as claim_table
+    from accord.claim_table import run_starts
+
+    columns = [np.array([r[k] for r in rows], dtype=np.int64) for k in (0, 1)]
+    order = np.array(rng.sample(range(len(rows)), len(rows)), dtype=np.int64) if ordered \
+        else None
+    seen = [tuple(int(c[n]) for c in columns)
+            for n in (order.tolist() if order is not None else range(len(rows)))]
+    expected = [n == 0 or seen[n] != seen[n - 1] for n in range(len(seen))]
+    before = claim_table.RUN_BLOCK
+    claim_table.RUN_BLOCK = block
+    try:
+        assert run_starts(columns, order).tolist() == expected
+    finally:
+        claim_table.RUN_BLOCK = before

@@ -438,16 +438,20 @@ def coded_column(claims: Sequence[Claim], name: str) -> tuple[np.ndarray, list[s
 
 def run_starts(columns: Sequence[np.ndarray], order: np.ndarray | None = None) -> np.ndarray:
     """Where the rows of ``columns``, taken in ``order`` (as they are when None), begin a new
-    run of equal values in any column: one sorted copy of a column at a time (a crawl's
-    claims are millions)."""
+    run of equal values in any column: compared RUN_BLOCK rows at a time (a sorted copy of
+    a whole 64-bit column was 75 MB at a million documents' claims)."""
     size = len(columns[0]) if order is None else len(order)
     first = np.zeros(size, dtype=bool)
     first[:1] = True
     for column in columns:
-        ordered = column if order is None else column[order]
-        first[1:] |= ordered[1:] != ordered[:-1]
-        del ordered
+        for start in range(0, max(size - 1, 0), RUN_BLOCK):
+            stop = min(size, start + RUN_BLOCK + 1)  # each block overlaps the next by a row
+            ordered = column[start:stop] if order is None else column[order[start:stop]]
+            first[start + 1:stop] |= ordered[1:] != ordered[:-1]
     return first
+
+
+RUN_BLOCK = 1 << 20  # rows run_starts compares at once
 
 
 def sorted_distinct(values: np.ndarray) -> np.ndarray:
