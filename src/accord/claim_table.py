@@ -301,9 +301,7 @@ class ClaimTable(_MadeClaims):
         codes = array("i", (self._number("event", e) for e in events))
         if len(codes) != len(self):
             raise ValueError(f"{len(codes)} events for {len(self)} claims")
-        typecode = "B"
-        while not _holds(typecode, len(self._words["event"]) - 1):
-            typecode = WIDER[typecode]
+        typecode = _narrowest("B", len(self._words["event"]) - 1)
         self._coded["event"] = array(typecode, np.frombuffer(codes, dtype=np.int32)
                                      .astype(DTYPES[typecode]).tobytes())
 
@@ -331,13 +329,7 @@ def _run_start(at: Sequence[int]) -> int | None:
 def _widened(column: array[Any], value: int) -> array[Any]:
     """``column`` in the narrowest wider type that holds ``value``, with ``value`` appended
     (in a column of numbers, None as the wider type holds it)."""
-    typecode: str = column.typecode
-    while typecode in WIDER:
-        typecode = WIDER[typecode]
-        if _holds(typecode, value):
-            break
-    else:
-        raise OverflowError(f"{value} does not fit a claim's 64-bit column")
+    typecode = _narrowest(column.typecode, value)  # a wider one: this one does not hold it
     narrow = np.frombuffer(column, dtype=DTYPES[column.typecode])
     values = narrow.astype(DTYPES[typecode])
     if column.typecode in NONE:
@@ -346,6 +338,15 @@ def _widened(column: array[Any], value: int) -> array[Any]:
     wider = array(typecode, values.tobytes())
     wider.append(value)
     return wider
+
+
+def _narrowest(typecode: str, value: int) -> str:
+    """``typecode``, or the first type WIDER than it, that holds ``value``."""
+    while not _holds(typecode, value):
+        if typecode not in WIDER:
+            raise OverflowError(f"{value} does not fit a claim's 64-bit column")
+        typecode = WIDER[typecode]
+    return typecode
 
 
 def _holds(typecode: str, value: int) -> bool:
