@@ -244,15 +244,43 @@ def test_long_runs_are_the_values_that_come_that_often(values: list[int], length
     sorted codes: the values np.unique counts as often, or more."""
     import numpy as np
 
-    from accord.reuse import _long_runs, _sorted_codes
+    from accord.reuse import _long_runs
 
-    every = _sorted_codes([np.array(values[:7], dtype=np.uint64),
-                           np.array(values[7:], dtype=np.uint64)])
-    assert every.tolist() == sorted(values)
+    every = np.sort(np.array(values, dtype=np.uint64))
     first = np.r_[True, every[1:] != every[:-1]][:len(every)]
     distinct, counts = np.unique(every, return_counts=True)
     assert every[_long_runs(every, first, length)].tolist() == \
         distinct[counts >= length].tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=60),
+       st.integers(1, 7), st.integers(1, 3), st.integers(0, 8))
+def test_hits_counted_a_range_at_a_time_are_those_counted_at_once(
+        hits: list[tuple[int, int]], limit: int, min_hits: int, budget: int) -> None:
+    """Pairs' hits spilled by range of their first document and counted a range at a time
+    give the pairs, in order, and the count of weak pairs left out, that one count over
+    every hit gives: every distinct pair while the weak ones are within the budget, else
+    those with min_hits hits."""
+    import numpy as np
+
+    from accord.reuse import _counted, _HitStore, _pairs_of
+
+    codes = np.array([(i << 32) | j for i, j in hits], dtype=np.uint64)
+    distinct, counts = np.unique(codes, return_counts=True)
+    weak = int((counts < min_hits).sum())
+    expected = (distinct[counts >= min_hits], weak) if weak > budget else (distinct, 0)
+    with _HitStore(limit) as store:
+        store.documents = 10
+        for n in range(0, len(codes), 5):
+            store.add(codes[n:n + 5])
+        parts = list(store.parts())
+        assert store.folder is not None or len(codes) <= limit
+        kept, skipped = _counted(iter(parts), min_hits, budget)
+    assert skipped == expected[1]
+    pairs = _pairs_of(kept)
+    assert pairs.tolist() == [[int(c) >> 32, int(c) & 0xFFFFFFFF] for c in expected[0]]
+    assert not kept  # each part let go as it was copied into the pairs
 
 
 def test_keys_spilled_to_disk_give_the_same_result(vocab: Vocab) -> None:

@@ -311,51 +311,67 @@ def bucket_candidates(keyed: Iterable[tuple[int, np.ndarray]], settings: ReuseSe
 
     Only the band keys are kept (no words); the keys are sorted and runs of equal keys are
     the buckets: O(n log n) time, 12 bytes per window and band, spilled to disk by key
-    range past ``memory_entries``.
+    range past ``memory_entries``. The pairs' hits (one per bucket a pair shares) are
+    spilled the same way, by range of the pair's first document, and counted a range at a
+    time: a crawl's hits are tens of millions, most of them weak pairs that are left out.
     """
     documents = 0
-    codes: list[np.ndarray] = []
-    with _KeyStore(settings.memory_entries) as store:
+    with _KeyStore(settings.memory_entries) as store, \
+            _HitStore(settings.memory_entries) as hits:
         for d, keys in keyed:
             store.add(d, keys)
             documents += 1
+        hits.documents = store.size
         for keys, owners in store.parts():
             pairs = _bucket_pairs(keys, owners, settings.max_bucket)
+            del keys, owners
             pairs.sort(axis=1)  # i < j, whatever order the documents came in
-            codes.append((pairs[:, 0].astype(np.uint64) << np.uint64(32))
-                         | pairs[:, 1].astype(np.uint64))
-    if not codes or not sum(len(c) for c in codes):
-        return np.zeros((0, 2), dtype=np.int64), 0
-    every = _sorted_codes(codes)
-    first = np.empty(len(every), dtype=bool)  # where each pair's run of hits begins
-    first[:1] = True
-    np.not_equal(every[1:], every[:-1], out=first[1:])
-    strong = _long_runs(every, first, settings.min_hits)
-    weak = int(first.sum()) - int(strong.sum())
-    skipped = 0
-    if weak > settings.weak_budget * documents:
-        code, skipped = every[strong], weak
-    else:
-        code = every[first]
-    del every, first, strong
-    return np.stack([(code >> np.uint64(32)).astype(np.int64),
-                     (code & np.uint64(0xFFFFFFFF)).astype(np.int64)], axis=1), skipped
+            hits.add((pairs[:, 0].astype(np.uint64) << np.uint64(32))
+                     | pairs[:, 1].astype(np.uint64))
+            del pairs
+        kept, skipped = _counted(hits.parts(), settings.min_hits,
+                                 settings.weak_budget * documents)
+    return _pairs_of(kept), skipped
 
 
-def _sorted_codes(codes: list[np.ndarray]) -> np.ndarray:
-    """The arrays ``codes`` in one, sorted in place, each let go as it is copied in:
-    np.unique of their concatenation held three copies of every hit, a spike of over a
-    gigabyte at the end of a crawl's bucketing (1M documents)."""
-    every = np.empty(sum(len(c) for c in codes), dtype=np.uint64)
+def _counted(parts: Iterable[np.ndarray], min_hits: int, budget: float
+             ) -> tuple[list[np.ndarray], int]:
+    """From sorted runs of pair codes (``parts``, ranges of pairs in order): every distinct
+    pair, and 0; or, once the pairs with fewer than ``min_hits`` hits number more than
+    ``budget``, the pairs with that many hits or more, and how many were left out. The
+    distinct pairs are let go as soon as the weak ones pass the budget."""
+    strong: list[np.ndarray] = []
+    distinct: list[np.ndarray] | None = []
+    weak = 0
+    for every in parts:
+        first = np.empty(len(every), dtype=bool)  # where each pair's run of hits begins
+        first[:1] = True
+        np.not_equal(every[1:], every[:-1], out=first[1:])
+        long = _long_runs(every, first, min_hits)
+        weak += int(first.sum()) - int(long.sum())
+        strong.append(every[long])
+        if distinct is not None:
+            distinct.append(every[first])
+            if weak > budget:
+                distinct = None
+        del every, first, long
+    return (strong, weak) if distinct is None else (distinct, 0)
+
+
+def _pairs_of(codes: list[np.ndarray]) -> np.ndarray:
+    """The (m, 2) array of the pairs coded i << 32 | j in ``codes``, each part let go as it
+    is copied in: one array of every code and its two halves beside the result were a
+    spike of their own."""
+    out = np.empty((sum(len(c) for c in codes), 2), dtype=np.int64)
     at = 0
     codes.reverse()
     while codes:
         part = codes.pop()
-        every[at:at + len(part)] = part
+        out[at:at + len(part), 0] = part >> np.uint64(32)
+        out[at:at + len(part), 1] = part & np.uint64(0xFFFFFFFF)
         at += len(part)
         del part
-    every.sort()
-    return every
+    return out
 
 
 def _long_runs(every: np.ndarray, first: np.ndarray, length: int) -> np.ndarray:
@@ -370,69 +386,118 @@ def _long_runs(every: np.ndarray, first: np.ndarray, length: int) -> np.ndarray:
     return long
 
 
-class _KeyStore:
-    """Band keys and the document each came from; in memory up to a limit, then in
-    temporary files, one per range of key values, so each range can be sorted alone."""
+class _RangeSpill:
+    """Rows of parallel arrays, held in memory up to a limit, then appended to temporary
+    files, one per range of the first array's values (``range_of``), so that each range
+    can be read and sorted alone, the ranges coming in the order of their values."""
 
     PARTS = 64
 
-    def __init__(self, memory_entries: int) -> None:
+    def __init__(self, memory_entries: int, dtypes: tuple[type, ...]) -> None:
         self.limit = memory_entries
-        self.keys: list[np.ndarray] = []
-        self.owners: list[np.ndarray] = []
-        self.held = 0
+        self.dtypes = dtypes
+        self.held: list[list[np.ndarray]] = [[] for _ in dtypes]
+        self.entries = 0
         self.folder: tempfile.TemporaryDirectory[str] | None = None
-
-    def __enter__(self) -> _KeyStore:
-        return self
 
     def __exit__(self, *exc: object) -> None:
         if self.folder is not None:
             self.folder.cleanup()
 
-    def add(self, doc: int, keys: np.ndarray) -> None:
-        flat = keys.ravel()
-        self.keys.append(flat)
-        self.owners.append(np.full(len(flat), doc, dtype=np.uint32))
-        self.held += len(flat)
-        if self.held > self.limit:
+    def range_of(self, values: np.ndarray) -> np.ndarray:
+        """The range (0 to PARTS - 1) of each value, growing with the values."""
+        raise NotImplementedError
+
+    def hold(self, *arrays: np.ndarray) -> None:
+        for kept, array in zip(self.held, arrays, strict=True):
+            kept.append(array)
+        self.entries += len(arrays[0])
+        if self.entries > self.limit:
             self._spill()
 
     def _spill(self) -> None:
         if self.folder is None:
             self.folder = tempfile.TemporaryDirectory(prefix="accord-reuse-")
-        keys, owners = self._take()
-        part = (keys >> np.uint64(58)).astype(np.int64)  # top 6 bits: PARTS ranges
+        arrays = self._take()
+        part = self.range_of(arrays[0])
         order = np.argsort(part, kind="stable")
         bounds = np.searchsorted(part[order], np.arange(self.PARTS + 1))
         for p in range(self.PARTS):
             chosen = order[bounds[p]:bounds[p + 1]]
             if len(chosen):
-                with open(self._path(p, "keys"), "ab") as f:
-                    keys[chosen].tofile(f)
-                with open(self._path(p, "owners"), "ab") as f:
-                    owners[chosen].tofile(f)
+                for n, array in enumerate(arrays):
+                    with open(self._path(p, n), "ab") as f:
+                        array[chosen].tofile(f)
 
-    def _take(self) -> tuple[np.ndarray, np.ndarray]:
-        keys = np.concatenate(self.keys) if self.keys else np.zeros(0, dtype=np.uint64)
-        owners = np.concatenate(self.owners) if self.owners else np.zeros(0, dtype=np.uint32)
-        self.keys, self.owners, self.held = [], [], 0
-        return keys, owners
+    def _take(self) -> list[np.ndarray]:
+        taken = [np.concatenate(kept) if kept else np.zeros(0, dtype=dtype)
+                 for kept, dtype in zip(self.held, self.dtypes, strict=True)]
+        self.held = [[] for _ in self.dtypes]
+        self.entries = 0
+        return taken
 
-    def _path(self, part: int, kind: str) -> str:
+    def _path(self, part: int, n: int) -> str:
         assert self.folder is not None
-        return os.path.join(self.folder.name, f"{part:02d}.{kind}")
+        return os.path.join(self.folder.name, f"{part:02d}.{n}")
 
-    def parts(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(keys, owners) of each key range; all of them at once if nothing was spilled."""
+    def ranges(self) -> Iterator[list[np.ndarray]]:
+        """The arrays of each range in order; all of them at once if nothing was spilled."""
         if self.folder is None:
             yield self._take()
             return
         self._spill()
         for p in range(self.PARTS):
-            if os.path.exists(self._path(p, "keys")):
-                yield (np.fromfile(self._path(p, "keys"), dtype=np.uint64),
-                       np.fromfile(self._path(p, "owners"), dtype=np.uint32))
+            if os.path.exists(self._path(p, 0)):
+                yield [np.fromfile(self._path(p, n), dtype=dtype)
+                       for n, dtype in enumerate(self.dtypes)]
+
+
+class _KeyStore(_RangeSpill):
+    """Band keys and the document each came from, spilled by range of key values."""
+
+    def __init__(self, memory_entries: int) -> None:
+        super().__init__(memory_entries, (np.uint64, np.uint32))
+        self.size = 0  # one past the highest document index
+
+    def __enter__(self) -> _KeyStore:
+        return self
+
+    def add(self, doc: int, keys: np.ndarray) -> None:
+        flat = keys.ravel()
+        self.size = max(self.size, doc + 1)
+        self.hold(flat, np.full(len(flat), doc, dtype=np.uint32))
+
+    def range_of(self, values: np.ndarray) -> np.ndarray:
+        return (values >> np.uint64(58)).astype(np.int64)  # top 6 bits: PARTS ranges
+
+    def parts(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(keys, owners) of each key range."""
+        return ((keys, owners) for keys, owners in self.ranges())
+
+
+class _HitStore(_RangeSpill):
+    """Candidate pairs coded i << 32 | j (i < j), one per bucket they share, spilled by
+    range of i: each range, sorted, holds every hit of its pairs."""
+
+    def __init__(self, memory_entries: int) -> None:
+        super().__init__(memory_entries, (np.uint64,))
+        self.documents = 1  # one past the highest document index, to size the ranges
+
+    def __enter__(self) -> _HitStore:
+        return self
+
+    def add(self, codes: np.ndarray) -> None:
+        self.hold(codes)
+
+    def range_of(self, values: np.ndarray) -> np.ndarray:
+        first = (values >> np.uint64(32)).astype(np.int64)
+        return first * self.PARTS // max(1, self.documents)
+
+    def parts(self) -> Iterator[np.ndarray]:
+        """The hits of each range of pairs, sorted."""
+        for (codes,) in self.ranges():
+            codes.sort()
+            yield codes
 
 
 def _bucket_pairs(column: np.ndarray, owner: np.ndarray, max_bucket: int) -> np.ndarray:
@@ -810,10 +875,11 @@ def locality_order(pairs: np.ndarray, size: int) -> np.ndarray:
 
     graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])),
                        shape=(size, size)).tocsr()
-    rank = np.empty(size, dtype=np.int64)
+    rank = np.empty(size, dtype=np.int32 if size < 2**31 else np.int64)
     rank[reverse_cuthill_mckee((graph + graph.T).tocsr(), symmetric_mode=True)] = \
         np.arange(size)
-    placed = rank[pairs]
+    del graph
+    placed = rank[pairs]  # as narrow as the ranks: a crawl's pairs are millions
     return np.lexsort((placed.max(axis=1), placed.min(axis=1)))
 
 
