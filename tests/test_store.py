@@ -467,6 +467,51 @@ def test_a_store_of_schema_4_gets_the_extraction_column_from_the_metadata(
     run([str(khojaly)], db_path)
 
 
+def test_a_store_of_schema_5_gets_its_finished_texts_as_rows(khojaly: Path,
+                                                              db_path: Path) -> None:
+    """Schema 5 kept the texts the corpus results cover as one JSON object in the corpus
+    table (a save built it in one string: 95 MB at a million documents); schema 6 keeps
+    them as rows. Opened, a store of schema 5 gets the rows, the same texts covered, and
+    nothing to realign."""
+    run([str(khojaly)], db_path)
+    with Store(db_path) as store:
+        covered = store.finished_documents()
+        assert covered and covered == store.finished_keys()
+        assert store.unfinished_documents() == set()
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE corpus SET data = ? WHERE key = 'finished'", (json.dumps(covered),))
+        conn.execute("DROP TABLE finished")
+        conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    with Store(db_path) as store:
+        assert store.finished_documents() == covered
+        assert store.unfinished_documents() == set()
+        assert store._corpus_value("finished") == len(covered)  # a count, not the object
+        version = store.conn.execute(
+            "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        assert int(version) == SCHEMA_VERSION
+
+
+def test_unfinished_documents_are_those_whose_text_the_results_do_not_cover(
+        tmp_path: Path) -> None:
+    """The database finds the documents a finish must realign: none before any results
+    (None: there is nothing to build on), then those stored, or changed, since."""
+    from accord.model import Result
+
+    with Store(tmp_path / "a.db") as store:
+        store.save_documents([(text_document(i, f"Report {i}."), [], None)
+                              for i in ("d1", "d2")])
+        assert store.unfinished_documents() is None
+        store.clear_staged()
+        store.stage_finished()
+        store.save_results(Result([], [], [], []), staged=True)
+        assert store.unfinished_documents() == set()
+        store.save_documents([(text_document("d2", "Report d2, corrected."), [], None),
+                              (text_document("d3", "Report d3."), [], None)],
+                             keep_history=True)
+        assert store.unfinished_documents() == {"d2", "d3"}
+        assert set(store.finished_documents() or ()) == {"d1", "d2"}
+
+
 def test_results_written_as_json_read_back_as_the_standard_library_writes_them() -> None:
     """Corpus results are written with orjson: tuples (named ones too) as arrays, keys that
     are not strings as strings, and what orjson cannot write (an integer past 64 bits)

@@ -124,7 +124,7 @@ class Increment:
     occurrences: list[tuple[Any, ...]]  # (cluster, form, doc, start, end) to add
     dropped: list[int]  # clusters no longer kept (a replaced document took their forms)
     date_records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    finished: dict[str, str] = field(default_factory=dict)
+    finished: dict[str, str] = field(default_factory=dict)  # the new documents' keys
     #: every (claim, event) of reconcile.shared_people_values, the new documents' included
     shared_people: list[tuple[str, str]] = field(default_factory=list)
 
@@ -221,7 +221,7 @@ def finish_added(store: Store, vocab: Vocab, keys: dict[str, str],
             entities=entities, occurrences=occurrences,
             dropped=sorted({c["id"] for c in clusters} - {c["id"] for c in entities}),
             date_records=dates.date_records,
-            finished={**covered, **{i: keys[i] for i in new}},
+            finished={i: keys[i] for i in new},
             shared_people=sorted(shared + [(c.id, c.event)
                                            for c in shared_people_values(claims)]))
     with stage("added: save"):

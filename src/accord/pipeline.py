@@ -680,12 +680,9 @@ def _finish_with(store: Store, vocab: Vocab, workers: int,
     with stage("load"):
         docs = store.documents(text=False)
         store.stage_finished()  # what the results will cover, noted in the store
-        covered = store.finished_documents()
-        known = None
-        if covered is not None:
-            changed = {i for i, key in store.finished_keys().items() if covered.get(i) != key}
-            known = KnownReuse(changed, store.reuse(), store.reuse_pairs())
-        del covered  # a crawl's every document: not held through the finish
+        changed = store.unfinished_documents()
+        known = None if changed is None else KnownReuse(changed, store.reuse(),
+                                                        store.reuse_pairs())
         # columns: a crawl's claims as objects are gigabytes
         claims = store.claim_table([d.id for d in docs])
         events = claims.events()  # to rewrite only the claims that move

@@ -49,7 +49,7 @@ from accord.reconcile import shared_people_values
 if TYPE_CHECKING:
     from accord.incremental import Increment
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: indexes a bulk write drops and builds again (Store._index_set_aside)
 INDEXES = {
@@ -113,6 +113,7 @@ CREATE TABLE IF NOT EXISTS reuse_pairs (a TEXT, b TEXT, data TEXT, PRIMARY KEY (
 CREATE TABLE IF NOT EXISTS reuse_groups (doc TEXT PRIMARY KEY, grp INTEGER);
 CREATE TABLE IF NOT EXISTS fingerprints (a TEXT, b TEXT, data TEXT, PRIMARY KEY (a, b));
 CREATE TABLE IF NOT EXISTS corpus (key TEXT PRIMARY KEY, data TEXT);
+CREATE TABLE IF NOT EXISTS finished (id TEXT PRIMARY KEY, key TEXT);
 CREATE TABLE IF NOT EXISTS statements (doc TEXT, quote INTEGER, n INTEGER, data TEXT);
 CREATE INDEX IF NOT EXISTS statements_doc ON statements(doc);
 CREATE TABLE IF NOT EXISTS entity_occurrences ({OCCURRENCE_COLUMNS});
@@ -279,6 +280,10 @@ def finished_key_from(sha256: str, extracted_with: str) -> str:
     return f"{sha256}/{extracted_with}"
 
 
+#: finished_key_from of a row of the documents table, made by the database
+FINISHED_KEY_SQL = "sha256 || '/' || coalesce(extracted_with, '')"
+
+
 def _in_chunks(values: Sequence[Any]) -> Iterator[list[Any]]:
     """``values`` 500 at a time, for ``IN (...)`` lists: a statement's bound parameters are
     limited."""
@@ -376,9 +381,12 @@ class Store:
             elif int(row[0]) < SCHEMA_VERSION:
                 # 1 -> 2 added the reuse tables, 2 -> 3 the corpus table, 3 -> 4 reviews and
                 # document history; the script above has just created them. 4 -> 5: the
-                # vocabulary each document was extracted with as a column of its own
+                # vocabulary each document was extracted with as a column of its own; 5 -> 6:
+                # the texts the corpus results cover as rows (the finished table)
                 if int(row[0]) < 5:
                     self._add_extracted_with()
+                if int(row[0]) < 6:
+                    self._finished_as_rows()
                 self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
                                   (str(SCHEMA_VERSION),))
             # claims_fact (event, category, group) became claims_fact_value, made above
@@ -389,6 +397,24 @@ class Store:
             if legacy is not None:  # kept in the corpus table before they had rows
                 self._insert_statements(json.loads(legacy[0]))
                 self.conn.execute("DELETE FROM corpus WHERE key = 'statements'")
+
+    def _finished_as_rows(self) -> None:
+        """The "finished" corpus record of schema 5 (a JSON object of every covered
+        document's key) as rows of the finished table, the record left as their count: a
+        save made the object in one string, 95 MB at a million documents, and the database
+        held two more copies of it while it was written."""
+        covered = self._corpus_value("finished")
+        if isinstance(covered, dict):
+            self.conn.execute("DELETE FROM finished")
+            self.conn.executemany("INSERT INTO finished VALUES (?,?)", covered.items())
+            self._count_finished()
+
+    def _count_finished(self) -> None:
+        """The "finished" corpus record: how many texts the results cover (the rows of the
+        finished table); a store without it has no results to build on."""
+        self.conn.execute("INSERT INTO corpus SELECT 'finished', CAST(count(*) AS TEXT) FROM "
+                          "finished WHERE true "  # (SQLite reads ON CONFLICT so, after a WHERE)
+                          "ON CONFLICT (key) DO UPDATE SET data = excluded.data")
 
     def _add_extracted_with(self) -> None:
         """documents.extracted_with, taken out of each document's metadata once: reading it
@@ -545,7 +571,8 @@ class Store:
                                   ((d.published, d.publisher, json.dumps(d.meta), d.id)
                                    for d in (result.documents if changed is None else changed)))
             for table in ("facts", "anomalies", "reuse", "reuse_pairs", "reuse_groups",
-                          "fingerprints", "corpus", "date_records", "entity_occurrences"):
+                          "fingerprints", "corpus", "date_records", "entity_occurrences",
+                          "finished"):
                 self.conn.execute(f"DELETE FROM {table}")
             self._insert_date_records(result.date_records)
             self._insert_facts(result.facts)
@@ -577,7 +604,7 @@ class Store:
             for table in STAGING if staged else ():
                 self.conn.execute(f"DELETE FROM {table}")
             parts = {"events": result.events,
-                     "entities": entity_clusters(result.entities), "finished": covered,
+                     "entities": entity_clusters(result.entities),
                      "shared_people": sorted((c.id, c.event)
                                              for c in shared_people_values(result.claims))}
             # rows are made as written (generators): at 100k documents the JSON of every
@@ -586,7 +613,11 @@ class Store:
                                   ((key, _json(value)) for key, value in parts.items()
                                    if value is not None))
             if covered is None:
-                self._insert_staged_finished()
+                self.conn.execute("INSERT INTO finished SELECT id, key FROM finished_staged")
+                self.conn.execute("DELETE FROM finished_staged")
+            else:
+                self.conn.executemany("INSERT INTO finished VALUES (?,?)", covered.items())
+            self._count_finished()
 
     @contextmanager
     def _index_set_aside(self, names: str | tuple[str, ...], when: bool = True
@@ -648,8 +679,11 @@ class Store:
             self._delete_in("entity_occurrences", ("cluster",), inc.dropped)  # one form left
             self.conn.executemany("INSERT INTO entity_occurrences VALUES (?,?,?,?,?)",
                                   inc.occurrences)
+            self.conn.executemany("INSERT INTO finished VALUES (?,?) ON CONFLICT (id) DO "
+                                  "UPDATE SET key = excluded.key", inc.finished.items())
+            self._count_finished()
             parts = {"events": inc.events, "entities": inc.entities,
-                     "finished": inc.finished, "shared_people": inc.shared_people}
+                     "shared_people": inc.shared_people}
             self.conn.executemany("INSERT INTO corpus VALUES (?,?) ON CONFLICT (key) DO UPDATE "
                                   "SET data = excluded.data",
                                   ((key, _json(value)) for key, value in parts.items()))
@@ -906,20 +940,13 @@ class Store:
         now covers these texts, and a crawl's keys are a quarter of a gigabyte in memory."""
         with self.conn:
             self._finished_staged()
-            self.conn.execute("INSERT INTO finished_staged SELECT id, sha256 || '/' || "
-                              "coalesce(extracted_with, '') FROM documents")
+            self.conn.execute(f"INSERT INTO finished_staged SELECT id, {FINISHED_KEY_SQL} "
+                              "FROM documents")
 
     def _finished_staged(self) -> None:
         """stage_finished's table, empty (a staged save without it covers no text: the next
         finish aligns every pair again)."""
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS finished_staged (id TEXT, key TEXT)")
-        self.conn.execute("DELETE FROM finished_staged")
-
-    def _insert_staged_finished(self) -> None:
-        """The "finished" corpus record from stage_finished's table, made by the database."""
-        every = ("coalesce(json_object_agg(id, key)::text, '{}')"
-                 if isinstance(self.conn, PostgresConnection) else "json_group_object(id, key)")
-        self.conn.execute(f"INSERT INTO corpus SELECT 'finished', {every} FROM finished_staged")
         self.conn.execute("DELETE FROM finished_staged")
 
     def finished_keys(self) -> dict[str, str]:
@@ -1195,8 +1222,19 @@ class Store:
 
     def finished_documents(self) -> dict[str, str] | None:
         """The documents the stored corpus results cover (id -> finished_key); None if none."""
-        finished: dict[str, str] | None = self._corpus_value("finished")
-        return finished
+        if self._corpus_value("finished") is None:
+            return None
+        return {row[0]: row[1] for row in self.conn.execute("SELECT id, key FROM finished")}
+
+    def unfinished_documents(self) -> set[str] | None:
+        """The stored documents whose text (or extraction) the stored corpus results do not
+        cover, found by the database; None when there are no results: a finish reads these,
+        not a dict of every document's key twice over (~300 MB at a million documents)."""
+        if self._corpus_value("finished") is None:
+            return None
+        return {row[0] for row in self.conn.execute(
+            "SELECT id FROM documents WHERE NOT EXISTS (SELECT 1 FROM finished AS f WHERE "
+            f"f.id = documents.id AND f.key = {FINISHED_KEY_SQL})")}
 
     def reuse_pairs(self) -> list[dict[str, Any]]:
         return self._json_rows("reuse_pairs")
