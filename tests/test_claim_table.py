@@ -257,14 +257,14 @@ def test_figure_sets_are_each_documents_figures_numbered_as_they_first_come(
         held: list[Claim]) -> None:
     """Fingerprints compare each document's figures as numbers: the same numbers as a dict
     gives them in claim order, for a list and a table."""
-    from accord.reconcile import FIGURE_FIELDS, _figure_sets
+    from accord.reconcile import FIGURE_FIELDS, figure_sets
 
     numbers: dict[tuple[Any, ...], int] = {}
     want: dict[str, set[int]] = defaultdict(set)
     for c in held:
         want[c.doc].add(numbers.setdefault(attrgetter(*FIGURE_FIELDS)(c), len(numbers)))
     for given_claims in (held, ClaimTable(held)):
-        got = _figure_sets(given_claims)
+        got = figure_sets(given_claims)
         assert got.ids == sorted(want)
         assert {d: set(got.of(n)) for n, d in enumerate(got.ids)} == want
         assert all(len(got.of(n)) == len(set(got.of(n))) for n in range(len(got.ids)))
@@ -330,18 +330,22 @@ def test_a_table_whose_columns_cannot_be_written_aside_stays_whole(
 
 def test_a_finish_sets_its_claims_aside_while_dates_and_reuse_run(
         tmp_path: Path, khojaly: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The corpus stages that read no claim (the places, routing, dates, reuse) run with the
-    claims on disk, and the facts after them find every claim back."""
+    """The corpus stages that read no claim (the places, routing, dates, reuse, the
+    comparison of figure sets) run with the claims on disk, and the facts after them find
+    every claim back."""
     from accord import pipeline
 
     db = tmp_path / "k.db"
     run([str(khojaly)], db)
     with Store(db) as store:
         facts_before = store.facts()
+        pairs_before = store.fingerprint_pairs()
+    assert pairs_before  # the comparison of sets finds pairs here
     tables: list[ClaimTable] = []
     aside: dict[str, set[str]] = {}
     real_set_aside, real_find_reuse = ClaimTable.set_aside, pipeline.find_reuse
     real_route_events = pipeline.route_events
+    real_sets_fingerprints = pipeline.sets_fingerprints
 
     def set_aside(self: ClaimTable, names: tuple[str, ...] = ()) -> Any:
         tables.append(self)
@@ -355,13 +359,20 @@ def test_a_finish_sets_its_claims_aside_while_dates_and_reuse_run(
         aside["events"] = set(tables[0]._aside)
         return real_route_events(*args, **kwargs)
 
+    def sets_fingerprints(*args: Any, **kwargs: Any) -> Any:
+        aside["fingerprints"] = set(tables[0]._aside)
+        return real_sets_fingerprints(*args, **kwargs)
+
     monkeypatch.setattr(ClaimTable, "set_aside", set_aside)
     monkeypatch.setattr(pipeline, "find_reuse", find_reuse)
     monkeypatch.setattr(pipeline, "route_events", route_events)
+    monkeypatch.setattr(pipeline, "sets_fingerprints", sets_fingerprints)
     with Store(db) as store:
         pipeline.finish(store, load_vocab())
         assert store.facts() == facts_before
-    assert aside == {"events": set(COLUMNS), "reuse": set(COLUMNS)}
+        assert store.fingerprint_pairs() == pairs_before
+    assert aside == {"events": set(COLUMNS), "reuse": set(COLUMNS),
+                     "fingerprints": set(COLUMNS)}
     assert not tables[0]._aside and len(tables[0]) > 0
 
 

@@ -43,10 +43,11 @@ from accord.reconcile import (
     FactSummary,
     build_facts,
     fact_summary,
-    fingerprints,
+    figure_sets,
     group_numbers,
     independence,
     reconcile,
+    sets_fingerprints,
     subgroup_anomalies,
     swap_candidate_rows,
     swaps_among,
@@ -383,8 +384,11 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
             facts = []
             _staged_facts(claims, report.groups, by_id, staging)
     with stage("fingerprints"):
-        shared_figures = fingerprints(claims, _id_pairs(docs, report.sharing),
-                                      staging.stage_fingerprints if staging else None)
+        sets = figure_sets(claims)
+        with _set_aside(claims):  # the pairs of sets read no claim
+            shared_figures = sets_fingerprints(sets, _id_pairs(docs, report.sharing),
+                                               staging.stage_fingerprints if staging else None)
+        del sets
     with stage("entities (waited for)"):
         clusters = entities()
     result = Result(docs, claims, facts, anomalies, reuse=report.links, groups=report.groups,

@@ -421,7 +421,16 @@ def fingerprints(claims: Iterable[Claim],
     round (read once). With ``sink``, the pairs go there a batch at a time as they are
     found (a store: a crawl's are millions) and none are returned.
     """
-    sets = _figure_sets(claims if isinstance(claims, Sequence) else list(claims))
+    return sets_fingerprints(figure_sets(claims if isinstance(claims, Sequence)
+                                         else list(claims)), pairs_with_reuse, sink)
+
+
+def sets_fingerprints(sets: FigureSets,
+                      pairs_with_reuse: Iterable[tuple[str, str]] | None = None,
+                      sink: Callable[[list[dict[str, object]]], None] | None = None
+                      ) -> list[dict[str, object]]:
+    """fingerprints of the documents' figure sets (figure_sets): the claims are not read
+    again, so a finish lets them go to disk while the sets are compared."""
     sharing = _pair_codes(sets.ids, pairs_with_reuse or ())
     out: list[dict[str, object]] = []
     firsts, seconds = array("q"), array("q")  # candidates, compared a block at a time
@@ -501,7 +510,7 @@ def _pair_codes(ids: list[str], pairs: Iterable[tuple[str, str]]) -> np.ndarray:
     return sorted_distinct(found)
 
 
-def _figure_sets(claims: Sequence[Claim]) -> FigureSets:
+def figure_sets(claims: Sequence[Claim]) -> FigureSets:
     """Each document's distinct figures (see FigureSets), found by sorting columns."""
     figure_at = first_seen_numbers(claims, FIGURE_FIELDS)
     codes, words = coded_column(claims, "doc")
