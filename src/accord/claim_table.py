@@ -477,8 +477,15 @@ def first_seen_numbers(claims: Sequence[Claim], names: Sequence[str]) -> np.ndar
     firsts = order[first]  # each value's first row, values in sorted order
     number = np.empty(len(firsts), dtype=np.int32)
     number[np.argsort(firsts)] = np.arange(len(firsts), dtype=np.int32)
+    del firsts
+    # each row's value (its place among the sorted values), then that value's number, in
+    # one 32-bit array: the flags, their running count and its numbers were three more
+    held = np.cumsum(first, dtype=np.int32)
+    del first
+    held -= 1
+    np.take(number, held, out=held, mode="clip")  # each in range: clip changes none
     out = np.empty(len(order), dtype=np.int32)
-    out[order] = number[np.cumsum(first, dtype=np.int32) - 1]
+    out[order] = held
     return out
 
 

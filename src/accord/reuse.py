@@ -331,7 +331,8 @@ def bucket_candidates(keyed: Iterable[tuple[int, np.ndarray]], settings: ReuseSe
             del pairs
         kept, skipped = _counted(hits.parts(), settings.min_hits,
                                  settings.weak_budget * documents)
-    return _pairs_of(kept), skipped
+        index = np.int32 if hits.documents < 2**31 else np.int64
+    return _pairs_of(kept, index), skipped
 
 
 def _counted(parts: Iterable[np.ndarray], min_hits: int, budget: float
@@ -358,11 +359,13 @@ def _counted(parts: Iterable[np.ndarray], min_hits: int, budget: float
     return (strong, weak) if distinct is None else (distinct, 0)
 
 
-def _pairs_of(codes: list[np.ndarray]) -> np.ndarray:
-    """The (m, 2) array of the pairs coded i << 32 | j in ``codes``, each part let go as it
-    is copied in: one array of every code and its two halves beside the result were a
-    spike of their own."""
-    out = np.empty((sum(len(c) for c in codes), 2), dtype=np.int64)
+def _pairs_of(codes: list[np.ndarray], index: type = np.int64) -> np.ndarray:
+    """The (m, 2) array of the pairs coded i << 32 | j in ``codes``, as ``index`` integers
+    (32-bit where the documents are fewer than 2**31: a crawl's pairs are held through
+    the alignment, the facts and the fingerprints), each part let go as it is copied in:
+    one array of every code and its two halves beside the result were a spike of their
+    own."""
+    out: np.ndarray = np.empty((sum(len(c) for c in codes), 2), dtype=index)
     at = 0
     codes.reverse()
     while codes:
