@@ -97,6 +97,10 @@ def test_a_table_reads_back_the_claims_it_holds(held: list[Claim], data: st.Data
     assert list(claim_values(table, names)) == list(claim_values(held, names)) == \
         [tuple(getattr(c, n) for n in names) for c in held]
     assert table.doc_sorted == (held == sorted(held, key=attrgetter("doc")))
+    made = table.take(range(len(held)))  # claims made together share their numbers
+    numbers = [getattr(c, n) for c in made for n in NUMBERS]
+    assert len({id(v) for v in numbers if v is not None}) == \
+        len({v for v in numbers if v is not None})
 
 
 @settings(max_examples=100, deadline=None)
