@@ -279,7 +279,8 @@ def test_hits_counted_a_range_at_a_time_are_those_counted_at_once(
         kept, skipped = _counted(iter(parts), min_hits, budget)
     assert skipped == expected[1]
     pairs = _pairs_of(kept, np.int32)  # as narrow as the documents' indexes need
-    assert pairs.dtype == np.int32 and pairs.tolist() == [[int(c) >> 32, int(c) & 0xFFFFFFFF] for c in expected[0]]
+    assert pairs.dtype == np.int32
+    assert pairs.tolist() == [[int(c) >> 32, int(c) & 0xFFFFFFFF] for c in expected[0]]
     assert not kept  # each part let go as it was copied into the pairs
 
 
