@@ -175,6 +175,7 @@ def test_results_kept_aside_by_a_finish_that_fails_leave_the_stored_ones(
         prints, facts = store.fingerprint_pairs(), store.facts()
         assert links and pairs and entities and prints and facts
         store.conn.execute("DELETE FROM reuse_keys")  # every text realigned
+        store.conn.execute("DELETE FROM finished")
         store.conn.execute("DELETE FROM corpus WHERE key = 'finished'")
         store.conn.commit()
         started = []
@@ -188,7 +189,7 @@ def test_results_kept_aside_by_a_finish_that_fails_leave_the_stored_ones(
             started.append(job)
             return job
 
-        monkeypatch.setattr(pipeline, "fingerprints", fail)  # the stage after reuse and facts
+        monkeypatch.setattr(pipeline, "sets_fingerprints", fail)  # the stage after reuse and facts
         monkeypatch.setattr(pipeline, "in_background", watched)
         with pytest.raises(RuntimeError):
             pipeline.finish(store, load_vocab(), workers=2)
