@@ -511,3 +511,36 @@ def test_run_starts_compared_a_block_at_a_time_as_whole(
         assert run_starts(columns, order).tolist() == expected
     finally:
         claim_table.RUN_BLOCK = before
+
+
+def _claim(doc: str, n: int, parent: str | None = None) -> Claim:
+    return Claim(f"{doc}@{n}-{n + 1}", doc, "", "killed", "children" if parent else "all",
+                 n, n, n, "", 0, 1, "", n, n + 1, "", "", parent, None, None, None)
+
+
+def test_a_table_in_document_order_looks_up_one_documents_own_words_at_a_time() -> None:
+    """A document's id and its claims' ids (parents) recur in no other document: a table
+    read in document order keeps a lookup of the current document's only; when the claims
+    leave that order it looks every word up again, so a document seen before keeps its
+    number."""
+    ordered = [_claim(d, n, f"{d}@0-1" if n else None) for d in ("a", "b", "c")
+               for n in range(3)]
+    table = ClaimTable(ordered)
+    assert table._number_of["doc"] == {"c": 2}
+    assert set(table._number_of["parent"]) == {None, "c@0-1"}  # none stays, for every one
+    assert table.coded("parent")[1].count(None) == 1
+    assert table.referenced_rows("parent").tolist() == [-1, 0, 0, -1, 3, 3, -1, 6, 6]
+    assert list(table) == ordered
+    again = [*ordered, _claim("a", 5, "a@0-1"), _claim("b", 6)]
+    table = ClaimTable(again)
+    codes, words = table.coded("doc")
+    assert not table.doc_sorted and words == ["a", "b", "c"]
+    assert codes.tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2, 0, 1]
+    assert table.referenced_rows("parent").tolist()[-2:] == [0, -1]
+    assert list(table) == again
+    foreign = [*ordered[:3], _claim("b", 1, "a@0-1"), _claim("c", 1, "x")]
+    table = ClaimTable(foreign)  # a total in another document: every word looked up again
+    parents = table.coded("parent")[1]
+    assert sorted(parents, key=str) == [None, "a@0-1", "x"]  # "a@0-1" once
+    assert table.referenced_rows("parent").tolist() == [-1, 0, 0, 0, -1]
+    assert list(table) == foreign

@@ -34,6 +34,12 @@ from accord.model import Claim
 
 #: columns of recurring words, each kept as numbers into its own list of words
 WORDS = ("doc", "event", "category", "group", "qualifier", "parent", "source", "context_kind")
+#: word columns whose words belong to one document (its id; the id of one of its claims, a
+#: breakdown's total): while claims come in document order and each such word is its row's
+#: document's own (_own_word), a table looks them up among the current document's words
+#: only. A lookup of every word of these was ~12 bytes a claim (its dict and codes; 113 MB
+#: at a million documents) and served no later row.
+OWN_WORDS = ("doc", "parent")
 #: columns of numbers that may be None
 NUMBERS = ("value", "low", "high", "start", "end", "figure_start", "figure_end", "context_year")
 #: the array type a number column starts with (a word column's codes start as bytes, "B"):
@@ -50,6 +56,7 @@ KEPT = frozenset(COLUMNS)  # the others (sentence, stated, cue) are empty
 DTYPES = {"B": np.uint8, "H": np.uint16, "h": np.int16, "i": np.int32, "q": np.int64}
 #: where an id's parts are among a row's words and numbers (as append_row takes them)
 DOC, FIGURE_START, FIGURE_END = 0, NUMBERS.index("figure_start"), NUMBERS.index("figure_end")
+PARENT = WORDS.index("parent")
 BLOCK = 8192  # claims made at once as a table is read in order
 
 
@@ -83,6 +90,7 @@ class ClaimTable(_MadeClaims):
         self._doc_sorted = True
         self._last_doc = ""
         self._aside: set[str] = set()  # the columns on disk (see set_aside)
+        self._own = set(OWN_WORDS)  # the columns looked up a document at a time
         self._size = 0
         for c in claims:
             self.append(c)
@@ -95,6 +103,10 @@ class ClaimTable(_MadeClaims):
                    numbers: Sequence[int | None]) -> None:
         """A claim from its id, its WORDS and its NUMBERS (as a store reads them)."""
         self._held()
+        doc = words[DOC] or ""
+        self._next_doc(doc)
+        if "parent" in self._own and not _own_word(words[PARENT], doc):  # ("doc": always)
+            self._look_up_all("parent")
         self._append_id(claim_id, words[DOC], numbers[FIGURE_START], numbers[FIGURE_END])
         self._size += 1
         coded = self._coded
@@ -117,10 +129,29 @@ class ClaimTable(_MadeClaims):
                 column.append(number)
             except OverflowError:
                 columns[name] = _widened(column, number)
-        doc = words[0] or ""
-        if doc < self._last_doc:
+
+    def _next_doc(self, doc: str) -> None:
+        """Before a row of document ``doc``: a new document's own words start afresh (see
+        OWN_WORDS), unless the claims left document order, when every word is looked up
+        from then on."""
+        if doc == self._last_doc:
+            return
+        if doc < self._last_doc and self._doc_sorted:
             self._doc_sorted = False
+            for name in list(self._own):
+                self._look_up_all(name)
+        for name in self._own:
+            lookup = self._number_of[name]
+            kept = {word: lookup[word] for word in (None, "") if word in lookup}
+            lookup.clear()  # but for the words of no document: none, or empty
+            lookup.update(kept)
         self._last_doc = doc
+
+    def _look_up_all(self, name: str) -> None:
+        """Look every word of column ``name`` up from now on (its words held so far are
+        distinct: each was its own document's, and that document's rows are behind)."""
+        self._number_of[name] = {word: code for code, word in enumerate(self._words[name])}
+        self._own.discard(name)
 
     def _append_id(self, claim_id: str, doc: str | None, start: int | None,
                    end: int | None) -> None:
@@ -269,12 +300,15 @@ class ClaimTable(_MadeClaims):
         breakdown's "parent": its total), -1 where none does; a later claim of the same id
         wins, as in a dict."""
         self._held("id", name)
-        row_of_word = np.full(len(self._words[name]), -1, dtype=np.int64)
-        number_of = self._number_of[name]
+        words = self._words[name]
+        number_of = ({word: code for code, word in enumerate(words)} if name in self._own
+                     else self._number_of[name])  # made for the while: see OWN_WORDS
+        row_of_word = np.full(len(words), -1, dtype=np.int64)
         for row, (claim_id,) in enumerate(self.values(("id",))):
             code = number_of.get(claim_id)
             if code is not None:
                 row_of_word[code] = row
+        del number_of
         return row_of_word[self.coded(name)[0]]
 
     def numbers(self, name: str) -> np.ndarray:
@@ -318,6 +352,15 @@ class ClaimTable(_MadeClaims):
     def rows(self, rows: np.ndarray) -> Sequence[Claim]:
         """The claims at ``rows``, made as they are read (a fresh finish moves them all)."""
         return _Rows(self, rows)
+
+
+def _own_word(word: str | None, doc: str) -> bool:
+    """Whether ``word`` is none, empty, or the id of a claim of document ``doc`` as
+    extract makes them (``{doc}@...``, no other "@" after: the one document it can be)."""
+    if not word:
+        return True
+    return word.startswith(doc) and word[len(doc):len(doc) + 1] == "@" and \
+        "@" not in word[len(doc) + 1:]
 
 
 def _made_id(doc: str | None, start: int | None, end: int | None) -> str:
