@@ -17,13 +17,16 @@ from hypothesis import strategies as st
 
 from accord.claim_table import (
     COLUMNS,
+    FIGURES,
     NONE,
     NUMBERS,
     WORDS,
     ClaimTable,
     claim_values,
     fact_rows,
+    figure_ranks,
     first_seen_numbers,
+    number_column,
     picked_claims,
     rows_by_doc,
 )
@@ -231,13 +234,37 @@ def test_routing_numbers_the_figures_of_a_table_as_of_a_list(held: list[Claim],
         d.id = doc_id
     position = {d: k for k, d in enumerate(routed)}
     kept = [c for c in held if c.doc in position]
+    found = []
     for given_claims in (held, ClaimTable(held)):
         doc_at, figure_at, figures = claim_figures(docs, given_claims)
+        found.append((doc_at.tolist(), figure_at.tolist(), figures))
         assert doc_at.tolist() == [position[c.doc] for c in kept]
         assert [figures[f] for f in figure_at.tolist()] == \
             [(c.category, c.low, c.high) for c in kept]
         assert len(figures) == len(set(figures)) == len({(c.category, c.low, c.high)
                                                          for c in kept})
+    assert found[0] == found[1]  # numbered in the same order: a table sorts its ranks
+
+
+@settings(max_examples=100, deadline=None)
+@given(claims())
+def test_a_tables_figures_are_codes_into_the_distinct_figures_the_three_share(
+        held: list[Claim]) -> None:
+    """value, low and high are held as codes into one list of the distinct figures; read
+    as numbers, as codes with their values, or as ranks, they are the claims' figures."""
+    table = ClaimTable(held)
+    values = np.zeros(0, dtype=np.int64)
+    for name in FIGURES:
+        codes, values = table.figure_codes(name)
+        column = number_column(held, name)
+        assert codes.dtype == np.uint8 and not codes.flags.writeable
+        assert values[codes].tolist() == column.tolist() == table.numbers(name).tolist()
+        ranks = figure_ranks(table, name)
+        assert np.argsort(ranks, kind="stable").tolist() == \
+            np.argsort(column, kind="stable").tolist()
+        assert (ranks[:, None] == ranks[None, :]).tolist() == \
+            (column[:, None] == column[None, :]).tolist()
+    assert len(values) == len({getattr(c, name) for c in held for name in FIGURES})
 
 
 @settings(max_examples=150, deadline=None)

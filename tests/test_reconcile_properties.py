@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accord.chronology import Period, order_facts
-from accord.claim_table import claims_at, coded_column, fact_rows, number_column
+from accord.claim_table import claims_at, coded_column, fact_rows, figure_column
 from accord.model import Anomaly, Claim, Document, Fact
 from accord.reconcile import (
     PEOPLE_CATEGORIES,
@@ -135,7 +135,7 @@ def test_swaps_among_an_events_candidate_rows_are_those_among_all_claims(
     facts = build_facts(claims)
     best = {(f.event, f.category, f.group): fact_summary(f) for f in facts}
     columns = (coded_column(claims, "doc")[0], coded_column(claims, "category")[0],
-               coded_column(claims, "group")[0], number_column(claims, "value"))
+               coded_column(claims, "group")[0], figure_column(claims, "value"))
     found = []
     for of_event in fact_rows(claims):
         keyed = [(claims[int(rows[0])].key, rows) for rows in of_event]

@@ -22,7 +22,7 @@ from typing import Any, Generic, NamedTuple, TypeVar, cast
 import numpy as np
 
 from accord.chronology import Period, date_record, order_facts, tally_dates
-from accord.claim_table import ClaimTable, claims_at, coded_column, fact_rows, number_column
+from accord.claim_table import ClaimTable, claims_at, coded_column, fact_rows, figure_column
 from accord.clean import clean
 from accord.extract import claim_position, extract
 from accord.extract.attribution import document_statements
@@ -476,7 +476,7 @@ def _stage_facts(claims: Sequence[Claim], groups: list[list[str]], by_id: dict[s
     handed to ``keep_swaps`` with their first claim's position."""
     group_of = group_numbers(groups)
     columns = (coded_column(claims, "doc")[0], coded_column(claims, "category")[0],
-               coded_column(claims, "group")[0], number_column(claims, "value"))
+               coded_column(claims, "group")[0], figure_column(claims, "value"))
     held: list[Fact] = []  # staged FACT_BATCH claims' facts at a time
     held_claims = 0
     for of_event in fact_rows(claims):

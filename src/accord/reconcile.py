@@ -20,8 +20,8 @@ from accord.claim_table import (
     NONE,
     claims_at,
     coded_column,
+    figure_column,
     first_seen_numbers,
-    number_column,
     picked_claims,
     referenced_rows,
     sorted_distinct,
@@ -147,12 +147,13 @@ def subgroup_anomalies(claims: Sequence[Claim]) -> list[Anomaly]:
     # compared on columns; only the claims of an anomaly are made (a crawl has millions)
     total_at = referenced_rows(claims, "parent")
     group, group_words = coded_column(claims, "group")
-    low, high = number_column(claims, "low"), number_column(claims, "high")
+    (low_at, lows), (high_at, highs) = figure_column(claims, "low"), figure_column(claims, "high")
     none = NONE["q"]
     of_all = group_words.index("all") if "all" in group_words else -1
-    parts = np.flatnonzero((total_at >= 0) & (group != of_all) & (low != none))
+    parts = np.flatnonzero((total_at >= 0) & (group != of_all) & (lows != none)[low_at])
     totals = total_at[parts]
-    over = (high[totals] != none) & (low[parts] > high[totals])
+    high = highs[high_at[totals]]  # the figures of these rows only, not of every claim
+    over = (high != none) & (lows[low_at[parts]] > high)
     out = []
     seen: set[str] = set()
     for c, total in zip(claims_at(claims, parts[over].tolist()),
@@ -278,15 +279,21 @@ def swaps_among(claims: list[Claim], best: dict[tuple[str, str, str], FactSummar
 
 
 def swap_candidate_rows(facts: list[tuple[tuple[str, str, str], np.ndarray]],
-                        columns: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+                        columns: tuple[np.ndarray, np.ndarray, np.ndarray,
+                                       tuple[np.ndarray, np.ndarray]],
                         best: dict[tuple[str, str, str], FactSummary]) -> list[int]:
     """Of an event's claims (the rows of each of its ``facts``, with its key), the rows of
     those category_swaps can flag or compares with, in order, found on ``columns`` (the
-    claims' coded doc, coded category, coded group, value): counts of people whose value is
+    claims' coded doc, coded category, coded group, and value as figure_column gives it):
+    counts of people whose value is
     another category's best in the same group, or that their document also states for
     another category (as accord add picks them). A finish makes only these: a crawl's
     largest event holds millions of claims."""
-    doc, category, group, value = columns
+    doc, category, group, (value_at, values) = columns
+
+    def value(rows: np.ndarray) -> np.ndarray:
+        return values[value_at[rows]]
+
     people = [(key, rows) for key, rows in facts if key[1] in PEOPLE_CATEGORIES]
     if not people:
         return []
@@ -299,11 +306,13 @@ def swap_candidate_rows(facts: list[tuple[tuple[str, str, str], np.ndarray]],
         others = [b for other, b in bests[of_group].items()
                   if other != name and b is not None and b != own]
         if others:
-            picked.append(rows[np.isin(value[rows], others)])
+            picked.append(rows[np.isin(value(rows), others)])
     every = np.concatenate([rows for _, rows in people])
-    every = every[value[every] != NONE["q"]]
-    every = every[np.lexsort((category[every], value[every], group[every], doc[every]))]
-    d, g, v, c = doc[every], group[every], value[every], category[every]
+    v = value(every)
+    every, v = every[v != NONE["q"]], v[v != NONE["q"]]
+    order = np.lexsort((category[every], v, group[every], doc[every]))
+    every, v = every[order], v[order]
+    d, g, c = doc[every], group[every], category[every]
     starts = np.ones(len(every), dtype=bool)  # where a (document, group, value) starts
     starts[1:] = (d[1:] != d[:-1]) | (g[1:] != g[:-1]) | (v[1:] != v[:-1])
     run = np.cumsum(starts) - 1

@@ -30,7 +30,8 @@ from accord.claim_table import (
     ClaimTable,
     claim_values,
     coded_column,
-    number_column,
+    figure_column,
+    figure_ranks,
     run_starts,
     sorted_distinct,
 )
@@ -444,10 +445,13 @@ def claim_figures(docs: list[Document], claims: Sequence[Claim]
                          count=len(doc_words))[doc_codes]
     del position, doc_codes
     category, category_words = coded_column(claims, "category")
-    low, high = number_column(claims, "low"), number_column(claims, "high")
+    # sorted by ranks (a table's figures are codes: their values made were 8 bytes a claim)
+    low, high = figure_ranks(claims, "low"), figure_ranks(claims, "high")
+    (low_at, lows), (high_at, highs) = figure_column(claims, "low"), figure_column(claims, "high")
     kept = doc_at >= 0
     if not kept.all():
         doc_at, category, low, high = doc_at[kept], category[kept], low[kept], high[kept]
+        low_at, high_at = low_at[kept], high_at[kept]
     order = np.lexsort((high, low, category))
     first = run_starts((category, low, high), order)  # where a figure begins, in that order
     figure_at = np.empty(len(order), dtype=np.int32)  # figures are fewer than claims
@@ -456,8 +460,8 @@ def claim_figures(docs: list[Document], claims: Sequence[Claim]
     none = int(NONE["q"])
     figures: list[Figure] = [
         (cast(str, category_words[c]), None if a == none else a, None if b == none else b)
-        for c, a, b in zip(category[firsts].tolist(), low[firsts].tolist(),
-                           high[firsts].tolist(), strict=True)]
+        for c, a, b in zip(category[firsts].tolist(), lows[low_at[firsts]].tolist(),
+                           highs[high_at[firsts]].tolist(), strict=True)]
     return doc_at, figure_at, figures
 
 
