@@ -495,7 +495,9 @@ def entity_variants(docs: Iterable[Document] | NameIndex, vocab: Vocab,
         text_of = text_of or texts.__getitem__
         docs = NameIndex.of(held, vocab)
     assert text_of is not None
-    counts = docs.counts()
-    groups = spelling_groups(counts)
-    wanted = join_candidates(counts, groups)
+    # the forms as the index numbers them: a Counter of them (what counts() gives) held
+    # every form again beside the index, while the groups and candidates were found
+    forms = docs.number.keys()
+    groups = spelling_groups(forms)
+    wanted = join_candidates(forms, groups)
     return join_by_context(docs.occurrences(wanted, lazy), groups, sorted(wanted), vocab, text_of)
