@@ -12,6 +12,7 @@ from accord.extract.entities import (
     Occurrences,
     cluster,
     entity_variants,
+    names_of,
     skeleton,
 )
 from accord.ingest import text_document
@@ -178,3 +179,24 @@ def test_close_words_by_index_equal_every_pair_compared() -> None:
     found = close_words(words)
     for a in words:
         assert found[a] == {b for b in words if fuzz.ratio(a, b) >= MIN_WORD_SKELETON}
+
+
+def test_a_name_index_reads_back_each_documents_occurrences(vocab: Vocab) -> None:
+    """A name index holds a document's occurrences together, as a start and a length: a
+    document without names between others, and a name longer than 16 bits count, read back
+    as names_of gave them, eagerly and lazily."""
+    long = "Ab" + "c" * 70_000
+    docs = _docs("Ann Lee met Bo Wu in Baku.", "nothing here at all.",
+                 f"Yesterday President {long} Smith told Ann Lee so.", "none either.")
+    index = NameIndex.of(docs, vocab)
+    expected: dict[str, list[tuple[str, int, int]]] = {}
+    for doc in docs:
+        for form, start, end in names_of(doc, vocab):
+            expected.setdefault(form, []).append((doc.id, start, end))
+    assert any(end - start > 2 ** 16 for found in expected.values() for _, start, end in found)
+    assert index.lengths.typecode == "i"  # widened for it
+    assert index.occurrences(set(expected)) == expected
+    lazy = index.occurrences(set(expected), lazy=True)
+    assert {form: list(found) for form, found in lazy.items()} == expected
+    assert [list(found)[-1] for found in lazy.values()] == \
+        [found[-1] for found in expected.values()]
