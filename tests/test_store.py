@@ -590,3 +590,16 @@ def test_entity_clusters_are_kept_without_the_documents_their_occurrences_tell(
                            (json.dumps(earlier),))
         assert store.entities() == clusters
         assert all("documents" not in c for c in store.entities(occurrences=False))
+
+
+def test_facts_read_together_share_one_string_per_document(khojaly: Path, db_path: Path) -> None:
+    """A document states many facts and each of its values lists it: the facts read at once
+    hold one string for it (accord add reads tens of thousands of such listings)."""
+    run([str(khojaly)], db_path)
+    with Store(db_path) as store:
+        facts = store.facts(timelines=False)
+    listed = [d for f in facts for v in f.values for d in v.docs]
+    assert len(listed) > len(set(listed))  # documents listed more than once
+    first: dict[str, str] = {}
+    for d in listed:
+        assert first.setdefault(d, d) is d

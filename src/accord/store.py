@@ -1150,10 +1150,16 @@ class Store:
             rows = [r for key in sorted(keys, key=str) for r in self.conn.execute(
                 'SELECT * FROM facts WHERE event = ? AND category = ? AND "group" = ?', key)]
         out = []
+        # one string per document among the facts read: a document states many facts, and
+        # each of its values lists it (accord add reads the facts its new claims join: at
+        # 100k documents 731,679 listings of 95,511 documents, ~36 MB as strings of their own)
+        same_doc: dict[str, str] = {}
         for row in rows:
             if leave_out and leave_out((row["event"], row["category"], row["group"])):
                 continue
             data = json.loads(row["values"])
+            for v in data["values"]:
+                v["docs"] = [same_doc.setdefault(d, d) for d in v["docs"]]
             values = [FactValue(**v) for v in data["values"]]
             out.append(Fact(row["event"], row["category"], row["group"], row["status"],
                             row["best"], row["low"], row["high"], values,
