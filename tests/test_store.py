@@ -603,3 +603,17 @@ def test_facts_read_together_share_one_string_per_document(khojaly: Path, db_pat
     first: dict[str, str] = {}
     for d in listed:
         assert first.setdefault(d, d) is d
+
+
+def test_figures_read_together_are_one_tuple_per_figure(khojaly: Path, db_path: Path) -> None:
+    """Documents state the same figures: the figures of many documents read at once (accord
+    add reads those of every document a new one may share figures with) hold one tuple for
+    each."""
+    run([str(khojaly)], db_path)
+    with Store(db_path) as store:
+        sets = store.figures_of(store.document_ids())
+    stated = [f for figures in sets.values() for f in figures]
+    assert len(stated) > len(set(stated))  # figures stated by more than one document
+    first: dict[tuple[object, ...], tuple[object, ...]] = {}
+    for f in stated:
+        assert first.setdefault(f, f) is f
