@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -279,6 +280,10 @@ def main() -> None:
             figures = child_quantulum(rest[0])
         print(json.dumps(figures))
         return
+    if not (args.no_compare or args.no_quantulum) and \
+            importlib.util.find_spec("quantulum3") is None:
+        parser.error("the quantulum3 comparison needs quantulum3: pip install -e '.[bench]', "
+                     "or pass --no-quantulum")
     from accord.build import build_kind
 
     print(f"accord build: {build_kind()}", flush=True)
