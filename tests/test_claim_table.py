@@ -259,7 +259,7 @@ def test_a_tables_figures_are_codes_into_the_distinct_figures_the_three_share(
         column = number_column(held, name)
         assert codes.dtype == np.uint8 and not codes.flags.writeable
         assert values[codes].tolist() == column.tolist() == table.numbers(name).tolist()
-        ranks = figure_ranks(table, name)
+        ranks = figure_ranks(codes, values)
         assert np.argsort(ranks, kind="stable").tolist() == \
             np.argsort(column, kind="stable").tolist()
         assert (ranks[:, None] == ranks[None, :]).tolist() == \

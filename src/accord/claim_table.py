@@ -49,6 +49,7 @@ NUMBERS = ("value", "low", "high", "start", "end", "figure_start", "figure_end",
 #: a claim. Read as numbers, they are made (ClaimTable.numbers), or taken as codes
 #: (figure_column) or ranks (figure_ranks) by the passes over every claim.
 FIGURES = NUMBERS[:3]
+OTHER_NUMBERS = NUMBERS[len(FIGURES):]  # held as numbers, each as narrow as it allows
 #: the array type a number column starts with (a word column's codes start as bytes, "B",
 #: and so do the figures'); years fit 16 bits
 TYPECODES = {"context_year": "h"}
@@ -91,7 +92,7 @@ class ClaimTable(_MadeClaims):
         self._words: dict[str, list[str | None]] = {name: [] for name in WORDS}
         self._number_of: dict[str, dict[str | None, int]] = {name: {} for name in WORDS}
         self._coded = {name: array("B") for name in (*WORDS, *FIGURES)}
-        self._numbers = {name: array(TYPECODES.get(name, "i")) for name in NUMBERS[3:]}
+        self._numbers = {name: array(TYPECODES.get(name, "i")) for name in OTHER_NUMBERS}
         self._figures: list[int | None] = []  # the distinct figures, as FIGURES' codes name
         self._figure_of: dict[int | None, int] = {}
         self._plus = array("B")  # each id's "+"s, where it is the one extract gives
@@ -118,21 +119,16 @@ class ClaimTable(_MadeClaims):
             self._look_up_all("parent")
         self._append_id(claim_id, words[DOC], numbers[FIGURE_START], numbers[FIGURE_END])
         self._size += 1
+        codes = [self._number(name, word) for name, word in zip(WORDS, words, strict=True)]
+        codes += map(self._figure, numbers[:len(FIGURES)])
         coded = self._coded
-        for name, word in zip(WORDS, words, strict=True):
-            code = self._number(name, word)
-            try:
-                coded[name].append(code)
-            except OverflowError:
-                coded[name] = _widened(coded[name], code)
-        for name, number in zip(FIGURES, numbers[:3], strict=True):
-            code = self._figure(number)
+        for name, code in zip((*WORDS, *FIGURES), codes, strict=True):
             try:
                 coded[name].append(code)
             except OverflowError:
                 coded[name] = _widened(coded[name], code)
         columns = self._numbers
-        for name, number in zip(NUMBERS[3:], numbers[3:], strict=True):
+        for name, number in zip(OTHER_NUMBERS, numbers[len(FIGURES):], strict=True):
             column = columns[name]
             none = NONE[column.typecode]
             if number is None:
@@ -558,8 +554,8 @@ def first_seen_numbers(claims: Sequence[Claim], names: Sequence[str]) -> np.ndar
     if not len(claims):
         return np.zeros(0, dtype=np.int32)
     columns = [coded_column(claims, name)[0] if name in WORDS else
-               figure_ranks(claims, name) if name in FIGURES else number_column(claims, name)
-               for name in names]
+               figure_ranks(*figure_column(claims, name)) if name in FIGURES
+               else number_column(claims, name) for name in names]
     order = np.lexsort(columns[::-1])  # stable: each value's rows in order, the first first
     first = run_starts(columns, order)  # where a value begins, in that order
     del columns
@@ -595,15 +591,12 @@ def figure_column(claims: Sequence[Claim], name: str) -> tuple[np.ndarray, np.nd
     return np.arange(len(claims)), number_column(claims, name)
 
 
-def figure_ranks(claims: Sequence[Claim], name: str) -> np.ndarray:
-    """A FIGURES field of every claim as numbers that sort and compare as its values do
-    (None, as NONE["q"], first): a table's ranks, 16 or 32 bits, where its values made
-    were 64 bits a claim; a list's values."""
-    codes, values = figure_column(claims, name)
-    if not isinstance(claims, ClaimTable):
-        return values
-    distinct = np.unique(values, return_inverse=True)[1]  # each code's value's rank
-    return distinct.astype(np.uint16 if len(values) <= 2 ** 16 else np.int32)[codes]
+def figure_ranks(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A FIGURES field as figure_column gives it, as numbers that sort and compare as its
+    values do (None, as NONE["q"], first): ranks, 16 or 32 bits, where its values made
+    were 64 bits a claim."""
+    ranks = np.unique(values, return_inverse=True)[1]  # each code's value's rank
+    return ranks.astype(np.uint16 if len(values) <= 2 ** 16 else np.int32)[codes]
 
 
 def number_column(claims: Sequence[Claim], name: str) -> np.ndarray:

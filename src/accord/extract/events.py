@@ -446,8 +446,8 @@ def claim_figures(docs: list[Document], claims: Sequence[Claim]
     del position, doc_codes
     category, category_words = coded_column(claims, "category")
     # sorted by ranks (a table's figures are codes: their values made were 8 bytes a claim)
-    low, high = figure_ranks(claims, "low"), figure_ranks(claims, "high")
     (low_at, lows), (high_at, highs) = figure_column(claims, "low"), figure_column(claims, "high")
+    low, high = figure_ranks(low_at, lows), figure_ranks(high_at, highs)
     kept = doc_at >= 0
     if not kept.all():
         doc_at, category, low, high = doc_at[kept], category[kept], low[kept], high[kept]
