@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from itertools import groupby
+from itertools import groupby, pairwise
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -405,6 +405,7 @@ def test_a_finish_sets_its_claims_aside_while_dates_and_reuse_run(
     assert aside == {"events": set(COLUMNS), "reuse": set(COLUMNS),
                      "fingerprints": set(COLUMNS)}
     assert not tables[0]._aside and len(tables[0]) > 0
+    assert tables[0].sealed  # a store's table: its columns in a mapped file
 
 
 @settings(max_examples=80, deadline=None)
@@ -571,3 +572,137 @@ def test_a_table_in_document_order_looks_up_one_documents_own_words_at_a_time() 
     assert sorted(parents, key=str) == [None, "a@0-1", "x"]  # "a@0-1" once
     assert table.referenced_rows("parent").tolist() == [-1, 0, 0, 0, -1]
     assert list(table) == foreign
+
+
+def _everything(table: ClaimTable, held: list[Claim]) -> dict[str, Any]:
+    """What the passes read of a table, each way they read it."""
+    got: dict[str, Any] = {"claims": list(table), "values": list(claim_values(table, COLUMNS))}
+    if held:
+        rows = [n * 7 % len(held) for n in range(len(held))]  # scattered, repeated
+        got["taken"] = table.take(rows)
+        got["rows"] = list(table.rows(np.array(rows, dtype=np.int64)))
+    for name in WORDS:
+        codes, words = table.coded(name)
+        got[name] = [words[c] for c in codes.tolist()]
+    for name in NUMBERS:
+        got[name] = number_column(table, name).tolist()
+    got["parents"] = table.referenced_rows("parent").tolist()
+    got["facts"] = [[rows.tolist() for rows in facts] for facts in fact_rows(table)]
+    return got
+
+
+@settings(max_examples=100, deadline=None)
+@given(claims())
+def test_a_sealed_table_reads_as_it_did_and_takes_no_more_claims(held: list[Claim]) -> None:
+    """seal() moves the columns to a mapped file: every way a pass reads them reads the
+    same, events can still be set and columns set aside, and no claim can be added."""
+    table = ClaimTable(held)
+    before = _everything(table, held)
+    table.seal()
+    assert table.sealed == bool(held)  # an empty table stays as it is
+    assert _everything(table, held) == before
+    assert all(type(v) is int for c in table for v in (c.value, c.start) if v is not None)
+    if not held:
+        return
+    with pytest.raises(RuntimeError, match="sealed"):
+        table.append(held[0])
+    assert len(table) == len(held) and list(table) == before["claims"]
+    codes = table.coded("category")[0]
+    with pytest.raises(ValueError, match="read-only"):
+        codes[0] = 1
+    moved_to = [f"{c.event}!" if n % 2 else c.event for n, c in enumerate(held)]
+    events = table.events()
+    table.set_events(moved_to)
+    assert [c.event for c in table] == moved_to
+    assert table.moved(events).tolist() == [n for n in range(len(held)) if n % 2]
+    with table.set_aside(), pytest.raises(RuntimeError, match="set aside"):
+        table.take([0])
+    assert [c.event for c in table] == moved_to
+    assert [c.id for c in table] == [c.id for c in held]
+
+
+def _mapped_kb(table: ClaimTable) -> int:
+    """The pages of a sealed table's file the process has mapped in (Linux: smaps), in kB."""
+    start = table._part(COLUMNS[0]).ctypes.data  # the first column starts the file
+    mapped = None
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split()[0]
+        if "-" in head and not head.endswith(":"):
+            low, high = (int(x, 16) for x in head.split("-"))
+            mapped = low <= start < high
+        elif mapped and head == "Rss:":
+            return int(line.split()[1])
+    raise AssertionError("the table's file is not mapped")
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="needs Linux's smaps")
+def test_a_sealed_tables_pages_are_handed_back_after_passes() -> None:
+    """What a pass maps in of a sealed table is handed back by release() (a finish's stages
+    call it as they end), and by a scattered read of many rows, column by column; the
+    columns read the same afterwards."""
+    from accord.claim_table import RELEASE_ROWS, release_sealed
+
+    n = 200_000
+    held = [Claim(f"d{k // 10}@{k}-{k + 1}", f"d{k // 10}", "e", "killed", "all", k % 977,
+                  k % 977, k % 977, "", k, k + 9, "", k, k + 1, "") for k in range(n)]
+    table = ClaimTable(held)
+    table.seal()
+    del held
+    assert _mapped_kb(table) == 0  # none read yet
+    totals = [int(number_column(table, name).sum()) for name in ("start", "figure_end")]
+    assert sum(int(table.coded(name)[0].sum()) for name in ("doc", "category")) > 0
+    assert _mapped_kb(table) > 1000  # four columns of 200,000 claims read: mapped in
+    table.release()
+    assert _mapped_kb(table) == 0
+    assert [int(number_column(table, name).sum()) for name in ("start", "figure_end")] == totals
+    assert _mapped_kb(table) > 0
+    release_sealed()  # every sealed table alive
+    assert _mapped_kb(table) == 0
+    rows = list(range(0, n, n // (2 * RELEASE_ROWS)))  # scattered over every page
+    assert len(rows) >= RELEASE_ROWS
+    claims = table.take(rows)
+    assert [c.start for c in claims] == rows and claims[-1].id == f"d{rows[-1] // 10}@" \
+        f"{rows[-1]}-{rows[-1] + 1}"
+    assert _mapped_kb(table) == 0  # each column handed back as soon as it was read
+    few = table.take(rows[:10])  # a few rows: kept mapped until the stage ends
+    assert [c.value for c in few] == [k % 977 for k in rows[:10]]
+    assert _mapped_kb(table) > 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(claims(), st.data())
+def test_a_table_reordered_reads_the_claims_in_that_order(held: list[Claim],
+                                                          data: st.DataObject) -> None:
+    """reordered() and in_order(): the claims at the rows given, in their order, from a
+    sealed table of their own or from a list; fact_order lists every row once, each fact's
+    rows a run, as fact_rows gives them."""
+    from accord.claim_table import fact_order, in_order
+
+    table = ClaimTable(held)
+    table.set_events([f"e{n % 3}" for n in range(len(held))])  # an event set in memory
+    if data.draw(st.booleans()):
+        table.seal()
+    expected = list(table)
+    order = np.array(data.draw(st.permutations(range(len(held)))), dtype=np.int32)
+    for other in (table.reordered(order), in_order(table, order), in_order(expected, order)):
+        assert list(other) == [expected[n] for n in order.tolist()]
+        assert list(claim_values(other, COLUMNS)) == \
+            [tuple(getattr(expected[n], name) for name in COLUMNS) for n in order.tolist()]
+        assert referenced_rows_of(other) == referenced_rows_of([expected[n]
+                                                               for n in order.tolist()])
+    again = table.reordered(order)
+    assert again.sealed == bool(held)
+    again.set_events([f"{c.event}+" for c in again])  # numbered among the words both share
+    assert [c.event for c in again] == [f"{expected[n].event}+" for n in order.tolist()]
+    assert list(table) == expected  # the table it came from reads as it did
+    rows, bounds = fact_order(table)
+    assert sorted(rows.tolist()) == list(range(len(held)))
+    facts = [[rows[a:b].tolist() for a, b in pairwise(edges)]
+             for edges in bounds]
+    assert facts == [[r.tolist() for r in of_event] for of_event in fact_rows(table)]
+
+
+def referenced_rows_of(claims: Any) -> list[int]:
+    from accord.claim_table import referenced_rows
+
+    return referenced_rows(claims, "parent").tolist()

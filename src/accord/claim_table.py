@@ -21,13 +21,15 @@ empty strings, as in ``Store.claims(text=False)``.
 
 from __future__ import annotations
 
+import mmap
 import tempfile
+import weakref
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import groupby, pairwise
 from operator import attrgetter
-from typing import Any, overload
+from typing import Any, TypeAlias, overload
 
 import numpy as np
 
@@ -62,10 +64,18 @@ COLUMNS = ("id", *WORDS, *NUMBERS)  # a table's columns, as set_aside names them
 KEPT = frozenset(COLUMNS)  # the others (sentence, stated, cue) are empty
 #: numpy's types of the columns' array typecodes
 DTYPES = {"B": np.uint8, "H": np.uint16, "h": np.int16, "i": np.int32, "q": np.int64}
+TYPECODE_OF = {np.dtype(dtype): typecode for typecode, dtype in DTYPES.items()}
+#: a column: an array while the table grows, a read-only view of its file once sealed
+Column: TypeAlias = "array[Any] | np.ndarray"
+#: a scattered read of this many rows or more hands the column's pages back after it (see
+#: ClaimTable.seal): a crawl's largest fact touches every page of every column
+RELEASE_ROWS = 1 << 14
 #: where an id's parts are among a row's words and numbers (as append_row takes them)
 DOC, FIGURE_START, FIGURE_END = 0, NUMBERS.index("figure_start"), NUMBERS.index("figure_end")
 PARENT = WORDS.index("parent")
 BLOCK = 8192  # claims made at once as a table is read in order
+#: the sealed tables alive, whose pages release_sealed hands back at a stage's end
+_SEALED: weakref.WeakSet[ClaimTable] = weakref.WeakSet()
 
 
 class _MadeClaims(Sequence[Claim]):
@@ -91,16 +101,19 @@ class ClaimTable(_MadeClaims):
     def __init__(self, claims: Iterable[Claim] = ()) -> None:
         self._words: dict[str, list[str | None]] = {name: [] for name in WORDS}
         self._number_of: dict[str, dict[str | None, int]] = {name: {} for name in WORDS}
-        self._coded = {name: array("B") for name in (*WORDS, *FIGURES)}
-        self._numbers = {name: array(TYPECODES.get(name, "i")) for name in OTHER_NUMBERS}
+        self._coded: dict[str, Column] = {name: array("B") for name in (*WORDS, *FIGURES)}
+        self._numbers: dict[str, Column] = {name: array(TYPECODES.get(name, "i"))
+                                            for name in OTHER_NUMBERS}
         self._figures: list[int | None] = []  # the distinct figures, as FIGURES' codes name
         self._figure_of: dict[int | None, int] = {}
-        self._plus = array("B")  # each id's "+"s, where it is the one extract gives
+        self._plus: Column = array("B")  # each id's "+"s, where it is the one extract gives
         self._other_ids: dict[int, str] = {}  # by row: the ids that are not
         self._doc_sorted = True
         self._last_doc = ""
         self._aside: set[str] = set()  # the columns on disk (see set_aside)
         self._own = set(OWN_WORDS)  # the columns looked up a document at a time
+        self._map: mmap.mmap | None = None  # the sealed columns' file (see seal)
+        self._spans: dict[str, tuple[int, int]] = {}  # each sealed column's bytes in it
         self._size = 0
         for c in claims:
             self.append(c)
@@ -113,6 +126,8 @@ class ClaimTable(_MadeClaims):
                    numbers: Sequence[int | None]) -> None:
         """A claim from its id, its WORDS and its NUMBERS (as a store reads them)."""
         self._held()
+        if self._map is not None:
+            raise RuntimeError("a sealed claim table takes no more claims")
         doc = words[DOC] or ""
         self._next_doc(doc)
         if "parent" in self._own and not _own_word(words[PARENT], doc):  # ("doc": always)
@@ -121,13 +136,14 @@ class ClaimTable(_MadeClaims):
         self._size += 1
         codes = [self._number(name, word) for name, word in zip(WORDS, words, strict=True)]
         codes += map(self._figure, numbers[:len(FIGURES)])
-        coded = self._coded
+        # arrays while the table grows (a sealed one takes no claim: see above)
+        coded: dict[str, array[Any]] = self._coded  # type: ignore[assignment]
         for name, code in zip((*WORDS, *FIGURES), codes, strict=True):
             try:
                 coded[name].append(code)
             except OverflowError:
                 coded[name] = _widened(coded[name], code)
-        columns = self._numbers
+        columns: dict[str, array[Any]] = self._numbers  # type: ignore[assignment]
         for name, number in zip(OTHER_NUMBERS, numbers[len(FIGURES):], strict=True):
             column = columns[name]
             none = NONE[column.typecode]
@@ -168,10 +184,11 @@ class ClaimTable(_MadeClaims):
                    end: int | None) -> None:
         made = _made_id(doc, start, end)
         plus = len(claim_id) - len(made)
+        ids: array[Any] = self._plus  # type: ignore[assignment]  # (growing: see append_row)
         if claim_id.startswith(made) and claim_id.endswith("+" * plus) and plus < 256:
-            self._plus.append(plus)
+            ids.append(plus)
         else:
-            self._plus.append(0)
+            ids.append(0)
             self._other_ids[self._size] = claim_id
 
     def _figure(self, value: int | None) -> int:
@@ -210,35 +227,123 @@ class ClaimTable(_MadeClaims):
         (dates, reuse) then run without a crawl's claims in memory (a GB at a million
         documents), and those before the facts without their ids (routing's peak at 1M fell
         by ~200 MB). Reading one of these columns meanwhile is an error. Blocks may nest: a
-        column already aside stays aside until the block that set it aside ends."""
+        column already aside stays aside until the block that set it aside ends. A sealed
+        column is on disk already: it is only marked aside, and its pages handed back."""
         chosen = [name for name in names or COLUMNS if name not in self._aside]
+        in_memory = [name for name in chosen if isinstance(self._part(name), array)]
+        self.release()
         with tempfile.TemporaryFile(prefix="accord-claims-") as spill:
             layout: list[tuple[str, int]] = []
-            for name in chosen:  # every column written before any is let go
+            for name in in_memory:  # every column written before any is let go
                 column = self._part(name)
-                spill.write(column)
-                layout.append((column.typecode, len(column)))
-            for name in chosen:
-                self._set_part(name, array(self._part(name).typecode))
-                self._aside.add(name)
+                spill.write(_read_only(column).data)
+                layout.append((_typecode(column), len(column)))
+            for name in in_memory:
+                self._set_part(name, array(_typecode(self._part(name))))
+            self._aside.update(chosen)
             try:
                 yield
             finally:
                 spill.seek(0)
-                for name, (typecode, length) in zip(chosen, layout, strict=True):
+                for name, (typecode, length) in zip(in_memory, layout, strict=True):
                     column = array(typecode)
                     column.fromfile(spill, length)
                     self._set_part(name, column)
-                    self._aside.discard(name)
+                self._aside.difference_update(chosen)
 
-    def _part(self, name: str) -> array[Any]:
+    def seal(self) -> None:
+        """Move every column to a temporary file, mapped read-only: the table then takes no
+        more claims, and a pass maps in the pages of only the columns and rows it reads,
+        which ``release`` (and a scattered read of RELEASE_ROWS rows or more, column by
+        column) hands back. The system keeps the file in its page cache while memory allows
+        and can drop it and read it again when not, as it does a store's pages: a finish
+        held a crawl's columns from its load to its end (~0.5 GB at a million documents),
+        though each pass reads a few of them. An empty table stays as it is."""
+        if self._map is not None or not self._size:
+            return
+        self._map_columns((name, _read_only(self._part(name))) for name in COLUMNS)
+
+    def _map_columns(self, columns: Iterable[tuple[str, np.ndarray]]) -> None:
+        """Write ``columns`` (each let go once written) to a temporary file, and take the
+        mapped file's views of them as the table's columns."""
+        with tempfile.TemporaryFile(prefix="accord-claims-") as spill:
+            spans: dict[str, tuple[int, int]] = {}
+            typecodes: dict[str, str] = {}
+            offset = 0
+            for name, column in columns:
+                size = column.nbytes
+                spill.write(column.data)
+                pad = -size % mmap.PAGESIZE  # each column starts on a page: released alone
+                spill.write(bytes(pad))
+                spans[name], typecodes[name] = (offset, size), _typecode(column)
+                offset += size + pad
+                del column
+            spill.flush()
+            self._map = mmap.mmap(spill.fileno(), offset, access=mmap.ACCESS_READ)
+        # the mapping keeps the file (unlinked when made) until it is let go
+        for name, (start, _) in spans.items():
+            self._set_part(name, np.frombuffer(self._map, dtype=DTYPES[typecodes[name]],
+                                               count=self._size, offset=start))
+        self._spans = spans
+        _SEALED.add(self)
+
+    def reordered(self, order: np.ndarray) -> ClaimTable:
+        """The claims at rows ``order``, in that order, as a sealed table of their own that
+        shares this one's words and figures: read in its order, a pass maps in a few pages
+        at a time. The facts read a crawl's claims a fact at a time, and a fact's claims lie
+        scattered over every page of a table in document order: read there, every page of
+        every column was mapped in at once. Its columns are made a column at a time (what
+        it holds at most: one column and its copy)."""
+        self._held()
+        table = ClaimTable()
+        # the same words, figures and lookups: a code means the same in both, and an event
+        # set on either is numbered in both (neither takes a claim: both are sealed)
+        table._words, table._number_of = self._words, self._number_of
+        table._figures, table._figure_of = self._figures, self._figure_of
+        table._doc_sorted, table._own, table._size = False, set(self._own), len(order)
+        if self._other_ids:
+            moved = np.flatnonzero(np.isin(order, np.fromiter(self._other_ids, dtype=np.int64)))
+            table._other_ids = {int(new): self._other_ids[int(order[new])] for new in moved}
+
+        def columns() -> Iterator[tuple[str, np.ndarray]]:
+            for name in COLUMNS:
+                column = _read_only(self._part(name))[order]
+                self.release(name)
+                yield name, column
+
+        if len(order):
+            table._map_columns(columns())
+        else:  # nothing to map: empty columns of the same types
+            for name in COLUMNS:
+                table._set_part(name, array(_typecode(self._part(name))))
+        return table
+
+    def release(self, name: str | None = None) -> None:
+        """Hand back the pages of the sealed column ``name`` (of every sealed column when
+        None) that passes mapped in: they stay in the system's page cache, and a later read
+        maps them in again. An unsealed table holds its columns: nothing to hand back."""
+        if self._map is None:
+            return
+        if name is None:
+            self._map.madvise(mmap.MADV_DONTNEED)
+        elif name in self._spans and isinstance(self._part(name), np.ndarray):
+            start, size = self._spans[name]
+            if size:
+                self._map.madvise(mmap.MADV_DONTNEED, start, size)
+
+    @property
+    def sealed(self) -> bool:
+        """Whether the columns are in their file (see seal)."""
+        return self._map is not None
+
+    def _part(self, name: str) -> Column:
         """The array that holds column ``name`` ("id": the ids' "+"s; the other ids, a few
         where any, stay)."""
         if name == "id":
             return self._plus
         return self._coded[name] if name in self._coded else self._numbers[name]
 
-    def _set_part(self, name: str, column: array[Any]) -> None:
+    def _set_part(self, name: str, column: Column) -> None:
         if name == "id":
             self._plus = column
         else:
@@ -282,11 +387,18 @@ class ClaimTable(_MadeClaims):
             return self._ids(at, run)
         if name in self._coded:
             words: Sequence[Any] = self._figures if name in FIGURES else self._words[name]
-            return list(map(words.__getitem__, _gather(self._coded[name], at, run)))
-        numbers = self._numbers[name]
-        none = NONE[numbers.typecode]
-        values = _gather(numbers, at, run)
+            return list(map(words.__getitem__, self._gather(name, at, run)))
+        none = NONE[_typecode(self._numbers[name])]
+        values = self._gather(name, at, run)
         return [None if v == none else v for v in values] if none in values else values
+
+    def _gather(self, name: str, at: Sequence[int], run: int | None) -> list[int]:
+        """Column ``name``'s values at rows ``at`` (see _gather); a sealed column's pages
+        handed back after a scattered read of many rows."""
+        values = _gather(self._part(name), at, run)
+        if run is None and len(at) >= RELEASE_ROWS:
+            self.release(name)
+        return values
 
     def _ids(self, at: Sequence[int], run: int | None,
              columns: dict[str, list[Any]] | None = None) -> list[str]:
@@ -296,7 +408,7 @@ class ClaimTable(_MadeClaims):
                           for name in ("doc", "figure_start", "figure_end")}
         ids = [f"{doc}@{start}-{end}" for doc, start, end in
                zip(got["doc"], got["figure_start"], got["figure_end"], strict=True)]
-        plus = _gather(self._plus, at, run)
+        plus = self._gather("id", at, run)
         if any(plus):
             ids = [made + "+" * n if n else made for made, n in zip(ids, plus, strict=True)]
         if self._other_ids:
@@ -311,10 +423,7 @@ class ClaimTable(_MadeClaims):
         (each copy was 38 MB at a million documents, and a pass holds several): the table
         takes no claim while one is held."""
         self._held(name)
-        column = self._coded[name]
-        view = np.frombuffer(column, dtype=DTYPES[column.typecode])
-        view.flags.writeable = False
-        return view, self._words[name]
+        return _read_only(self._coded[name]), self._words[name]
 
     def referenced_rows(self, name: str) -> np.ndarray:
         """For each claim, the row of the claim whose id its word column ``name`` holds (a
@@ -337,9 +446,7 @@ class ClaimTable(_MadeClaims):
         figures they stand for as 64-bit integers, None as NONE["q"] (the same for the three
         columns): values[codes] is the column, made only where a pass needs it."""
         self._held(name)
-        column = self._coded[name]
-        codes = np.frombuffer(column, dtype=DTYPES[column.typecode])
-        codes.flags.writeable = False
+        codes = _read_only(self._coded[name])
         none = NONE["q"]
         return codes, np.fromiter((none if v is None else v for v in self._figures),
                                   dtype=np.int64, count=len(self._figures))
@@ -352,10 +459,11 @@ class ClaimTable(_MadeClaims):
             return values[codes]
         self._held(name)
         column = self._numbers[name]
-        if column.typecode == "q":
-            return np.frombuffer(column, dtype=np.int64)
-        values = np.frombuffer(column, dtype=DTYPES[column.typecode]).astype(np.int64)
-        values[values == NONE[column.typecode]] = NONE["q"]
+        typecode = _typecode(column)
+        if typecode == "q":
+            return _read_only(column)
+        values = _read_only(column).astype(np.int64)
+        values[values == NONE[typecode]] = NONE["q"]
         return values
 
     @property
@@ -388,6 +496,13 @@ class ClaimTable(_MadeClaims):
     def rows(self, rows: np.ndarray) -> Sequence[Claim]:
         """The claims at ``rows``, made as they are read (a fresh finish moves them all)."""
         return _Rows(self, rows)
+
+
+def release_sealed() -> None:
+    """Hand back the pages every sealed table's passes mapped in (ClaimTable.release): a
+    finish's stages call it as they end."""
+    for table in list(_SEALED):
+        table.release()
 
 
 def _own_word(word: str | None, doc: str) -> bool:
@@ -461,16 +576,29 @@ class _Rows(_MadeClaims):
             yield from self.table.take(self.at[start:start + BLOCK].tolist())
 
 
-def _gather(column: array[int], at: Sequence[int], run: int | None) -> list[int]:
+def _gather(column: Column, at: Sequence[int], run: int | None) -> list[int]:
     """A column's values at rows ``at``: sliced where they are a run (starting at ``run``),
     else gathered through numpy (a fact's rows are scattered over a crawl's table)."""
     if run is not None:
         return column[run:run + len(at)].tolist()
-    if len(at) < 64:
+    if len(at) < 64 and isinstance(column, array):
         return [column[k] for k in at]
-    values: list[int] = np.frombuffer(column, dtype=DTYPES[column.typecode])[
-        np.asarray(at, dtype=np.int64)].tolist()
+    values: list[int] = _read_only(column)[np.asarray(at, dtype=np.int64)].tolist()
     return values
+
+
+def _typecode(column: Column) -> str:
+    """A column's array typecode (a sealed column is a numpy view: by its dtype)."""
+    return column.typecode if isinstance(column, array) else TYPECODE_OF[column.dtype]
+
+
+def _read_only(column: Column) -> np.ndarray:
+    """A column as a read-only numpy view, not a copy."""
+    if isinstance(column, np.ndarray):
+        return column  # a sealed column: a view of a read-only mapping
+    view = np.frombuffer(column, dtype=DTYPES[column.typecode])
+    view.flags.writeable = False
+    return view
 
 
 def rows_by_doc(claims: Sequence[Claim], names: Sequence[str]
@@ -646,6 +774,30 @@ def fact_rows(claims: Sequence[Claim]) -> Iterator[list[np.ndarray]]:
         rows = rows[within]
         starts = [*np.flatnonzero(run_starts(keys, within)).tolist(), len(rows)]
         yield [rows[x:y] for x, y in pairwise(starts)]
+
+
+def fact_order(claims: Sequence[Claim]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """fact_rows as one order of every row (32-bit), and for each event where its facts
+    start in that order and where the last ends: to read the claims in fact order
+    (ClaimTable.reordered), a fact's claims one run of rows."""
+    parts: list[np.ndarray] = []
+    bounds: list[np.ndarray] = []
+    at = 0
+    for of_event in fact_rows(claims):
+        sizes = np.array([len(rows) for rows in of_event], dtype=np.int64)
+        bounds.append(at + np.concatenate(([0], np.cumsum(sizes))))
+        parts.append(np.concatenate(of_event))
+        at += int(sizes.sum())
+    order = np.concatenate(parts).astype(np.int32) if parts else np.zeros(0, np.int32)
+    return order, bounds
+
+
+def in_order(claims: Sequence[Claim], order: np.ndarray) -> Sequence[Claim]:
+    """The claims at rows ``order``, in that order: a ClaimTable's as a table of their own
+    (ClaimTable.reordered), a list's as a list."""
+    if isinstance(claims, ClaimTable):
+        return claims.reordered(order)
+    return [claims[n] for n in order.tolist()]
 
 
 def _first_rows(codes: np.ndarray) -> np.ndarray:

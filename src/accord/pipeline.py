@@ -16,13 +16,22 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache, partial
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar, cast
 
 import numpy as np
 
 from accord.chronology import Period, date_record, order_facts, tally_dates
-from accord.claim_table import ClaimTable, claims_at, coded_column, fact_rows, figure_column
+from accord.claim_table import (
+    ClaimTable,
+    claims_at,
+    coded_column,
+    fact_order,
+    figure_column,
+    in_order,
+    release_sealed,
+)
 from accord.clean import clean
 from accord.extract import claim_position, extract
 from accord.extract.attribution import document_statements
@@ -91,7 +100,9 @@ def _give_back() -> None:
     """Hand the memory a stage let go back to the system (glibc's malloc_trim; elsewhere
     nothing). glibc keeps freed memory for the process, and the next stages' arrays did not
     fit in what it kept: a finish of 100k documents peaked at 577 MB without this, 530 MB
-    with it (each call well under a second)."""
+    with it (each call well under a second). The pages of the sealed claim tables that the
+    stage mapped in are handed back too (ClaimTable.seal)."""
+    release_sealed()
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
@@ -473,17 +484,21 @@ def _stage_facts(claims: Sequence[Claim], groups: list[list[str]], by_id: dict[s
                  keep_swaps: Callable[[Iterable[tuple[tuple[str, int, str], Anomaly]]], None]
                  ) -> None:
     """_staged_facts' pass over the facts, an event at a time; each event's category swaps
-    handed to ``keep_swaps`` with their first claim's position."""
+    handed to ``keep_swaps`` with their first claim's position. The claims are read in fact
+    order (fact_order, in_order): a sealed table then maps in a few pages at a time, where
+    a fact's claims, scattered over the table, mapped in all of it."""
     group_of = group_numbers(groups)
-    columns = (coded_column(claims, "doc")[0], coded_column(claims, "category")[0],
-               coded_column(claims, "group")[0], figure_column(claims, "value"))
+    order, bounds = fact_order(claims)
+    ordered = in_order(claims, order)
+    columns = (coded_column(ordered, "doc")[0], coded_column(ordered, "category")[0],
+               coded_column(ordered, "group")[0], figure_column(ordered, "value"))
     held: list[Fact] = []  # staged FACT_BATCH claims' facts at a time
     held_claims = 0
-    for of_event in fact_rows(claims):
+    for edges in bounds:
         best: dict[tuple[str, str, str], FactSummary] = {}
         keyed = []
-        for rows in of_event:
-            fact_claims = claims_at(claims, rows.tolist())
+        for a, b in pairwise(edges.tolist()):
+            fact_claims = claims_at(ordered, range(a, b))
             facts = build_facts(fact_claims)  # the one fact of these claims
             independence(facts, groups, group_of)
             order_facts(facts, fact_claims,
@@ -491,13 +506,16 @@ def _stage_facts(claims: Sequence[Claim], groups: list[list[str]], by_id: dict[s
                         timelines=False)  # the store keeps none
             key = (facts[0].event, facts[0].category, facts[0].group)
             best[key] = fact_summary(facts[0])
-            keyed.append((key, rows))
+            keyed.append((key, np.arange(a, b)))
             held += facts
-            held_claims += len(rows)
+            held_claims += b - a
             if held_claims >= FACT_BATCH:
                 staging.stage_facts(held)
                 held, held_claims = [], 0
-        candidates = claims_at(claims, swap_candidate_rows(keyed, columns, best))
+                release_sealed()  # the pages these facts' claims were read from
+        picked = np.array(swap_candidate_rows(keyed, columns, best), dtype=np.int64)
+        picked = picked[np.argsort(order[picked], kind="stable")]  # in the table's order
+        candidates = claims_at(ordered, picked.tolist())
         keep_swaps((claim_position(a.claims[0]), a) for a in swaps_among(candidates, best))
     staging.stage_facts(held)
 

@@ -1009,7 +1009,8 @@ class Store:
         words for the documents are then these very strings, not a second copy of every id
         (13 MB of words read from claim rows at 100k documents, by tracemalloc). Claims
         come in document order, so the two are walked side by side; a document not found
-        there keeps the string read."""
+        there keeps the string read. The table comes sealed: its columns in a file, mapped.
+        """
         columns = ", ".join(_q(c) for c in ("id", *WORDS, *NUMBERS))
         table = ClaimTable()
         width = 1 + len(WORDS)
@@ -1021,6 +1022,7 @@ class Store:
             if k < len(doc_ids) and doc_ids[k] == doc:
                 doc = doc_ids[k]
             table.append_row(row[0], (doc, *row[2:width]), row[width:])
+        table.seal()  # on disk, mapped: each pass maps in what it reads (ClaimTable.seal)
         return table
 
     def _claims_of(self, keys: Sequence[tuple[str, str, str]]) -> int:
