@@ -792,7 +792,10 @@ def align_pairs(docs: Sequence[Document], pairs: np.ndarray, report: ReuseReport
     edges: list[np.ndarray] = []
     prefetch = getattr(docs, "prefetch", None)  # a store-backed sequence reads in batches
     order = locality_order(pairs, len(dated))
-    found_at: list[Any] = [None] * len(pairs)  # what each pair gave, by its place in pairs
+    # by each pair's place in pairs: whether it shares text, and (without a sink) what it
+    # gave; a crawl's pairs are tens of millions, and a list of them was 8 bytes a pair
+    shares = np.zeros(len(pairs), dtype=bool)
+    found_at: list[Any] | None = [None] * len(pairs) if report.sink is None else None
 
     def blocks() -> Iterator[tuple[list[tuple[int, int, int, Any]], dict[int, Document]]]:
         """Each block of pairs (in ``order``), each pair with its place in ``pairs`` and
@@ -822,11 +825,13 @@ def align_pairs(docs: Sequence[Document], pairs: np.ndarray, report: ReuseReport
                 if found is not None:
                     links += found[0]
                     records.append({**found[1], **lineage_edge(dated[i], dated[j])})
-                    found_at[k] = True
+                    shares[k] = True
             report.sink(links, records)
             return
+        assert found_at is not None  # (no sink)
         for k, _, _, what in todo:
-            found_at[k] = next(results) if what is ALIGN else what
+            found_at[k] = found = next(results) if what is ALIGN else what
+            shares[k] = found is not None
 
     def to_align(todo: list[tuple[int, int, int, Any]]) -> list[tuple[int, int]]:
         return [(i, j) for _, i, j, what in todo if what is ALIGN]
@@ -850,13 +855,10 @@ def align_pairs(docs: Sequence[Document], pairs: np.ndarray, report: ReuseReport
     # in the pairs' order, a block at a time: a crawl's pairs are millions, and as Python
     # lists or tuples of two numbers each they took hundreds of MB
     for start in range(0, len(pairs), EDGE_BLOCK):
-        found_here = found_at[start:start + EDGE_BLOCK]
-        sharing = pairs[start:start + EDGE_BLOCK][
-            np.fromiter((f is not None for f in found_here), dtype=bool, count=len(found_here))]
-        for (i, j), found in zip(sharing.tolist(), (f for f in found_here if f is not None),
-                                 strict=True):
-            if report.sink is None:
-                links, record = found
+        sharing = pairs[start:start + EDGE_BLOCK][shares[start:start + EDGE_BLOCK]]
+        if found_at is not None:
+            found_here = [f for f in found_at[start:start + EDGE_BLOCK] if f is not None]
+            for (i, j), (links, record) in zip(sharing.tolist(), found_here, strict=True):
                 report.links.extend(links)
                 report.pairs.append({**record, **lineage_edge(dated[i], dated[j])})
         edges.append(sharing)
@@ -883,7 +885,10 @@ def locality_order(pairs: np.ndarray, size: int) -> np.ndarray:
         np.arange(size)
     del graph
     placed = rank[pairs]  # as narrow as the ranks: a crawl's pairs are millions
-    return np.lexsort((placed.max(axis=1), placed.min(axis=1)))
+    order = np.lexsort((placed.max(axis=1), placed.min(axis=1)))
+    del placed
+    # held through the alignment: 32-bit where the pairs are fewer than 2**31
+    return order.astype(np.int32) if len(pairs) < 2**31 else order
 
 
 def _align_block(block: list[tuple[int, int]], texts: dict[int, Document],
