@@ -187,15 +187,10 @@ def spelling_groups(forms: Iterable[str]) -> list[list[str]]:
     """Forms that share a transliteration skeleton and are close, grouped (groups of one
     left out)."""
     names = sorted(forms)
-    keys = {n: skeleton(n) for n in names}
-    parent = {n: n for n in names}
-
-    by_key: dict[str, list[str]] = defaultdict(list)
-    for n in names:
-        if len(keys[n]) >= MIN_SKELETON:
-            by_key[keys[n]].append(n)
+    parent: dict[str, str] = {}
     members: dict[str, list[str]] = {}
-    for group in by_key.values():
+    for group in _same_skeleton(names):
+        parent.update((n, n) for n in group)
         for i, a in enumerate(group):
             for b in group[i + 1:]:
                 ra, rb = _root(parent, a), _root(parent, b)
@@ -208,6 +203,41 @@ def spelling_groups(forms: Iterable[str]) -> list[list[str]]:
                 members[rb] = in_b + in_a
                 members.pop(ra, None)
     return [m for root, m in members.items() if _root(parent, root) == root and len(m) > 1]
+
+
+def _same_skeleton(names: list[str]) -> list[list[str]]:
+    """The names (sorted) that share a skeleton of MIN_SKELETON letters or more with another,
+    a list per skeleton, each in the names' order, the lists in the order of their first
+    name. Found through a sorted array of the skeletons' hashes (a hash shared by chance
+    is split by the skeletons themselves): a dict of every name's skeleton and a list per
+    skeleton held a crawl's millions of forms several times over."""
+    if not names:
+        return []
+    hashes = np.fromiter((_skeleton_hash(n) for n in names), dtype=np.int64, count=len(names))
+    order = np.argsort(hashes, kind="stable")  # equal hashes keep the names' order
+    ordered = hashes[order]
+    del hashes
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    ends = np.r_[starts[1:], len(ordered)]
+    shared = (ends - starts >= 2) & (ordered[starts] != SHORT_SKELETON)
+    del ordered
+    found: list[tuple[int, list[str]]] = []
+    for start, end in zip(starts[shared].tolist(), ends[shared].tolist(), strict=True):
+        by_skeleton: dict[str, list[int]] = defaultdict(list)
+        for k in order[start:end].tolist():
+            by_skeleton[skeleton(names[k])].append(k)
+        found += [(rows[0], [names[k] for k in rows])
+                  for rows in by_skeleton.values() if len(rows) >= 2]
+    found.sort(key=lambda item: item[0])
+    return [group for _, group in found]
+
+
+SHORT_SKELETON = -1  # the hash of a skeleton too short to group (the others' are >= 0)
+
+
+def _skeleton_hash(name: str) -> int:
+    key = skeleton(name)
+    return hash(key) & (2 ** 62 - 1) if len(key) >= MIN_SKELETON else SHORT_SKELETON
 
 
 def _clusters_out(forms: Mapping[str, Sequence[Occurrence]], groups: list[list[str]],
