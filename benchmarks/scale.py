@@ -31,6 +31,7 @@ import os
 import random
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -77,6 +78,10 @@ LONG_WORD = re.compile(r"[A-Za-z]{3,}")
 FIGURE = re.compile(r"\b\d{1,3}(?:,\d{3})+\b|\b\d{2,}\b")
 YEAR = re.compile(r"^(19[5-9]\d|20[0-2]\d)$")
 DOCS_PER_STORY = 40  # on average: a crawl reports many events, a few of them at length
+#: disk a generated document takes in a run, at most: its store (22.4 GB for 1M documents),
+#: its share of the compressed corpus (1.24 GB) and of the finish's temporary files (reuse
+#: band keys 3.3 GB, the claims' mapped columns and their fact-order copy, spills), rounded up
+DISK_PER_DOCUMENT = 30_000
 
 
 class Story:
@@ -284,6 +289,13 @@ def main() -> None:
             importlib.util.find_spec("quantulum3") is None:
         parser.error("the quantulum3 comparison needs quantulum3: pip install -e '.[bench]', "
                      "or pass --no-quantulum")
+    needed = DISK_PER_DOCUMENT * (sum(args.sizes) + (0 if args.no_compare else
+                                                     2 * args.sizes[0]))
+    free = shutil.disk_usage(tempfile.gettempdir()).free
+    if free < needed:  # found out only when a store's write fails, an hour in at 1M
+        parser.error(f"these sizes need ~{needed / 1e9:.1f} GB free in "
+                     f"{tempfile.gettempdir()}, which has {free / 1e9:.1f} GB: free some, or set "
+                     "TMPDIR to a folder on a larger disk")
     from accord.build import build_kind
 
     print(f"accord build: {build_kind()}", flush=True)
