@@ -70,6 +70,8 @@ Column: TypeAlias = "array[Any] | np.ndarray"
 #: a scattered read of this many rows or more hands the column's pages back after it (see
 #: ClaimTable.seal): a crawl's largest fact touches every page of every column
 RELEASE_ROWS = 1 << 14
+#: the advice that hands mapped pages back (none on Windows: there the system alone does)
+DONTNEED: int | None = getattr(mmap, "MADV_DONTNEED", None)
 #: where an id's parts are among a row's words and numbers (as append_row takes them)
 DOC, FIGURE_START, FIGURE_END = 0, NUMBERS.index("figure_start"), NUMBERS.index("figure_end")
 PARENT = WORDS.index("parent")
@@ -322,14 +324,14 @@ class ClaimTable(_MadeClaims):
         """Hand back the pages of the sealed column ``name`` (of every sealed column when
         None) that passes mapped in: they stay in the system's page cache, and a later read
         maps them in again. An unsealed table holds its columns: nothing to hand back."""
-        if self._map is None:
+        if self._map is None or DONTNEED is None:
             return
         if name is None:
-            self._map.madvise(mmap.MADV_DONTNEED)
+            self._map.madvise(DONTNEED)
         elif name in self._spans and isinstance(self._part(name), np.ndarray):
             start, size = self._spans[name]
             if size:
-                self._map.madvise(mmap.MADV_DONTNEED, start, size)
+                self._map.madvise(DONTNEED, start, size)
 
     @property
     def sealed(self) -> bool:
