@@ -12,6 +12,7 @@ from accord.extract.attribution import find_attributions
 from accord.extract.entities import (
     NameIndex,
     Occurrences,
+    _word_skeletons,
     cluster,
     entity_variants,
     names_of,
@@ -181,6 +182,69 @@ def test_close_words_by_index_equal_every_pair_compared() -> None:
     found = close_words(words)
     for a in words:
         assert found[a] == {b for b in words if fuzz.ratio(a, b) >= MIN_WORD_SKELETON}
+
+
+def _alike_by_definition(forms: list[str]) -> tuple[set[tuple[str, str]], set[str]]:
+    """What _spelled_alike's docstring says it finds, by comparing every two shapes; and
+    the forms left out for their many look-alikes."""
+    from rapidfuzz import fuzz
+
+    from accord.extract.entities import MAX_LOOKALIKES, MIN_WORD_SKELETON, _derived
+
+    shapes: dict[tuple[str, ...], list[str]] = {}
+    for f in forms:
+        shapes.setdefault(tuple(_word_skeletons(f)), []).append(f)
+
+    def close(a: str, b: str) -> bool:
+        return fuzz.ratio(a, b) >= MIN_WORD_SKELETON
+
+    pairs, crowded = set(), set()
+    for shape in shapes:
+        alike = [o for o in shapes if len(o) == len(shape)]
+        fewest = min(sum(close(w, o[i]) for o in alike) for i, w in enumerate(shape))
+        if fewest > MAX_LOOKALIKES:
+            crowded.update(shapes[shape])
+            continue
+        for other in alike:
+            if (other >= shape and other[-1][:1] == shape[-1][:1]
+                    and all(close(a, b) for a, b in zip(shape, other, strict=True))):
+                pairs |= {(fa, fb) for fa in shapes[shape] for fb in shapes[other]
+                          if fa != fb and not any(_derived(x, y) for x, y in
+                                                  zip(fa.split(), fb.split(), strict=False))}
+    return pairs, crowded
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_spelled_alike_finds_what_comparing_every_pair_finds(seed: int) -> None:
+    """The shapes as integer matrices, close words as one flat array: the same pairs as
+    comparing every two shapes, a name with too many look-alikes left out (which these
+    forms, from a few letters, make happen) and one with few kept."""
+    import random
+
+    from accord.extract.entities import MAX_LOOKALIKES, _spelled_alike
+
+    rng = random.Random(seed)
+
+    def word() -> str:
+        return (rng.choice("KSTBD") + "".join(rng.choices("aeiourtlmnsh", k=rng.randint(2, 7))))
+
+    forms = sorted({" ".join(word() for _ in range(rng.choice((2, 2, 3, 4))))
+                    for _ in range(700)})
+
+    def mutant(base: str) -> str:  # one letter changed: close to the base, not to each other
+        k = rng.randrange(1, len(base))
+        return base[:k] + rng.choice("bdfgkp") + base[k + 1:]
+
+    # a name with more look-alikes than the limit at every word, each look-alike fewer
+    crowd = {f"{mutant('Brmtlnd')} {mutant('Grvnmrt')}" for _ in range(4 * MAX_LOOKALIKES)}
+    forms = sorted({*forms, *(f + "s" for f in forms[:40]), "Brmtlnd Grvnmrt", *crowd,
+                    *(f.replace("a", "ah", 1) for f in forms[::7])})  # distinct, as a corpus's
+    found = _spelled_alike(forms)
+    expected, crowded = _alike_by_definition(forms)
+    assert len(found) == len(set(found))
+    assert set(found) == expected
+    assert any({a, b} & crowd for a, b in found)  # some pairs: the test compares something
+    assert "Brmtlnd Grvnmrt" in crowded  # the limit bites
 
 
 def test_a_name_index_reads_back_each_documents_occurrences(vocab: Vocab) -> None:

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any, overload
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from accord.model import Document
 from accord.text import mark_before, view
@@ -281,92 +281,220 @@ def _deletions(word: str) -> set[str]:
 
 def close_words(words: set[str]) -> dict[str, set[str]]:
     """Each word skeleton's close ones (itself included): rapidfuzz ratio at least
-    MIN_WORD_SKELETON.
+    MIN_WORD_SKELETON. (The names' joins read them as CloseWords.)"""
+    close = CloseWords(sorted(words))
+    return {w: {close.words[k] for k in close.of(n).tolist()}
+            for n, w in enumerate(close.words)}
 
-    The deletion index is one flat array of 64-bit keys, a deletion's hash in the high bits
-    and the number of the word it came from in the low ones, sorted in place so that equal
-    hashes are neighbours: a crawl's names give tens of millions of deletions, which as a
-    dict of lists took ~800 MB at 100k documents (and as two arrays sorted by a copy, 32
-    bytes each). A hash shortened to fit, like any hash collision, only adds a candidate,
-    which the ratio then rejects."""
-    ordered = sorted(words)
-    owner_bits = max(1, len(ordered).bit_length())
+
+class CloseWords:
+    """The close word skeletons of a sorted list of them, as rows of one flat array (CSR):
+    word k's close ones (itself included, as numbers) are ``indices[indptr[k]:indptr[k+1]]``,
+    in order. A crawl's names have ~50k word skeletons with 4 million close pairs, which as
+    a dict of sets of strings took ~500 MB at 1M documents; here 4 bytes a pair."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+        first, second = _close_pairs(words)
+        n = len(words)
+        rows = np.concatenate((first, second, np.arange(n, dtype=np.int32)))
+        cols = np.concatenate((second, first, np.arange(n, dtype=np.int32)))
+        del first, second
+        order = np.lexsort((cols, rows))
+        self.indices = cols[order]
+        self.indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n))))
+
+    def of(self, k: int) -> np.ndarray:
+        return self.indices[self.indptr[k]:self.indptr[k + 1]]
+
+    def keys(self) -> np.ndarray:
+        """Every close pair (a, b) as a * len(words) + b, sorted: for testing many at once."""
+        n = len(self.words)
+        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.indptr))
+        return rows * n + self.indices
+
+    def sums(self, words: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """For each of ``words`` (numbers, distinct), the sum of ``counts`` over its close
+        ones."""
+        starts, ends = self.indptr[words], self.indptr[words + 1]
+        values = counts[self.indices[_ranges(starts, ends - starts)]]
+        return np.add.reduceat(values, np.concatenate(([0], np.cumsum(ends - starts)[:-1])))
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The concatenated ranges starts[k]:starts[k] + lengths[k]."""
+    ends = np.cumsum(lengths)
+    if not len(ends):
+        return np.zeros(0, dtype=np.int64)
+    return (np.arange(int(ends[-1]), dtype=np.int64)
+            + np.repeat(np.asarray(starts, dtype=np.int64) - (ends - lengths), lengths))
+
+
+SORT_CHUNK = 1 << 20  # deletion keys compared with their neighbours at once
+
+
+def _close_pairs(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (a < b, as numbers of ``words``) of ratio at least MIN_WORD_SKELETON.
+
+    Two such skeletons always share a deletion (_deletions), so candidates are found by
+    lookup: one flat array of 64-bit keys, a deletion's hash in the high bits and its
+    word's number in the low ones, sorted in place so that equal hashes are neighbours (a
+    crawl's names give tens of millions of deletions). A hash shortened to fit, like any
+    hash collision, only adds a candidate, which the ratio then rejects. Each word is then
+    compared once with every later word sharing a bucket with it: a pair shares many."""
+    owner_bits = max(1, len(words).bit_length())
+    owner_mask = (1 << owner_bits) - 1
     hash_mask = (1 << (63 - owner_bits)) - 1
     keys = array("q")
-    for n, w in enumerate(ordered):
+    for n, w in enumerate(words):
         for d in _deletions(w):
             keys.append(((hash(d) & hash_mask) << owner_bits) | n)
     k = np.frombuffer(keys, dtype=np.int64)
     k.sort()
-    h = k >> owner_bits
-    same = h[1:] == h[:-1]
-    shared = np.zeros(len(h), dtype=bool)  # in a bucket of two or more
-    shared[1:] |= same
-    shared[:-1] |= same
-    h, o = h[shared], k[shared] & ((1 << owner_bits) - 1)
-    del k, keys, same, shared
-    starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]]).tolist()
-    close: dict[str, set[str]] = {w: {w} for w in words}
-    for start, end in zip(starts, [*starts[1:], len(h)], strict=True):
-        bucket = [ordered[k] for k in o[start:end].tolist()]
-        for i, a in enumerate(bucket):
-            for b in bucket[i + 1:]:
-                if b not in close[a] and fuzz.ratio(a, b) >= MIN_WORD_SKELETON:
-                    close[a].add(b)
-                    close[b].add(a)
-    return close
+    shared = np.zeros(len(k), dtype=bool)  # in a bucket of two or more, a chunk at a time
+    for lo in range(0, max(0, len(k) - 1), SORT_CHUNK):
+        h = k[lo:lo + SORT_CHUNK + 1] >> owner_bits
+        same = h[1:] == h[:-1]
+        shared[lo:lo + len(same)] |= same
+        shared[lo + 1:lo + 1 + len(same)] |= same
+    found = k[shared]
+    del k, keys, shared
+    owner = (found & owner_mask).astype(np.int32)
+    found >>= owner_bits
+    bucket_start = np.flatnonzero(np.r_[True, found[1:] != found[:-1]])
+    bucket = (np.cumsum(np.r_[False, found[1:] != found[:-1]])).astype(np.int32)
+    del found
+    bucket_end = np.r_[bucket_start[1:], len(owner)]
+    by_owner = np.argsort(owner, kind="stable")
+    owner_start = np.searchsorted(owner[by_owner], np.arange(len(words) + 1))
+    first, second = array("i"), array("i")
+    for a in range(len(words)):
+        buckets = bucket[by_owner[owner_start[a]:owner_start[a + 1]]]
+        if not len(buckets):
+            continue
+        others = np.unique(owner[_ranges(bucket_start[buckets],
+                                         bucket_end[buckets] - bucket_start[buckets])])
+        others = others[others > a].tolist()
+        if not others:
+            continue
+        scores = process.cdist([words[a]], [words[b] for b in others], scorer=fuzz.ratio,
+                               score_cutoff=MIN_WORD_SKELETON, dtype=np.float64)[0]
+        for b, score in zip(others, scores.tolist(), strict=True):
+            if score >= MIN_WORD_SKELETON:
+                first.append(a)
+                second.append(b)
+    return (np.frombuffer(first, dtype=np.int32).copy(),
+            np.frombuffer(second, dtype=np.int32).copy())
 
 
 def _spelled_alike(forms: list[str]) -> list[tuple[str, str]]:
     """Pairs of multi-word forms with as many words, each word's skeleton close to the other's,
     the last (the family name, mostly) beginning alike, and no word the other's with an
-    ending (Armenia / Armenian)."""
-    shapes: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    one: dict[str, str] = {}  # a string per skeleton word: a crawl has millions of shapes
-    for f in forms:
-        shapes[tuple(one.setdefault(w, w) for w in _word_skeletons(f))].append(f)
-    close = close_words(set(one))
-    # the shapes with this word at this position: lists (a shape is at a position once),
-    # a set's memory three times a list's, for a crawl's millions
-    holding: dict[tuple[int, int, str], list[tuple[str, ...]]] = defaultdict(list)
-    for shape in shapes:
-        for i, w in enumerate(shape):
-            holding[len(shape), i, w].append(shape)
+    ending (Armenia / Armenian).
+
+    A form's shape is its words' skeletons. For each shape, the position whose close words
+    hold the fewest other shapes gives the candidates; a name with more than MAX_LOOKALIKES
+    look-alikes there is not joined on context at all (the evidence is weak). The shapes are
+    rows of integer matrices, one per word count, sorted: a crawl has millions of names,
+    which as tuples of strings in dicts took ~470 MB at 1M documents."""
+    words, flat, starts, lengths = _word_numbers(forms)
+    if not len(lengths):
+        return []
+    close = CloseWords(words)
+    close_keys = close.keys()
+    initial = np.array([ord(w[:1] or " ") for w in words], dtype=np.int32)
     pairs: list[tuple[str, str]] = []
-    memo: dict[tuple[int, int, str], int] = {}
-    for shape in sorted(shapes):
-        # the position whose close words hold the fewest shapes gives the candidates; a name
-        # with very many look-alikes is not joined on context at all (the evidence is weak)
-        counts = [_lookalikes(holding, close, (len(shape), i, w), memo)
-                  for i, w in enumerate(shape)]
-        best = min(range(len(shape)), key=counts.__getitem__)
-        if counts[best] > MAX_LOOKALIKES:
-            continue
-        found = set().union(*(holding.get((len(shape), best, c), ()) for c in close[shape[best]]))
-        for other in sorted(found):
-            if (other < shape or other[-1][:1] != shape[-1][:1]
-                    or not all(b in close[a] for a, b in zip(shape, other, strict=True))):
-                continue
-            pairs += [(fa, fb) for fa in shapes[shape] for fb in shapes[other]
-                      if fa != fb and not any(_derived(x, y) for x, y in
-                                              zip(fa.split(), fb.split(), strict=False))]
+    for n in np.unique(lengths[lengths > 0]).tolist():
+        rows = np.flatnonzero(lengths == n)
+        matrix = flat[starts[rows][:, None] + np.arange(n)]
+        order = np.lexsort(matrix.T[::-1])  # stable: a shape's forms in the forms' order
+        matrix, rows = matrix[order], rows[order]
+        new = np.r_[True, (matrix[1:] != matrix[:-1]).any(axis=1)]
+        shapes = matrix[new]  # distinct, in order: shape s < o as their words' tuples
+        bounds = np.r_[np.flatnonzero(new), len(rows)]
+        del matrix, new, order
+        for s, o in _alike_shapes(shapes, close, close_keys, initial):
+            theirs = [forms[k] for k in rows[bounds[o]:bounds[o + 1]].tolist()]
+            for fa in (forms[k] for k in rows[bounds[s]:bounds[s + 1]].tolist()):
+                pairs += [(fa, fb) for fb in theirs
+                          if fa != fb and not any(_derived(x, y) for x, y in
+                                                  zip(fa.split(), fb.split(), strict=False))]
     return pairs
 
 
-def _lookalikes(holding: dict[tuple[int, int, str], list[tuple[str, ...]]],
-                close: dict[str, set[str]], key: tuple[int, int, str],
-                memo: dict[tuple[int, int, str], int]) -> int:
-    """How many names have, at this position, a word close to this one (counted once per
-    word: common words recur in many names)."""
-    if key not in memo:
-        n, i, w = key
-        total = 0
-        for c in close[w]:
-            total += len(holding.get((n, i, c), ()))
-            if total > MAX_LOOKALIKES:
-                break  # too many already: the exact number does not matter
-        memo[key] = total
-    return memo[key]
+def _word_numbers(forms: list[str]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """The forms' word skeletons: the distinct ones sorted, and each form's as numbers into
+    them (one flat array, with each form's start and word count)."""
+    number: dict[str, int] = {}
+    flat, lengths = array("i"), array("i")
+    for f in forms:
+        skeletons = _word_skeletons(f)
+        flat.extend(number.setdefault(w, len(number)) for w in skeletons)
+        lengths.append(len(skeletons))
+    words = sorted(number)
+    rank = np.empty(len(words), dtype=np.int32)
+    rank[np.fromiter((number[w] for w in words), dtype=np.int64, count=len(words))] = \
+        np.arange(len(words), dtype=np.int32)
+    lengths_array = np.frombuffer(lengths, dtype=np.int32).copy()
+    starts = np.concatenate(([0], np.cumsum(lengths_array)[:-1])).astype(np.int64)
+    return words, rank[np.frombuffer(flat, dtype=np.int32)], starts, lengths_array
+
+
+ALIKE_CHUNK = 1 << 21  # (shape, close word) and (shape, candidate) pairs expanded at once
+
+
+def _alike_shapes(shapes: np.ndarray, close: CloseWords, close_keys: np.ndarray,
+                  initial: np.ndarray) -> Iterator[tuple[int, int]]:
+    """The pairs (s <= o) of rows of ``shapes`` (sorted distinct shapes of one word count)
+    that _spelled_alike joins, in order."""
+    count, width = shapes.shape
+    n_words = len(close.words)
+    by_word: list[tuple[np.ndarray, np.ndarray]] = []  # per position: shapes by word there
+    lookalikes = np.empty(shapes.shape, dtype=np.int64)
+    for i in range(width):
+        column = shapes[:, i]
+        held = np.bincount(column, minlength=n_words)  # shapes with each word here
+        present = np.flatnonzero(held)
+        lookalikes[:, i] = close.sums(present, held)[np.searchsorted(present, column)]
+        by_word.append((np.argsort(column, kind="stable"),
+                        np.concatenate(([0], np.cumsum(held)))))
+    best = lookalikes.argmin(axis=1)  # the first position with the fewest
+    few = lookalikes[np.arange(count), best] <= MAX_LOOKALIKES
+    found: list[np.ndarray] = []
+    for i in range(width):
+        mine = np.flatnonzero(few & (best == i))
+        if not len(mine):
+            continue
+        ordered, word_start = by_word[i]
+        word = shapes[mine, i]
+        spans = close.indptr[word + 1] - close.indptr[word]
+        weight = spans + lookalikes[mine, i]  # what a shape expands to, both steps
+        reach = np.cumsum(weight)
+        lo = 0
+        while lo < len(mine):
+            hi = int(np.searchsorted(reach, reach[lo] - weight[lo] + ALIKE_CHUNK, side="right"))
+            hi = max(hi, lo + 1)
+            part = slice(lo, hi)
+            near = close.indices[_ranges(close.indptr[word[part]], spans[part])]
+            shape_of = np.repeat(mine[part], spans[part])
+            sizes = word_start[near + 1] - word_start[near]
+            other = ordered[_ranges(word_start[near], sizes)]
+            shape_of = np.repeat(shape_of, sizes)
+            keep = ((other >= shape_of)
+                    & (initial[shapes[other, -1]] == initial[shapes[shape_of, -1]]))
+            for j in range(width):
+                if not keep.any():
+                    break
+                pair = shapes[shape_of, j].astype(np.int64) * n_words + shapes[other, j]
+                at = np.minimum(np.searchsorted(close_keys, pair), len(close_keys) - 1)
+                keep &= close_keys[at] == pair
+            found.append(np.stack((shape_of[keep], other[keep]), axis=1))
+            lo = hi
+    if not found:
+        return iter(())
+    joined = np.concatenate(found)
+    joined = joined[np.lexsort((joined[:, 1], joined[:, 0]))]
+    return ((int(s), int(o)) for s, o in joined.tolist())
 
 
 def join_by_context(forms: Mapping[str, Sequence[Occurrence]], groups: list[list[str]],
