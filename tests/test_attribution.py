@@ -184,6 +184,37 @@ def test_close_words_by_index_equal_every_pair_compared() -> None:
         assert found[a] == {b for b in words if fuzz.ratio(a, b) >= MIN_WORD_SKELETON}
 
 
+def test_forms_numbered_first_then_recorded_give_the_same_clusters(vocab: Vocab) -> None:
+    """A finish's entity process numbers the forms in a first pass and records only the
+    occurrences its clusters need in a second: the same clusters as one pass keeping every
+    occurrence, and fewer occurrences held."""
+    docs = _docs(
+        "The former defence minister Radovan Karadzic said the siege of Khojaly was over.",
+        "Once defence minister, President Rodovan Karadich told Khojali its siege was over.",
+        "In Khojaly and in Khodjaly, Radovan Karadzic spoke twice; Khojali listened.",
+        "Ann Lee met Bo Wu in Baku, where Mary Stone and Peter Hall live.")
+    texts = {d.id: d.text for d in docs}
+    whole = NameIndex.of(docs, vocab)
+    for lazy in (False, True):
+        numbered = NameIndex(occurrences=False)
+        for doc in docs:
+            numbered.add(doc, vocab)
+        assert not numbered.forms and set(numbered.number) == set(whole.number)
+        two_pass = entity_variants(numbered, vocab, texts.__getitem__, lazy,
+                                   again=lambda: iter(docs))
+        one_pass = entity_variants(whole, vocab, texts.__getitem__, lazy)
+        assert len(two_pass) >= 2
+        assert [[(f["form"], f["count"], list(f["occurrences"])) for f in c["forms"]]
+                for c in two_pass] == \
+            [[(f["form"], f["count"], list(f["occurrences"])) for f in c["forms"]]
+             for c in one_pass]
+        assert [c["method"] for c in two_pass] == [c["method"] for c in one_pass]
+        assert numbered.doc_ids == whole.doc_ids
+        assert 0 < len(numbered.forms) < len(whole.forms)  # Ann Lee, Bo Wu...: not kept
+    with pytest.raises(ValueError, match="documents again"):
+        entity_variants(NameIndex(occurrences=False), vocab, texts.__getitem__)
+
+
 def _alike_by_definition(forms: list[str]) -> tuple[set[tuple[str, str]], set[str]]:
     """What _spelled_alike's docstring says it finds, by comparing every two shapes; and
     the forms left out for their many look-alikes."""

@@ -558,16 +558,23 @@ def join_candidates(forms: Iterable[str], groups: list[list[str]]) -> set[str]:
 class NameIndex:
     """Every name occurrence of a corpus in flat integer arrays: each occurrence's form,
     start and length, and where each document's occurrences begin (a document's come
-    together, in the order added). A corpus is read once: 100k generated reports' 3.8
-    million occurrences take 38 MB (62 MB with a document, start and end of 32 bits each;
-    several hundred as a dict each)."""
+    together, in the order added). 100k generated reports' 3.8 million occurrences take
+    38 MB (62 MB with a document, start and end of 32 bits each; several hundred as a dict
+    each).
 
-    def __init__(self) -> None:
+    ``occurrences=False``: the forms are numbered, no occurrence is kept (a first pass);
+    ``record`` then reads the documents again for the occurrences of the forms the clusters
+    need. A crawl's 1M documents have 38 million occurrences (~380 MB here), of which the
+    clusters need a few."""
+
+    def __init__(self, occurrences: bool = True) -> None:
         self.number: dict[str, int] = {}
         self.doc_ids: list[str] = []
         self.forms, self.starts = array("i"), array("i")
         self.lengths = array("H")  # a name is short; widened where one is not
         self.first = array("i", [0])  # document k's occurrences: rows first[k]:first[k + 1]
+        self.recording = occurrences
+        self.only: set[int] | None = None  # the form numbers recorded (None: every one)
 
     @classmethod
     def of(cls, docs: Iterable[Document], vocab: Vocab) -> NameIndex:
@@ -577,9 +584,17 @@ class NameIndex:
         return index
 
     def add(self, doc: Document, vocab: Vocab) -> None:
+        if not self.recording:
+            for form, _, _ in names_of(doc, vocab):
+                self.number.setdefault(form, len(self.number))
+            return
         self.doc_ids.append(doc.id)
+        only = self.only
         for form, start, end in names_of(doc, vocab):
-            self.forms.append(self.number.setdefault(form, len(self.number)))
+            n = self.number.setdefault(form, len(self.number))
+            if only is not None and n not in only:
+                continue
+            self.forms.append(n)
             self.starts.append(start)
             try:
                 self.lengths.append(end - start)
@@ -587,6 +602,16 @@ class NameIndex:
                 self.lengths = array("i", self.lengths)
                 self.lengths.append(end - start)
         self.first.append(len(self.forms))
+
+    def record(self, docs: Iterable[Document], vocab: Vocab, wanted: Iterable[str]) -> None:
+        """Read ``docs`` (the documents numbered, again, in the same order) for the
+        occurrences of the forms ``wanted`` only."""
+        if self.recording:
+            raise ValueError("this name index records every occurrence already")
+        self.recording = True
+        self.only = {self.number[f] for f in wanted if f in self.number}
+        for doc in docs:
+            self.add(doc, vocab)
 
     def counts(self) -> Counter[str]:
         by_number = np.bincount(np.asarray(self.forms, dtype=np.int32),
@@ -649,13 +674,17 @@ class Occurrences(Sequence[tuple[str, int, int]]):
 
 def entity_variants(docs: Iterable[Document] | NameIndex, vocab: Vocab,
                     text_of: Callable[[str], str] | None = None,
-                    lazy: bool = False) -> list[dict[str, Any]]:
+                    lazy: bool = False,
+                    again: Callable[[], Iterable[Document]] | None = None
+                    ) -> list[dict[str, Any]]:
     """The spelling-variant clusters of the names a corpus uses.
 
     ``docs`` may be a NameIndex a streaming pass over a store filled, ``text_of`` then
     reading a document's text for the words around a candidate name; ``lazy``: the
     clusters' occurrences are views of that index (NameIndex.occurrences), for a caller
-    that writes them out and does not send them elsewhere."""
+    that writes them out and does not send them elsewhere. An index that numbered the
+    forms only (NameIndex(occurrences=False)) records the occurrences the clusters need
+    from the documents ``again`` gives (the same, in the same order)."""
     if not isinstance(docs, NameIndex):
         held = list(docs)
         texts = {d.id: d.text for d in held}
@@ -667,4 +696,8 @@ def entity_variants(docs: Iterable[Document] | NameIndex, vocab: Vocab,
     forms = docs.number.keys()
     groups = spelling_groups(forms)
     wanted = join_candidates(forms, groups)
+    if not docs.recording:
+        if again is None:
+            raise ValueError("an index of forms only needs the documents again")
+        docs.record(again(), vocab, wanted)
     return join_by_context(docs.occurrences(wanted, lazy), groups, sorted(wanted), vocab, text_of)
