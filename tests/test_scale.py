@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import platform
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -767,33 +764,3 @@ def test_a_stage_logs_its_time_its_peak_and_the_memory_held_after_it(
     assert found, line
     peak, now = map(int, found.groups())
     assert peak >= 64 and now <= peak
-
-
-_FREED_BLOCKS = """
-import sys
-import numpy as np
-from accord.pipeline import large_blocks_mapped
-if sys.argv[1] == "mapped":
-    assert large_blocks_mapped()
-big = np.ones(16 << 20, dtype=np.uint8)  # freed: glibc then takes blocks under 16 MB from its heap
-del big
-blocks = [np.ones(1 << 20, dtype=np.uint8) for _ in range(200)]
-last = blocks.pop()  # held: the heap's top cannot shrink past it
-del blocks
-with open("/proc/self/statm") as statm:
-    print(int(statm.read().split()[1]) * 4096 >> 20)
-"""
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
-                    reason="mallopt and /proc/self/statm are glibc's and Linux's")
-def test_large_blocks_go_back_to_the_system_once_freed() -> None:
-    """large_blocks_mapped (set by a finish): 200 MB of arrays freed go back to the system,
-    where by default, after a large array was freed, glibc keeps them in its heap."""
-    def resident_mb(mode: str) -> int:
-        done = subprocess.run([sys.executable, "-c", _FREED_BLOCKS, mode], check=True,
-                              capture_output=True, text=True)
-        return int(done.stdout)
-
-    kept, mapped = resident_mb("default"), resident_mb("mapped")
-    assert kept - mapped > 150, (kept, mapped)

@@ -109,26 +109,6 @@ def _give_back() -> None:
 
 
 @lru_cache(maxsize=1)
-def large_blocks_mapped() -> bool:
-    """Have glibc map every block of MAPPED_BLOCK bytes or more on its own, from now on in
-    this process and those it forks (mallopt M_MMAP_THRESHOLD; elsewhere nothing), so that
-    a large array freed goes back to the system at once. By default glibc raises that
-    threshold each time it frees a mapped block, up to 32 MB: the corpus stages' arrays
-    then come from the heap, and their holes stay in the process between the stages'
-    trims. A finish of 100k documents peaked at 303 MB with this, 329 MB without; its
-    entity process (alone) at 262 MB, 306 MB without. Whether it was set."""
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc
-        return False
-    return bool(mallopt(M_MMAP_THRESHOLD, MAPPED_BLOCK))
-
-
-M_MMAP_THRESHOLD = -3  # glibc's malloc.h
-MAPPED_BLOCK = 128 * 1024  # glibc's default threshold, held there
-
-
-@lru_cache(maxsize=1)
 def _malloc_trim() -> Callable[[int], int] | None:
     try:
         trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
@@ -701,7 +681,6 @@ def finish(store: Store, vocab: Vocab, workers: int = 1) -> Result:
     documents that the last finished results already covered, with the same text, keep the
     reuse the store holds for them instead of being aligned again. Documents stored without
     reuse band keys (by an earlier accord) get them here, once."""
-    large_blocks_mapped()
     with paused_cycle_collection():
         return _finish(store, vocab, workers)
 
@@ -803,7 +782,6 @@ def add_documents(store: Store, docs: Iterable[Document], vocab_files: tuple[str
                            "note": "replaced (the old version is kept in history)"
                            if doc.id in existing else "added"})
     existing.clear()
-    large_blocks_mapped()
     with paused_cycle_collection():
         if added or unfinished:
             done = not (full or unfinished) and finish_added(
