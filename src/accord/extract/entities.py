@@ -361,9 +361,11 @@ def _close_pairs(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
     del k, keys, shared
     owner = (found & owner_mask).astype(np.int32)
     found >>= owner_bits
-    bucket_start = np.flatnonzero(np.r_[True, found[1:] != found[:-1]])
-    bucket = (np.cumsum(np.r_[False, found[1:] != found[:-1]])).astype(np.int32)
+    new = np.r_[True, found[1:] != found[:-1]]  # where a bucket of equal hashes starts
     del found
+    bucket_start = np.flatnonzero(new)
+    bucket = (np.cumsum(new) - 1).astype(np.int32)  # each entry's bucket
+    del new
     bucket_end = np.r_[bucket_start[1:], len(owner)]
     by_owner = np.argsort(owner, kind="stable")
     owner_start = np.searchsorted(owner[by_owner], np.arange(len(words) + 1, dtype=np.int32))
@@ -565,7 +567,7 @@ class NameIndex:
     ``occurrences=False``: the forms are numbered, no occurrence is kept (a first pass);
     ``record`` then reads the documents again for the occurrences of the forms the clusters
     need. A crawl's 1M documents have 38 million occurrences (~380 MB here), of which the
-    clusters need a few."""
+    clusters need those of their common forms (at 100k, 2.2 of 3.8 million)."""
 
     def __init__(self, occurrences: bool = True) -> None:
         self.number: dict[str, int] = {}
