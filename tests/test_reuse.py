@@ -325,6 +325,85 @@ def test_adding_documents_realigns_only_pairs_with_new_ones(
         assert key(store.result()) == key(whole)
 
 
+def test_stored_reuse_of_pairs_is_what_the_store_holds_for_them(
+        khojaly: Path, hathras: Path, tmp_path: Path) -> None:
+    """A finish over a store with results reads the stored passages and records of a block
+    of candidate pairs at a time: the same as a full read gives for those pairs, in
+    either order of the two ids, and nothing for a pair that shares no text."""
+    from accord.pipeline import run
+    from accord.store import Store
+
+    run([str(khojaly), str(hathras)], tmp_path / "a.db")
+    with Store(tmp_path / "a.db") as store:
+        links, records = store.reuse(), store.reuse_pairs()
+        ids = store.document_ids()
+        assert len(records) >= 2
+        asked = [(r["b"], r["a"]) if n % 2 else (r["a"], r["b"]) for n, r in enumerate(records)]
+        sharing = {frozenset((r["a"], r["b"])) for r in records}
+        apart = next((a, b) for a in ids for b in ids
+                     if a < b and frozenset((a, b)) not in sharing)
+        found = store.reuse_of_pairs([*asked, apart])
+    assert set(found) == sharing
+    for record in records:
+        pair = frozenset((record["a"], record["b"]))
+        assert found[pair][1] == record
+        assert found[pair][0] == [x for x in links if frozenset((x.a, x.b)) == pair]
+        assert found[pair][0]
+
+
+def test_a_finish_over_stored_results_reads_their_reuse_a_block_at_a_time(
+        khojaly: Path, hathras: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Documents added to a store with results, finished again over everything in blocks of
+    two pairs: the unchanged pairs keep what the store holds, read for each block (never
+    every stored link and record at once: a crawl's are gigabytes), and the result is
+    that of a store made in one go."""
+    from accord import reuse
+    from accord.ingest import ingest
+    from accord.pipeline import add_documents
+    from accord.store import Store
+
+    originals = ingest([str(khojaly), str(hathras)]).documents
+    docs = originals + [text_document(f"copy-{d.id}", d.text.replace(" the ", " a ")[:3000])
+                        for d in originals]  # a reprint of each: a pair sharing text each
+    later = {d.id for d in docs[::5]}
+    with Store(tmp_path / "whole.db") as store:
+        add_documents(store, docs)
+        whole = store.result()
+    with Store(tmp_path / "grown.db") as store:
+        add_documents(store, [d for d in docs if d.id not in later])
+    monkeypatch.setattr(reuse, "PREFETCH_PAIRS", 2)
+    asked: list[int] = []
+    real = Store.reuse_of_pairs
+
+    def counted(self: Store, pairs: list[tuple[str, str]]) -> object:
+        asked.append(len(pairs))
+        return real(self, pairs)
+
+    def every_link(self: Store) -> None:
+        raise AssertionError("a finish read every stored link")
+    with Store(tmp_path / "grown.db") as store:
+        monkeypatch.setattr(Store, "reuse_of_pairs", counted)
+        monkeypatch.setattr(Store, "reuse", every_link)
+        monkeypatch.setattr(Store, "reuse_pairs", every_link)
+        add_documents(store, [d for d in docs if d.id in later], full=True)
+        monkeypatch.undo()
+        grown = store.result()
+    assert len(asked) > 2 and max(asked) <= 2  # a block at a time
+    assert len(whole.pairs) > 10
+    assert sorted(grown.reuse, key=_link_key) == sorted(whole.reuse, key=_link_key)
+    assert sorted(grown.pairs, key=_record_key) == sorted(whole.pairs, key=_record_key)
+    assert grown.groups == whole.groups
+
+
+def _link_key(link: object) -> tuple[object, ...]:
+    return (link.a, link.b, link.a_start, link.b_start)  # type: ignore[attr-defined]
+
+
+def _record_key(record: dict[str, object]) -> tuple[object, ...]:
+    return (record["a"], record["b"])
+
+
 def test_a_new_vocabulary_looks_at_reuse_again(khojaly: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     import accord.reuse

@@ -711,8 +711,7 @@ def _finish_with(store: Store, vocab: Vocab, workers: int,
         docs = store.documents(text=False)
         store.stage_finished()  # what the results will cover, noted in the store
         changed = store.unfinished_documents()
-        known = None if changed is None else KnownReuse(changed, store.reuse(),
-                                                        store.reuse_pairs())
+        known = None if changed is None else KnownReuse(changed, store.reuse_of_pairs)
         # columns: a crawl's claims as objects are gigabytes
         claims = store.claim_table([d.id for d in docs])
         events = claims.events()  # to rewrite only the claims that move

@@ -712,26 +712,26 @@ def components(nodes: list[str], edges: np.ndarray | list[tuple[int, int]]
     return sorted((sorted(g) for g in groups.values()), key=lambda g: g[0])
 
 
+#: what an earlier run stored for some pairs of documents (ids): the passages and pair
+#: record of each that shares text, by the two ids (Store.reuse_of_pairs)
+StoredReuse = Callable[[list[tuple[str, str]]],
+                       dict[frozenset[str], tuple[list[ReuseLink], dict[str, Any]]]]
+
+
 @dataclass
 class KnownReuse:
     """What an earlier run found, so that pairs of unchanged documents are not aligned again:
-    their links and pair records, and which documents changed since."""
+    which documents changed since, and ``stored``, which reads what was found for a block of
+    candidate pairs at a time (a crawl's links and records, held at once, are gigabytes)."""
 
     changed: set[str]
-    links: list[ReuseLink] = field(default_factory=list)
-    pairs: list[dict[str, Any]] = field(default_factory=list)
-
-    def lookup(self) -> dict[frozenset[str], tuple[list[ReuseLink], dict[str, Any]]]:
-        links: dict[frozenset[str], list[ReuseLink]] = {}
-        for link in self.links:
-            links.setdefault(frozenset((link.a, link.b)), []).append(link)
-        return {frozenset((p["a"], p["b"])): (links.get(frozenset((p["a"], p["b"])), []), p)
-                for p in self.pairs}
+    stored: StoredReuse
 
 
 EDGE_BLOCK = 100_000  # pairs turned into Python objects at a time
 PREFETCH_PAIRS = 2000
 ALIGN = object()  # a candidate pair to align (not one whose result the store holds)
+KEEP = object()  # one whose result the store holds (read a block at a time)
 
 
 def find_reuse(docs: Sequence[Document], settings: ReuseSettings | None = None,
@@ -788,7 +788,6 @@ def align_pairs(docs: Sequence[Document], pairs: np.ndarray, report: ReuseReport
     it), the results taken in order: the same report as one process gives. The pairs that
     share text are returned as an (m, 2) array of indexes."""
     dated = dated if dated is not None else docs
-    stored = known.lookup() if known else {}
     edges: list[np.ndarray] = []
     prefetch = getattr(docs, "prefetch", None)  # a store-backed sequence reads in batches
     order = locality_order(pairs, len(dated))
@@ -799,17 +798,25 @@ def align_pairs(docs: Sequence[Document], pairs: np.ndarray, report: ReuseReport
 
     def blocks() -> Iterator[tuple[list[tuple[int, int, int, Any]], dict[int, Document]]]:
         """Each block of pairs (in ``order``), each pair with its place in ``pairs`` and
-        what to do: ALIGN it, or KEEP what the store holds for the same two texts (None:
-        aligned before and nothing found); and the texts the pairs to align need."""
+        what to do: ALIGN it, or what the store holds for the same two texts (None: aligned
+        before and nothing found), read for the block's pairs at once; and the texts the
+        pairs to align need."""
         for n in range(0, len(pairs), PREFETCH_PAIRS):
             todo: list[tuple[int, int, int, Any]] = []
+            kept: list[tuple[str, str]] = []
             chosen = order[n:n + PREFETCH_PAIRS]
             for k, (i, j) in zip(chosen.tolist(), pairs[chosen].tolist(), strict=True):
                 if known is not None and dated[i].id not in known.changed and \
                         dated[j].id not in known.changed:
-                    todo.append((k, i, j, stored.get(frozenset((dated[i].id, dated[j].id)))))
+                    kept.append((dated[i].id, dated[j].id))
+                    todo.append((k, i, j, KEEP))
                 else:
                     todo.append((k, i, j, ALIGN))
+            if kept:
+                assert known is not None  # (pairs are kept only with it)
+                stored = known.stored(kept)
+                todo = [(k, i, j, stored.get(frozenset((dated[i].id, dated[j].id)))
+                         if what is KEEP else what) for k, i, j, what in todo]
             wanted = sorted({x for _, i, j, what in todo if what is ALIGN for x in (i, j)})
             if prefetch is not None and wanted:
                 prefetch(wanted)
