@@ -166,6 +166,11 @@ def test_similar_names_stay_apart_without_shared_context_or_in_one_text(vocab: V
     for docs in (same_text, apart):
         assert not any({"Jane Smith", "John Smith"} <= {f["form"] for f in c["forms"]}
                        for c in entity_variants(docs, vocab))
+        # as a finish reads them: the occurrences as rows of a name index, not tuples
+        texts = {d.id: d.text for d in docs}
+        assert not any({"Jane Smith", "John Smith"} <= {f["form"] for f in c["forms"]}
+                       for c in entity_variants(NameIndex.of(docs, vocab), vocab,
+                                                texts.__getitem__, lazy=True))
 
 
 def test_close_words_by_index_equal_every_pair_compared() -> None:

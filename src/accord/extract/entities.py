@@ -19,7 +19,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
-from typing import Any, overload
+from typing import Any, cast, overload
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -521,7 +521,10 @@ def join_by_context(forms: Mapping[str, Sequence[Occurrence]], groups: list[list
     around = Counter(stem for words in near.values() for stem in words)
     common = {stem for stem, n in around.items()
               if n > max(MIN_COMMON_CONTEXT, COMMON_CONTEXT_SHARE * len(near))}
-    seen: dict[int, set[str]] = {}
+    # each joined group's documents, as sorted numbers (a crawl's common names are in
+    # hundreds of thousands of documents: as sets of ids, gigabytes)
+    documents_of = _document_numbers(forms)
+    seen: dict[int, np.ndarray] = {}
     why: dict[int, set[str]] = {}
     for a, b in candidates:
         ra, rb = _root(parent, a), _root(parent, b)
@@ -529,15 +532,15 @@ def join_by_context(forms: Mapping[str, Sequence[Occurrence]], groups: list[list
             continue
         for r in (ra, rb):
             if r not in seen:
-                seen[r] = {occurrence_at(o)[0] for f in groups[r] for o in forms[f]}
-        if seen[ra] & seen[rb]:
+                seen[r] = np.unique(np.concatenate([documents_of(f) for f in groups[r]]))
+        if _share_any(seen[ra], seen[rb]):
             continue  # one text writes both: it names two people
         shared = {near[a][k] for k in (near[a].keys() & near[b].keys()) - common}
         if len(shared) < MIN_SHARED_CONTEXT:
             continue
         parent[rb] = ra
         groups[ra] += groups[rb]
-        seen[ra] |= seen.pop(rb)
+        seen[ra] = np.union1d(seen[ra], seen.pop(rb))
         why[ra] = why.pop(ra, set()) | why.pop(rb, set()) | shared
     reasons = {}
     for r, words in why.items():
@@ -546,6 +549,25 @@ def join_by_context(forms: Mapping[str, Sequence[Occurrence]], groups: list[list
         reasons.update(dict.fromkeys(groups[r], said))
     return _clusters_out(forms, [groups[r] for r in range(len(groups)) if _root(parent, r) == r],
                          reasons)
+
+
+def _document_numbers(forms: Mapping[str, Sequence[Occurrence]]
+                      ) -> Callable[[str], np.ndarray]:
+    """A form's documents as numbers, the same number for the same document: their places
+    in the name index where the occurrences are its rows (NameIndex.occurrences), else
+    numbered as met."""
+    if all(isinstance(found, Occurrences) for found in forms.values()):
+        return lambda form: cast(Occurrences, forms[form]).documents()
+    number: dict[str, int] = {}
+    return lambda form: np.array([number.setdefault(occurrence_at(o)[0], len(number))
+                                  for o in forms[form]], dtype=np.int64)
+
+
+def _share_any(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two sorted arrays of distinct numbers hold a number in common."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    at = np.searchsorted(large, small)
+    return bool(np.any(large[np.minimum(at, len(large) - 1)] == small)) if len(large) else False
 
 
 def join_candidates(forms: Iterable[str], groups: list[list[str]]) -> set[str]:
@@ -626,9 +648,16 @@ class NameIndex:
         ``lazy``: as views of this index, made into tuples only when read (a crawl's clusters
         have tens of millions, written out once and let go)."""
         numbers = {self.number[f]: f for f in wanted if f in self.number}
-        form_col = np.asarray(self.forms, dtype=np.int32)
-        rows = np.flatnonzero(np.isin(form_col, np.fromiter(numbers, np.int32, len(numbers))))
-        rows = rows[np.argsort(form_col[rows], kind="stable")]  # by form, each in added order
+        form_col = np.frombuffer(self.forms, dtype=np.int32)  # a view: no copy of the column
+        if self.only is not None and self.only <= numbers.keys():  # every row is wanted
+            rows = np.argsort(form_col, kind="stable")
+        else:
+            rows = np.flatnonzero(np.isin(form_col, np.fromiter(numbers, np.int32,
+                                                                len(numbers))))
+            rows = rows[np.argsort(form_col[rows], kind="stable")]
+        # by form, each in added order; 32-bit, as the index's columns (a crawl's recorded
+        # occurrences are tens of millions, held while the clusters are joined and written)
+        rows = rows.astype(np.int32)
         starts: list[int] = np.flatnonzero(np.diff(form_col[rows], prepend=-1)).tolist()
         views: dict[str, Sequence[tuple[str, int, int]]] = {
             numbers[int(form_col[rows[k]])]: Occurrences(self, rows[k:k_end])
@@ -665,13 +694,20 @@ class Occurrences(Sequence[tuple[str, int, int]]):
     def __iter__(self) -> Iterator[tuple[str, int, int]]:
         return self._tuples(self.rows.tolist())
 
-    def _tuples(self, rows: list[int]) -> Iterator[tuple[str, int, int]]:
-        names = self.names
+    def documents(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """The place of each occurrence's document in the index (NameIndex.doc_ids), or of
+        the occurrences at ``rows``."""
         # the rows as 32-bit, as the index: numpy casts the side of other width, and here
         # that was a 64-bit copy of the whole index's document bounds (8 MB at 1M
         # documents) for each form read, a millisecond each
-        docs = (np.searchsorted(np.frombuffer(names.first, dtype=np.int32),
-                                np.asarray(rows, dtype=np.int32), side="right") - 1).tolist()
+        found: np.ndarray = np.searchsorted(
+            np.frombuffer(self.names.first, dtype=np.int32),
+            np.asarray(self.rows if rows is None else rows, dtype=np.int32), side="right") - 1
+        return found
+
+    def _tuples(self, rows: list[int]) -> Iterator[tuple[str, int, int]]:
+        names = self.names
+        docs = self.documents(np.asarray(rows, dtype=np.int32)).tolist()
         doc_ids, starts, lengths = names.doc_ids, names.starts, names.lengths
         return ((doc_ids[d], starts[r], starts[r] + lengths[r])
                 for d, r in zip(docs, rows, strict=True))
