@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from accord.chronology import Period, order_facts
 from accord.claim_table import claims_at, coded_column, fact_rows, figure_column
+from accord.fact_stream import FACT_FIELDS, streamed_fact
 from accord.model import Anomaly, Claim, Document, Fact
 from accord.reconcile import (
     PEOPLE_CATEGORIES,
@@ -24,6 +25,7 @@ from accord.reconcile import (
     category_swaps,
     compatible,
     fact_summary,
+    independence,
     subgroup_anomalies,
     swap_anomaly,
     swap_candidate_rows,
@@ -178,3 +180,47 @@ def test_timelines_follow_publication_then_claim_order(claims: list[Claim],
                        key=lambda c: (published[c.doc].first, published[c.doc].last))
         assert [t.claim for t in f.timeline] == [c.id for c in dated]
         assert f.undated == sorted({c.doc for c in members if published[c.doc] is None})
+
+
+@settings(max_examples=300, deadline=None)
+@given(corpora(), st.lists(st.sampled_from((None, "2020", "2020-03", "2020-03-02",
+                                            "2021-01-05")), min_size=5, max_size=5))
+def test_a_fact_made_from_its_claims_fields_is_the_one_its_claims_make(
+        claims: list[Claim], dates: list[str | None]) -> None:
+    """A finish makes each fact from its claims' fields read from the claim table
+    (streamed_fact), not from the claims: the same values, status (rising counts
+    included), bounds, undated documents, fall and independence as build_facts,
+    independence and order_facts give."""
+    docs = [Document(id=f"d{n}", text="", published=date) for n, date in enumerate(dates)]
+    published = {d.id: d.published for d in docs}
+    groups = [["d0", "d1"], ["d2"], ["d3", "d4"]]
+    facts = build_facts(claims)
+    independence(facts, groups)
+    order_facts(facts, claims, docs, timelines=False)
+    for fact in facts:
+        key = (fact.event, fact.category, fact.group)
+        rows = [tuple(getattr(c, name) for name in FACT_FIELDS) for c in claims if c.key == key]
+        made = streamed_fact(key, rows, published.__getitem__)  # type: ignore[arg-type]
+        independence([made], groups)
+        assert made == fact and made.falls == fact.falls
+
+
+def test_the_facts_made_from_fields_rise_fall_and_conflict() -> None:
+    """The property above bites: a fixed corpus in its shape gives each status and fall."""
+    def row(n: int, doc: str, value: int) -> tuple[str, str, int, int, int, str]:
+        return (f"{doc}@{n}", doc, value, value, value, "exact")
+
+    dates = {"d0": "2020-01-02", "d1": "2020-01-05", "d2": None, "d3": "2020-01-09"}
+    key = ("e1", "killed", "all")
+    rising = streamed_fact(key, [row(0, "d0", 5), row(1, "d1", 7), row(2, "d2", 7)],
+                           dates.__getitem__)
+    falling = streamed_fact(key, [row(0, "d0", 9), row(1, "d1", 7)], dates.__getitem__)
+    apart = streamed_fact(key, [row(0, "d0", 5), row(1, "d1", 7), row(2, "d2", 40)],
+                          dates.__getitem__)
+    alone = streamed_fact(key, [row(0, "d3", 5), row(1, "d3", 7)], dates.__getitem__)
+    agreeing = streamed_fact(key, [row(0, "d0", 5), row(1, "d3", 5)], dates.__getitem__)
+    assert (rising.status, rising.falls, rising.undated) == ("grows_over_time", False, ["d2"])
+    assert (falling.status, falling.falls) == ("conflict", True)
+    assert (apart.status, apart.falls) == ("conflict", False)
+    assert (alone.status, agreeing.status) == ("single_source", "agree")
+    assert [v.value for v in rising.values] == [7, 5] and rising.values[0].docs == ["d1", "d2"]

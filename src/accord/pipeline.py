@@ -25,6 +25,7 @@ import numpy as np
 from accord.chronology import Period, date_record, order_facts, tally_dates
 from accord.claim_table import (
     ClaimTable,
+    claim_values,
     claims_at,
     coded_column,
     fact_order,
@@ -46,11 +47,11 @@ from accord.extract.events import (
     set_claim_events,
     stored_places,
 )
+from accord.fact_stream import FACT_FIELDS, streamed_fact
 from accord.ingest import DEFAULT_MAX_BYTES, Batch, stream
 from accord.model import Anomaly, Claim, Document, Fact, Result, Skipped
 from accord.reconcile import (
     FactSummary,
-    build_facts,
     fact_summary,
     figure_sets,
     group_numbers,
@@ -488,6 +489,9 @@ def _stage_facts(claims: Sequence[Claim], groups: list[list[str]], by_id: dict[s
     order (fact_order, in_order): a sealed table then maps in a few pages at a time, where
     a fact's claims, scattered over the table, mapped in all of it."""
     group_of = group_numbers(groups)
+
+    def published(doc: str) -> str | None:
+        return by_id[doc].published
     order, bounds = fact_order(claims)
     ordered = in_order(claims, order)
     columns = (coded_column(ordered, "doc")[0], coded_column(ordered, "category")[0],
@@ -498,13 +502,12 @@ def _stage_facts(claims: Sequence[Claim], groups: list[list[str]], by_id: dict[s
         best: dict[tuple[str, str, str], FactSummary] = {}
         keyed = []
         for a, b in pairwise(edges.tolist()):
-            fact_claims = claims_at(ordered, range(a, b))
-            facts = build_facts(fact_claims)  # the one fact of these claims
+            # made from the claims' fields, not the claims (a crawl's largest fact has
+            # 420k); no timeline: the store keeps none
+            key = cast(tuple[str, str, str],
+                       next(iter(_values_of(ordered, ("event", "category", "group"), a, a + 1))))
+            facts = [streamed_fact(key, _values_of(ordered, FACT_FIELDS, a, b), published)]
             independence(facts, groups, group_of)
-            order_facts(facts, fact_claims,
-                        [by_id[d] for d in dict.fromkeys(c.doc for c in fact_claims)],
-                        timelines=False)  # the store keeps none
-            key = (facts[0].event, facts[0].category, facts[0].group)
             best[key] = fact_summary(facts[0])
             keyed.append((key, np.arange(a, b)))
             held += facts
@@ -518,6 +521,14 @@ def _stage_facts(claims: Sequence[Claim], groups: list[list[str]], by_id: dict[s
         candidates = claims_at(ordered, picked.tolist())
         keep_swaps((claim_position(a.claims[0]), a) for a in swaps_among(candidates, best))
     staging.stage_facts(held)
+
+
+def _values_of(claims: Sequence[Claim], names: tuple[str, ...], a: int, b: int
+               ) -> Iterator[tuple[Any, ...]]:
+    """The fields ``names`` of the claims at rows a:b, a tuple each (a table's are read from
+    its columns, a block at a time)."""
+    return claim_values(claims.rows(np.arange(a, b)) if isinstance(claims, ClaimTable)
+                        else claims[a:b], names)
 
 
 def start_entities(ids: list[str], vocab: Vocab, reopen: Callable[[], Reader],
