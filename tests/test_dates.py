@@ -93,6 +93,103 @@ def mosul(tmp_path_factory: pytest.TempPathFactory) -> Result:
     return run([str(folder)], folder / "accord.db")
 
 
+def _mosul_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "mosul"
+    folder.mkdir()
+    for name, text in CORPUS.items():
+        (folder / name).write_text(text, "utf-8")
+    return folder
+
+
+def _stored_dates(db: Path) -> tuple[object, ...]:
+    from accord.store import Store
+
+    with Store(db) as store:
+        whole = store.result()
+        records = store.date_records([d.id for d in whole.documents])
+    return ([(d.id, d.published, d.meta) for d in whole.documents], whole.events, records,
+            sorted((a.kind, a.doc, a.detail, tuple(a.claims)) for a in whole.anomalies),
+            [(f.event, f.category, f.group, f.status, f.best, f.low, f.high)
+             for f in whole.facts])
+
+
+def test_a_finish_routes_and_dates_in_a_process_of_its_own_with_one_process_results(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A finish with workers (and its entities in a process of their own) reads the places,
+    routes the events and dates them in a forked process, so that what these stages let go
+    never enters its heap. What they find is what one process finds: the year inferred
+    from an anniversary is set on the documents the later stages read, not only stored."""
+    import os
+
+    from accord import pipeline
+
+    folder = _mosul_folder(tmp_path)
+    dated_in = tmp_path / "dated_in"
+    real = pipeline.date_event
+
+    def recording(*args: object, **kwargs: object) -> object:
+        with dated_in.open("a") as out:  # the forked process's list would not come back
+            out.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "date_event", recording)
+    found = {}
+    for workers in (1, 2):
+        dated_in.write_text("")
+        result = run([str(folder)], tmp_path / f"{workers}.db", workers=workers, texts=False)
+        published = {d.id: d.published for d in result.documents}  # as the stages held them
+        assert published["anniversary.txt"] == "2021"
+        assert published["undated.txt"] is None
+        pids = set(dated_in.read_text().split())
+        assert pids and (pids == {str(os.getpid())}) == (workers == 1)
+        found[workers] = _stored_dates(tmp_path / f"{workers}.db")
+    assert found[1] == found[2]
+    assert any(e["dates"] for e in found[2][1])  # type: ignore[union-attr, index]
+
+
+@pytest.mark.parametrize("where", ["the forked process", "the finish"])
+def test_a_failure_while_the_events_are_dated_ends_the_finish_and_its_processes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """The forked stage's error is raised in the finish; an error in the finish while it
+    takes the stage's results in ends the process there and then (it is still dating the
+    next event); the stored results stay as they were."""
+    import multiprocessing
+    import time
+
+    from accord import pipeline
+    from accord.store import Store
+    from accord.vocab import load_vocab
+
+    db = tmp_path / "accord.db"
+    folder = _mosul_folder(tmp_path)
+    (folder / "aleppo.txt").write_text("Aleppo, 3 March 2012 (Agency): Shelling killed 20 "
+                                       "people in the old city on 2 March 2012.", "utf-8")
+    run([str(folder)], db)
+    before = _stored_dates(db)
+    assert sum(1 for e in before[1] if e["dates"]) >= 2  # type: ignore[union-attr, index]
+    real = pipeline.date_event
+    dated: list[str] = []
+
+    def failing(*args: object, **kwargs: object) -> object:
+        raise OSError("the calendar is gone")
+
+    def slow(*args: object, **kwargs: object) -> object:
+        dated.append("event")  # in the forked process: its own list
+        if len(dated) > 1:  # still at work when the finish fails on the first event's
+            time.sleep(3)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    if where == "the finish":
+        monkeypatch.setattr(Store, "stage_date_records", failing)
+        monkeypatch.setattr(pipeline, "date_event", slow)
+    else:
+        monkeypatch.setattr(pipeline, "date_event", failing)
+    with Store(db) as store, pytest.raises(OSError, match="the calendar is gone"):
+        pipeline.finish(store, load_vocab(), workers=2)
+    assert not multiprocessing.active_children()
+    assert _stored_dates(db) == before
+
+
 def test_inferred_year_from_anniversary(mosul: Result) -> None:
     docs = {d.id: d for d in mosul.documents}
     meta = docs["anniversary.txt"].meta["metadata"]["published"]

@@ -593,6 +593,43 @@ def test_a_stage_in_background_returns_its_result_or_raises_its_error() -> None:
     assert in_background(lambda: os.getpid(), enabled=False)() == os.getpid()
 
 
+def test_a_forked_stream_gives_its_items_as_made_and_ends_its_process_when_stopped(
+        tmp_path: Path) -> None:
+    import multiprocessing
+    import os
+    import time
+    from collections.abc import Iterator
+
+    from accord.pipeline import forked_stream
+
+    went_on = tmp_path / "went_on"
+
+    def job() -> Iterator[tuple[int, int]]:
+        yield os.getpid(), 1
+        yield os.getpid(), 2
+        time.sleep(2)  # the caller stops before this
+        went_on.write_text("made the third")
+        yield os.getpid(), 3
+
+    items = forked_stream(job)
+    (pid, first), (_, second) = next(items), next(items)
+    assert (first, second) == (1, 2) and pid != os.getpid()
+    items.close()  # as an error in the caller's ``with closing(...)`` does
+    assert not multiprocessing.active_children()
+    time.sleep(2.5)
+    assert not went_on.exists()
+
+    def fails() -> Iterator[int]:
+        yield 1
+        raise ValueError("no such event")
+
+    got: list[int] = []
+    with pytest.raises(ValueError, match="no such event"):
+        got.extend(forked_stream(fails))
+    assert got == [1]
+    assert [pid for pid, _ in forked_stream(job, enabled=False)] == [os.getpid()] * 3
+
+
 def test_entities_made_in_background_with_workers(tmp_path: Path, khojaly: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """With workers, finish makes entity clusters in a forked process reading the store
