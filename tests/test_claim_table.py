@@ -636,11 +636,14 @@ def _mapped_kb(table: ClaimTable) -> int:
 
 
 @pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="needs Linux's smaps")
-def test_a_sealed_tables_pages_are_handed_back_after_passes() -> None:
+def test_a_sealed_tables_pages_are_handed_back_after_passes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """What a pass maps in of a sealed table is handed back by release() (a finish's stages
-    call it as they end), and by a scattered read of many rows, column by column; the
-    columns read the same afterwards."""
-    from accord.claim_table import RELEASE_ROWS, release_sealed
+    call it as they end), and by reads, column by column, once they mapped in
+    RELEASE_PAGES (a pass in order as a scattered one); the columns read the same
+    afterwards."""
+    from accord import claim_table
+    from accord.claim_table import release_sealed
 
     n = 200_000
     held = [Claim(f"d{k // 10}@{k}-{k + 1}", f"d{k // 10}", "e", "killed", "all", k % 977,
@@ -658,8 +661,13 @@ def test_a_sealed_tables_pages_are_handed_back_after_passes() -> None:
     assert _mapped_kb(table) > 0
     release_sealed()  # every sealed table alive
     assert _mapped_kb(table) == 0
-    rows = list(range(0, n, n // (2 * RELEASE_ROWS)))  # scattered over every page
-    assert len(rows) >= RELEASE_ROWS
+    # 200,000 32-bit starts are 196 pages: read in order, a block at a time, at most
+    # RELEASE_PAGES and a block's stay mapped in
+    monkeypatch.setattr(claim_table, "RELEASE_PAGES", 16)
+    assert [start for (start,) in table.values(("start",))] == list(range(n))
+    assert 0 < _mapped_kb(table) <= (16 + claim_table.BLOCK * 4 // 4096 + 2) * 4
+    release_sealed()
+    rows = list(range(0, n, n // 512))  # scattered over every page
     claims = table.take(rows)
     assert [c.start for c in claims] == rows and claims[-1].id == f"d{rows[-1] // 10}@" \
         f"{rows[-1]}-{rows[-1] + 1}"

@@ -67,9 +67,12 @@ DTYPES = {"B": np.uint8, "H": np.uint16, "h": np.int16, "i": np.int32, "q": np.i
 TYPECODE_OF = {np.dtype(dtype): typecode for typecode, dtype in DTYPES.items()}
 #: a column: an array while the table grows, a read-only view of its file once sealed
 Column: TypeAlias = "array[Any] | np.ndarray"
-#: a scattered read of this many rows or more hands the column's pages back after it (see
-#: ClaimTable.seal): a crawl's largest fact touches every page of every column
-RELEASE_ROWS = 1 << 14
+#: a sealed column's pages are handed back once reads have mapped in about this many of
+#: them since the last time (see ClaimTable.seal): a pass over a crawl's claims read in
+#: order, or a block at a time (the claims a pass picks), mapped in every page of the
+#: columns it read, ~370 MB at a million documents, until its stage ended
+RELEASE_PAGES = 1 << 11
+PAGE = mmap.PAGESIZE
 #: the advice that hands mapped pages back (none on Windows: there the system alone does)
 DONTNEED: int | None = getattr(mmap, "MADV_DONTNEED", None)
 #: where an id's parts are among a row's words and numbers (as append_row takes them)
@@ -116,6 +119,7 @@ class ClaimTable(_MadeClaims):
         self._own = set(OWN_WORDS)  # the columns looked up a document at a time
         self._map: mmap.mmap | None = None  # the sealed columns' file (see seal)
         self._spans: dict[str, tuple[int, int]] = {}  # each sealed column's bytes in it
+        self._mapped: dict[str, int] = {}  # pages each read mapped in since its release
         self._size = 0
         for c in claims:
             self.append(c)
@@ -256,8 +260,8 @@ class ClaimTable(_MadeClaims):
     def seal(self) -> None:
         """Move every column to a temporary file, mapped read-only: the table then takes no
         more claims, and a pass maps in the pages of only the columns and rows it reads,
-        which ``release`` (and a scattered read of RELEASE_ROWS rows or more, column by
-        column) hands back. The system keeps the file in its page cache while memory allows
+        which ``release`` (and reads, column by column, once they mapped in RELEASE_PAGES)
+        hands back. The system keeps the file in its page cache while memory allows
         and can drop it and read it again when not, as it does a store's pages: a finish
         held a crawl's columns from its load to its end (~0.5 GB at a million documents),
         though each pass reads a few of them. An empty table stays as it is."""
@@ -327,8 +331,10 @@ class ClaimTable(_MadeClaims):
         if self._map is None or DONTNEED is None:
             return
         if name is None:
+            self._mapped.clear()
             self._map.madvise(DONTNEED)
         elif name in self._spans and isinstance(self._part(name), np.ndarray):
+            self._mapped.pop(name, None)
             start, size = self._spans[name]
             if size:
                 self._map.madvise(DONTNEED, start, size)
@@ -396,10 +402,15 @@ class ClaimTable(_MadeClaims):
 
     def _gather(self, name: str, at: Sequence[int], run: int | None) -> list[int]:
         """Column ``name``'s values at rows ``at`` (see _gather); a sealed column's pages
-        handed back after a scattered read of many rows."""
-        values = _gather(self._part(name), at, run)
-        if run is None and len(at) >= RELEASE_ROWS:
-            self.release(name)
+        handed back once reads mapped in RELEASE_PAGES of them (a row read in a run maps in
+        its bytes, a row read alone as much as a page)."""
+        column = self._part(name)
+        values = _gather(column, at, run)
+        if self._map is not None:
+            self._mapped[name] = self._mapped.get(name, 0) + (
+                len(at) if run is None else len(at) * column.itemsize // PAGE + 1)
+            if self._mapped[name] >= RELEASE_PAGES:
+                self.release(name)
         return values
 
     def _ids(self, at: Sequence[int], run: int | None,
@@ -435,7 +446,7 @@ class ClaimTable(_MadeClaims):
         words = self._words[name]
         number_of = ({word: code for code, word in enumerate(words)} if name in self._own
                      else self._number_of[name])  # made for the while: see OWN_WORDS
-        row_of_word = np.full(len(words), -1, dtype=np.int64)
+        row_of_word = np.full(len(words), -1, dtype=np.int32)  # rows: fewer than 2**31
         for row, (claim_id,) in enumerate(self.values(("id",))):
             code = number_of.get(claim_id)
             if code is not None:

@@ -581,6 +581,7 @@ def _staged_facts(claims: Sequence[Claim], groups: list[list[str]], by_id: dict[
     order: a crawl's largest event holds a fifth of its claims, its largest fact fewer."""
     # found on columns, and staged as found: a crawl's are a million
     staging.stage_anomalies(subgroup_anomalies(claims))
+    release_sealed()  # the columns it read whole: not held through the next passes
     staging.stage_anomalies(within_document_conflicts(claims))
     with anomalies_in_order() as (keep_swaps, swaps_in_order):
         _stage_facts(claims, groups, by_id, staging, keep_swaps)
@@ -600,6 +601,7 @@ def _stage_facts(claims: Sequence[Claim], groups: list[list[str]], by_id: dict[s
     def published(doc: str) -> str | None:
         return by_id[doc].published
     order, bounds = fact_order(claims)
+    release_sealed()  # the key columns it sorted by
     ordered = in_order(claims, order)
     columns = (coded_column(ordered, "doc")[0], coded_column(ordered, "category")[0],
                coded_column(ordered, "group")[0], figure_column(ordered, "value"))
