@@ -413,7 +413,7 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
             said.extend(document_statements(doc))
 
     reads_more = not background or statements  # than the places
-    forked = reopen if not reads_more else None
+    fork_with = reopen if not reads_more else None  # a forked process's reader
     with stage("figures"):  # what routing reads of the claims
         figures = document_figures(docs, claims)
     # the places, routing, dates and reuse read no claim: the claims wait on disk until the
@@ -421,9 +421,9 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
     with _set_aside(claims):
         # closed on an error here: a forked stage is ended then, not when collected
         with closing(forked_stream(partial(
-                _routed_and_dated, docs, figures, vocab, forked or (lambda: read), by_id,
-                also if reads_more else None, compact=forked is not None),
-                enabled=forked is not None)) as messages:
+                _routed_and_dated, docs, figures, vocab, fork_with or (lambda: read), by_id,
+                also if reads_more else None, forked=fork_with is not None),
+                enabled=fork_with is not None)) as messages:
             dated = _Dated(messages, docs, by_id, staging)
             dated.take(until="read")  # the documents' metadata: the name index is complete
             if entities is None:
@@ -471,7 +471,7 @@ Message = tuple[str, Any]
 
 def _routed_and_dated(docs: list[Document], figures: DocumentFigures, vocab: Vocab,
                       read_with: Callable[[], Reader], by_id: dict[str, Document],
-                      also: Callable[[Document], None] | None, compact: bool = False
+                      also: Callable[[Document], None] | None, forked: bool = False
                       ) -> Iterator[Message]:
     """The stages of corpus_stages between the claims' figures and reuse, as messages for
     _Dated: the documents' places read (each document also handed to ``also``), then the
@@ -481,10 +481,12 @@ def _routed_and_dated(docs: list[Document], figures: DocumentFigures, vocab: Voc
     process of their own: they read every document's places and dating parts and hold the
     place index (~0.5 GB at 1M documents); where a finish made them, what they let go stayed
     in its heap, pinned by the few objects that lived on (+391 MB of RSS at 1M, no more
-    live objects). ``compact``: the events' documents sent as positions in ``docs``."""
+    live objects). ``forked``: the events' documents sent as positions in ``docs``, and the
+    stages logged as the forked process's (its peak RSS counts the pages it shares)."""
     read = read_with()
     places = Places()
-    with stage("metadata"):  # one pass for what routing, entities and statements need
+    where = " (forked)" if forked else ""
+    with stage(f"metadata{where}"):  # one pass for what routing, entities and statements need
         ids = [d.id for d in docs]
         for k in range(0, len(ids), BATCH):
             for doc in _with_meta(read, ids[k:k + BATCH],
@@ -494,10 +496,10 @@ def _routed_and_dated(docs: list[Document], figures: DocumentFigures, vocab: Voc
                 if also is not None:
                     also(doc)
     yield "read", None
-    with stage("events"):
+    with stage(f"events{where}"):
         routed = route_events(docs, (), vocab, places, figures)
     del places
-    with stage("dates"):
+    with stage(f"dates{where}"):
         for event in listed_events(routed):
             if event.main:
                 changed: list[Document] = []
@@ -505,11 +507,13 @@ def _routed_and_dated(docs: list[Document], figures: DocumentFigures, vocab: Voc
                 for k in range(0, max(len(records), 1), BATCH):
                     yield "found", (found if k == 0 else [], records[k:k + BATCH])
                 yield "dated", (event.id, stated, changed)
-    if compact:  # a crawl's every document id, a second copy: its place in ``docs``
+    positions: dict[str, np.ndarray] = {}
+    if forked:  # a crawl's every document id, a second copy: its place in ``docs``
         place = {doc.id: n for n, doc in enumerate(docs)}
         for event in routed.values():
-            event.docs = np.array([place[i] for i in event.docs], dtype=np.int32)  # type: ignore[assignment]
-    yield "routed", routed
+            positions[event.id] = np.array([place[i] for i in event.docs], dtype=np.int32)
+            event.docs = []
+    yield "routed", (routed, positions)
 
 
 class _Dated:
@@ -546,10 +550,9 @@ class _Dated:
                     _inferred(self.by_id[whole.id], whole)
                 self.changed += changed
             elif kind == "routed":
-                self.routed = payload
-                for event in self.routed.values():
-                    if isinstance(event.docs, np.ndarray):
-                        event.docs = [self.docs[n].id for n in event.docs.tolist()]
+                self.routed, positions = payload
+                for event_id, at in positions.items():
+                    self.routed[event_id].docs = [self.docs[n].id for n in at.tolist()]
 
 
 def _id_pairs(docs: list[Document], pairs: np.ndarray) -> Iterator[tuple[str, str]]:
