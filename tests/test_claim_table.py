@@ -106,6 +106,27 @@ def test_a_table_reads_back_the_claims_it_holds(held: list[Claim], data: st.Data
         len({v for v in numbers if v is not None})
 
 
+@settings(max_examples=150, deadline=None)
+@given(claims(), st.integers(1, 7))
+def test_a_table_sealed_as_it_grows_holds_what_one_grown_in_memory_holds(
+        held: list[Claim], every: int) -> None:
+    """sealed_from writes the columns out every few rows: a column that widens (figures
+    past 2**31, a year past 16 bits) after some rows went out is joined in its widest type,
+    None kept as None."""
+    from accord.claim_table import COLUMNS as ALL
+
+    held = [*held, *(replace(c, value=2 ** 40, context_year=40_000,
+                             start=None if n % 2 else c.start) for n, c in enumerate(held))]
+    rows = [(c.id, [getattr(c, n) for n in WORDS], [getattr(c, n) for n in NUMBERS])
+            for c in held]
+    grown = ClaimTable(held)
+    sealed = ClaimTable.sealed_from(iter(rows), spill_every=every)
+    assert sealed.sealed == bool(held) and len(sealed) == len(held)
+    assert list(sealed) == list(grown) == held
+    assert list(claim_values(sealed, ALL)) == list(claim_values(grown, ALL))
+    assert sealed.doc_sorted == grown.doc_sorted
+
+
 @settings(max_examples=100, deadline=None)
 @given(claims())
 def test_events_set_on_a_table_group_and_move_as_in_a_list(held: list[Claim]) -> None:

@@ -1017,18 +1017,20 @@ class Store:
         there keeps the string read. The table comes sealed: its columns in a file, mapped.
         """
         columns = ", ".join(_q(c) for c in ("id", *WORDS, *NUMBERS))
-        table = ClaimTable()
         width = 1 + len(WORDS)
-        k = 0
-        for row in self._tuples(f"SELECT {columns} FROM claims {CLAIMS_IN_ORDER}"):
-            doc = row[1]
-            while k < len(doc_ids) and doc_ids[k] < doc:
-                k += 1
-            if k < len(doc_ids) and doc_ids[k] == doc:
-                doc = doc_ids[k]
-            table.append_row(row[0], (doc, *row[2:width]), row[width:])
-        table.seal()  # on disk, mapped: each pass maps in what it reads (ClaimTable.seal)
-        return table
+
+        def rows() -> Iterator[tuple[str, tuple[str | None, ...], tuple[int | None, ...]]]:
+            k = 0
+            for row in self._tuples(f"SELECT {columns} FROM claims {CLAIMS_IN_ORDER}"):
+                doc = row[1]
+                while k < len(doc_ids) and doc_ids[k] < doc:
+                    k += 1
+                if k < len(doc_ids) and doc_ids[k] == doc:
+                    doc = doc_ids[k]
+                yield row[0], (doc, *row[2:width]), row[width:]
+
+        # on disk, mapped, as it grows: each pass maps in what it reads (ClaimTable.seal)
+        return ClaimTable.sealed_from(rows())
 
     def _claims_of(self, keys: Sequence[tuple[str, str, str]]) -> int:
         """How many claims the facts ``keys`` have (counted in the index, rows not read)."""
