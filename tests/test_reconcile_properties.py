@@ -224,3 +224,32 @@ def test_the_facts_made_from_fields_rise_fall_and_conflict() -> None:
     assert (apart.status, apart.falls) == ("conflict", False)
     assert (alone.status, agreeing.status) == ("single_source", "agree")
     assert [v.value for v in rising.values] == [7, 5] and rising.values[0].docs == ["d1", "d2"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 40), unique=True, max_size=25), st.data())
+def test_pairs_sharing_text_coded_from_places_as_from_ids(numbers: list[int],
+                                                          data: st.DataObject) -> None:
+    """A finish codes the pairs sharing text from their places in its documents (walked
+    beside the figure sets' ids when the documents are in id order, else looked up): the
+    codes are those made from the pairs' ids, pairs with a document without figures left
+    out."""
+    import numpy as np
+
+    from accord.pipeline import _sharing_codes
+    from accord.reconcile import _pair_codes
+
+    docs = [Document(f"d{n:03d}", "") for n in numbers]
+    if data.draw(st.booleans()):
+        docs.sort(key=lambda d: d.id)
+    with_figures = sorted(d.id for d in docs if data.draw(st.booleans()))
+    places = st.integers(0, max(len(docs) - 1, 0))
+    pairs = data.draw(st.lists(st.tuples(places, places), max_size=40)) if docs else []
+    codes = _sharing_codes(docs, with_figures,
+                           np.array(pairs, dtype=np.int64).reshape(-1, 2))
+    by_ids = _pair_codes(with_figures, [(docs[a].id, docs[b].id) for a, b in pairs])
+    number = {doc_id: n for n, doc_id in enumerate(with_figures)}
+    expected = sorted({min(x, y) * len(number) + max(x, y) for a, b in pairs
+                       if (x := number.get(docs[a].id)) is not None
+                       and (y := number.get(docs[b].id)) is not None})
+    assert codes.tolist() == by_ids.tolist() == expected

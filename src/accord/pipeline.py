@@ -57,6 +57,7 @@ from accord.reconcile import (
     figure_sets,
     group_numbers,
     independence,
+    pair_codes,
     reconcile,
     sets_fingerprints,
     subgroup_anomalies,
@@ -453,8 +454,9 @@ def corpus_stages(docs: list[Document], claims: Sequence[Claim], vocab: Vocab,
     with stage("fingerprints"):
         sets = figure_sets(claims)
         with _set_aside(claims):  # the pairs of sets read no claim
-            shared_figures = sets_fingerprints(sets, _id_pairs(docs, report.sharing),
-                                               staging.stage_fingerprints if staging else None)
+            shared_figures = sets_fingerprints(
+                sets, _sharing_codes(docs, sets.ids, report.sharing),
+                staging.stage_fingerprints if staging else None)
         del sets
     with stage("entities (waited for)"):
         clusters = entities()
@@ -555,13 +557,22 @@ class _Dated:
                     self.routed[event_id].docs = [self.docs[n].id for n in at.tolist()]
 
 
-def _id_pairs(docs: list[Document], pairs: np.ndarray) -> Iterator[tuple[str, str]]:
-    """The ids of pairs of places in ``docs``, a block at a time (a crawl's pairs sharing
-    text are millions: as a list of Python pairs, hundreds of MB)."""
-    block = 1 << 16
-    for start in range(0, len(pairs), block):
-        for i, j in pairs[start:start + block].tolist():
-            yield docs[i].id, docs[j].id
+def _sharing_codes(docs: list[Document], ids: list[str], pairs: np.ndarray) -> np.ndarray:
+    """The pairs of places in ``docs`` (an array of two columns) as pair_codes of the
+    figure sets of ``ids`` (in id order), made on arrays: as ids, a crawl's millions of
+    pairs sharing text were read one by one through a dict of every id."""
+    number = np.full(len(docs), -1, dtype=np.int64)  # each document's set, or none
+    if all(a.id < b.id for a, b in pairwise(docs)):  # a finish's: walked side by side
+        k = 0
+        for n, doc in enumerate(docs):
+            if k < len(ids) and ids[k] == doc.id:
+                number[n] = k
+                k += 1
+    else:
+        at = {doc_id: k for k, doc_id in enumerate(ids)}
+        number[:] = [at.get(doc.id, -1) for doc in docs]
+    pairs = pairs.reshape(-1, 2)
+    return pair_codes(number[pairs[:, 0]], number[pairs[:, 1]], len(ids))
 
 
 @contextmanager

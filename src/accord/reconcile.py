@@ -435,12 +435,14 @@ def fingerprints(claims: Iterable[Claim],
 
 
 def sets_fingerprints(sets: FigureSets,
-                      pairs_with_reuse: Iterable[tuple[str, str]] | None = None,
+                      pairs_with_reuse: Iterable[tuple[str, str]] | np.ndarray | None = None,
                       sink: Callable[[list[dict[str, object]]], None] | None = None
                       ) -> list[dict[str, object]]:
     """fingerprints of the documents' figure sets (figure_sets): the claims are not read
-    again, so a finish lets them go to disk while the sets are compared."""
-    sharing = _pair_codes(sets.ids, pairs_with_reuse or ())
+    again, so a finish lets them go to disk while the sets are compared.
+    ``pairs_with_reuse`` may be given as pair_codes made already."""
+    sharing = pairs_with_reuse if isinstance(pairs_with_reuse, np.ndarray) else \
+        _pair_codes(sets.ids, pairs_with_reuse or ())
     out: list[dict[str, object]] = []
     firsts, seconds = array("q"), array("q")  # candidates, compared a block at a time
     for a, b in _similar_set_pairs(sets.bounds, sets.items, FINGERPRINT_MIN_SIMILARITY):
@@ -508,15 +510,27 @@ def _pair_codes(ids: list[str], pairs: Iterable[tuple[str, str]]) -> np.ndarray:
     + second in that order; pairs naming another document are left out. A set of a crawl's
     millions of pairs sharing text, as tuples of ids, held hundreds of MB."""
     number = {doc_id: n for n, doc_id in enumerate(ids)}
-    codes = array("q")
+    firsts, seconds = array("q"), array("q")
     for a, b in pairs:
         x, y = number.get(a), number.get(b)
         if x is not None and y is not None:
-            codes.append(min(x, y) * len(ids) + max(x, y))
+            firsts.append(x)
+            seconds.append(y)
     del number
-    found = np.array(codes, dtype=np.int64)
-    del codes
-    return sorted_distinct(found)
+    return pair_codes(np.frombuffer(firsts, dtype=np.int64),
+                      np.frombuffer(seconds, dtype=np.int64), len(ids))
+
+
+def pair_codes(firsts: np.ndarray, seconds: np.ndarray, count: int) -> np.ndarray:
+    """Pairs of sets by number (of ``count``), either way round, as the sorted distinct
+    64-bit codes that sets_fingerprints compares with (smaller * count + larger); a pair
+    with a number below 0 (no set) is left out."""
+    keep = (firsts >= 0) & (seconds >= 0)
+    low, high = np.minimum(firsts[keep], seconds[keep]), np.maximum(firsts[keep],
+                                                                     seconds[keep])
+    low *= count
+    low += high
+    return sorted_distinct(low)
 
 
 def figure_sets(claims: Sequence[Claim]) -> FigureSets:
