@@ -127,6 +127,21 @@ def test_a_table_sealed_as_it_grows_holds_what_one_grown_in_memory_holds(
     assert sealed.doc_sorted == grown.doc_sorted
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([None, "", "a", "b", "d1", "d10", "d2", "é"]), unique=True),
+       st.lists(st.sampled_from(["", "a", "b", "c", "d1", "d10", "d2", "é"]), unique=True),
+       st.booleans())
+def test_places_in_finds_each_item_walked_in_order_or_looked_up(
+        items: list[str | None], among: list[str], in_order: bool) -> None:
+    from accord.claim_table import places_in
+
+    if in_order:  # both in order: walked side by side
+        items = sorted(items, key=lambda w: (w is not None, w or ""))
+        among = sorted(among)
+    expected = [among.index(w) if w in among else -1 for w in items]
+    assert places_in(items, among).tolist() == expected
+
+
 @settings(max_examples=100, deadline=None)
 @given(claims())
 def test_events_set_on_a_table_group_and_move_as_in_a_list(held: list[Claim]) -> None:

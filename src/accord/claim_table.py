@@ -557,6 +557,26 @@ class ClaimTable(_MadeClaims):
         return _Rows(self, rows)
 
 
+def places_in(items: Sequence[str | None], among: Sequence[str]) -> np.ndarray:
+    """Each of ``items``' place in ``among`` (-1 where it is not there; ``among``'s are
+    distinct), walked side by side where both are in order (a finish's documents and a
+    table's document words are in id order): a dict of a crawl's million ids was ~100 MB."""
+    place = np.full(len(items), -1, dtype=np.int64)
+    words = cast(Sequence[str], items)
+    if None not in items and all(a < b for a, b in pairwise(words)) and \
+            all(a < b for a, b in pairwise(among)):
+        k = 0
+        for n, item in enumerate(words):
+            while k < len(among) and among[k] < item:
+                k += 1
+            if k < len(among) and among[k] == item:
+                place[n] = k
+        return place
+    at = {word: k for k, word in enumerate(among)}
+    place[:] = [at.get(item, -1) if item is not None else -1 for item in items]
+    return place
+
+
 def release_sealed() -> None:
     """Hand back the pages every sealed table's passes mapped in (ClaimTable.release): a
     finish's stages call it as they end."""

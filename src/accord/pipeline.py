@@ -31,6 +31,7 @@ from accord.claim_table import (
     fact_order,
     figure_column,
     in_order,
+    places_in,
     release_sealed,
 )
 from accord.clean import clean
@@ -561,16 +562,7 @@ def _sharing_codes(docs: list[Document], ids: list[str], pairs: np.ndarray) -> n
     """The pairs of places in ``docs`` (an array of two columns) as pair_codes of the
     figure sets of ``ids`` (in id order), made on arrays: as ids, a crawl's millions of
     pairs sharing text were read one by one through a dict of every id."""
-    number = np.full(len(docs), -1, dtype=np.int64)  # each document's set, or none
-    if all(a.id < b.id for a, b in pairwise(docs)):  # a finish's: walked side by side
-        k = 0
-        for n, doc in enumerate(docs):
-            if k < len(ids) and ids[k] == doc.id:
-                number[n] = k
-                k += 1
-    else:
-        at = {doc_id: k for k, doc_id in enumerate(ids)}
-        number[:] = [at.get(doc.id, -1) for doc in docs]
+    number = places_in([d.id for d in docs], ids)  # each document's set, or none
     pairs = pairs.reshape(-1, 2)
     return pair_codes(number[pairs[:, 0]], number[pairs[:, 1]], len(ids))
 

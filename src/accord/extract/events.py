@@ -32,6 +32,7 @@ from accord.claim_table import (
     coded_column,
     figure_column,
     figure_ranks,
+    places_in,
     run_starts,
     sorted_distinct,
 )
@@ -439,11 +440,9 @@ def claim_figures(docs: list[Document], claims: Sequence[Claim]
     (category, low, high) stated), claims of other documents left out; and the figures by
     number. Found by sorting columns: a crawl's millions of claims numbered through a dict
     of (category, low, high) tuples held hundreds of megabytes of small objects."""
-    position: dict[str | None, int] = {d.id: k for k, d in enumerate(docs)}
     doc_codes, doc_words = coded_column(claims, "doc")
-    doc_at = np.fromiter((position.get(w, -1) for w in doc_words), dtype=np.int64,
-                         count=len(doc_words))[doc_codes]
-    del position, doc_codes
+    doc_at = places_in(doc_words, [d.id for d in docs])[doc_codes]
+    del doc_codes
     category, category_words = coded_column(claims, "category")
     # sorted by ranks (a table's figures are codes: their values made were 8 bytes a claim)
     (low_at, lows), (high_at, highs) = figure_column(claims, "low"), figure_column(claims, "high")
