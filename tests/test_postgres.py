@@ -94,6 +94,51 @@ def test_a_bad_postgres_address_is_a_clear_error() -> None:
     assert "secret" not in str(exc.value)
 
 
+def test_a_save_on_postgres_builds_no_index_and_one_on_sqlite_does(
+        database: str, khojaly: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several writers save to one PostgreSQL store at once: an index dropped or built in a
+    save takes its table's lock until the save ends, and two `accord add` at once
+    deadlocked on it. SQLite has one writer: there a save rebuilds indexes of the tables it
+    fills, as that is faster."""
+    import sqlite3
+
+    from accord import postgres
+
+    said: list[str] = []
+    saving: list[bool] = []
+    execute, save = postgres.Connection.execute, Store.save_results
+
+    def recording(self: postgres.Connection, sql: str, params: object = ()) -> object:
+        if saving:
+            said.append(sql)
+        return execute(self, sql, params)  # type: ignore[arg-type]
+
+    def watched(self: Store, *args: object, **kwargs: object) -> None:
+        saving.append(True)
+        try:
+            save(self, *args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            saving.pop()
+
+    monkeypatch.setattr(postgres.Connection, "execute", recording)
+    monkeypatch.setattr(Store, "save_results", watched)
+    on_postgres = run([str(khojaly)], database)
+    assert any(sql.startswith("DELETE FROM facts") for sql in said)  # the save was seen
+    assert [sql for sql in said if "INDEX" in sql.upper()] == []
+    monkeypatch.undo()
+    with Store(database) as store:  # the figure index is made once, outside a save
+        assert store.figure_counts([("killed", "all", on_postgres.claims[0].event, 613, 613)])
+
+    db = tmp_path / "accord.db"
+    run([str(khojaly)], db)
+    traced: list[str] = []
+    with Store(db) as store:
+        assert isinstance(store.conn, sqlite3.Connection)
+        store.conn.set_trace_callback(traced.append)
+        store.save_results(store.result())
+    assert any(sql.startswith("DROP INDEX") for sql in traced)
+
+
 def test_cli_runs_reports_and_lists_events_on_postgres(database: str, khojaly: Path,
                                                        tmp_path: Path) -> None:
     from click.testing import CliRunner

@@ -569,7 +569,8 @@ class Store:
                                        len(moved) > self._count("claims") // 10):
                 self.conn.executemany("UPDATE claims SET event = ?, source = ? WHERE id = ?",
                                       claim_values(moved, ("event", "source", "id")))
-            self.conn.execute(INDEXES["claims_figure"])
+            if isinstance(self.conn, sqlite3.Connection):  # PostgreSQL: see _figure_index
+                self.conn.execute(INDEXES["claims_figure"])
             self.conn.executemany("UPDATE documents SET published = ?, publisher = ?, meta = ? "
                                   "WHERE id = ?",
                                   ((d.published, d.publisher, json.dumps(d.meta), d.id)
@@ -630,8 +631,11 @@ class Store:
         """Drop an index while many rows of its table are written, then build it again (in
         the caller's transaction): at 100k documents, moving every claim to its event took
         10.5 s with the claims' fact index kept up to date row by row, 4.6 s with it
-        rebuilt."""
-        if not when:
+        rebuilt. SQLite only: on PostgreSQL several writers save at once, and dropping an
+        index takes its table's exclusive lock until the transaction ends; two `accord
+        add` at once deadlocked on it, each holding a table the other's DROP INDEX or
+        read waited for."""
+        if not when or not isinstance(self.conn, sqlite3.Connection):
             yield
             return
         if isinstance(self.conn, sqlite3.Connection) and not self.conn.in_transaction:
@@ -1078,7 +1082,8 @@ class Store:
             for where, params in [_figure_where(figure)]}
 
     def _figure_index(self) -> None:
-        """Made by every finish; a store finished by an earlier accord gets it here, once."""
+        """Made by every finish on SQLite; a store finished by an earlier accord, or on
+        PostgreSQL (where no save builds an index: see _index_set_aside), gets it here."""
         if not self._has_figure_index:
             with self.conn:
                 self.conn.execute(INDEXES["claims_figure"])
