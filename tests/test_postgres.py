@@ -126,8 +126,14 @@ def test_a_save_on_postgres_builds_no_index_and_one_on_sqlite_does(
     assert any(sql.startswith("DELETE FROM facts") for sql in said)  # the save was seen
     assert [sql for sql in said if "INDEX" in sql.upper()] == []
     monkeypatch.undo()
+    from accord.reconcile import figure_key
+
+    figure = figure_key(on_postgres.claims[0])
+    stating = {c.doc for c in on_postgres.claims if figure_key(c) == figure}
     with Store(database) as store:  # the figure index is made once, outside a save
-        assert store.figure_counts([("killed", "all", on_postgres.claims[0].event, 613, 613)])
+        assert store.figure_counts([figure]) == {figure: len(stating)}
+        assert store.conn.execute("SELECT count(*) FROM pg_indexes WHERE indexname = "
+                                  "'claims_figure'").fetchone()[0] == 1
 
     db = tmp_path / "accord.db"
     run([str(khojaly)], db)
