@@ -151,25 +151,22 @@ def paused_cycle_collection() -> Iterator[None]:
 Value = TypeVar("Value")
 
 
-class Background(Generic[Value]):
-    """A job running in a forked process: calling it waits for its result (or raises its
-    error); cancel() ends it, for a caller that failed before it needed the result (the job
-    may write to the store: it must not outlive the finish that started it)."""
+class _Forked(Generic[Value]):
+    """The items of the generator ``job`` made in a forked process, started at once and read
+    from a pipe as they come (items()); the job's error is raised by items(), and cancel()
+    ends the process. What Background and forked_stream share."""
 
-    def __init__(self, job: Callable[[], Value], enabled: bool = True,
-                 daemon: bool = True) -> None:
+    def __init__(self, job: Callable[[], Iterable[Value]], daemon: bool = True) -> None:
         import multiprocessing
 
-        self.process: Any = None
-        if not enabled or "fork" not in multiprocessing.get_all_start_methods():
-            self.done = job()
-            return
         context = multiprocessing.get_context("fork")
         self.receive, send = context.Pipe(duplex=False)
 
         def target() -> None:
             try:
-                send.send((True, job()))
+                for item in job():
+                    send.send((True, item))
+                send.send((None, None))
             except BaseException as exc:  # handed to the parent as it is
                 send.send((False, exc))
 
@@ -177,24 +174,61 @@ class Background(Generic[Value]):
         self.process.start()
         send.close()
 
+    def items(self) -> Iterator[Value]:
+        while True:
+            try:
+                ok, item = self.receive.recv()
+            except EOFError:
+                self.process.join()
+                raise RuntimeError(f"a forked stage ended without its results (exit code "
+                                   f"{self.process.exitcode})") from None
+            if ok is None:
+                self.process.join()
+                return
+            if not ok:
+                self.process.join()
+                raise item
+            yield cast(Value, item)
+
+    def cancel(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        self.receive.close()
+
+
+def _forks() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+class Background(Generic[Value]):
+    """A job running in a forked process: calling it waits for its result (or raises its
+    error); cancel() ends it, for a caller that failed before it needed the result (the job
+    may write to the store: it must not outlive the finish that started it)."""
+
+    def __init__(self, job: Callable[[], Value], enabled: bool = True,
+                 daemon: bool = True) -> None:
+        self.process: Any = None
+        if not enabled or not _forks():
+            self.done = job()
+            return
+        self.forked = _Forked(lambda: (job(),), daemon)
+        self.process = self.forked.process
+
     def __call__(self) -> Value:
         if self.process is None:
             return self.done
         try:
-            ok, value = self.receive.recv()
-        except EOFError:
-            raise RuntimeError(f"a background stage ended without a result (exit code "
-                               f"{self.process.exitcode})") from None
+            (value,) = self.forked.items()  # the one result, then the end of the job
         finally:
-            self.process.join()
-        if not ok:
-            raise value
-        return cast(Value, value)
+            self.forked.cancel()  # ended by then: its pipe closed
+        return value
 
     def cancel(self) -> None:
-        if self.process is not None and self.process.is_alive():
-            self.process.terminate()
-            self.process.join()
+        if self.process is not None:
+            self.forked.cancel()
 
 
 def in_background(job: Callable[[], Value], enabled: bool = True,
@@ -213,43 +247,14 @@ def forked_stream(job: Callable[[], Iterator[Value]], enabled: bool = True
     platform forks), as they come: what a stage allocates and lets go then never enters this
     process's heap. Its error is raised here; the process is ended when the caller stops
     early or fails. As in_background, the job opens its own database connection."""
-    import multiprocessing
-
-    if not enabled or "fork" not in multiprocessing.get_all_start_methods():
+    if not enabled or not _forks():
         yield from job()
         return
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-
-    def target() -> None:
-        try:
-            for item in job():
-                send.send((True, item))
-            send.send((None, None))
-        except BaseException as exc:  # handed to the parent as it is
-            send.send((False, exc))
-
-    process = context.Process(target=target, daemon=True)
-    process.start()
-    send.close()
+    forked = _Forked(job)
     try:
-        while True:
-            try:
-                ok, item = receive.recv()
-            except EOFError:
-                process.join()
-                raise RuntimeError(f"a forked stage ended without its results (exit code "
-                                   f"{process.exitcode})") from None
-            if ok is None:
-                return
-            if not ok:
-                raise item
-            yield item
+        yield from forked.items()
     finally:
-        if process.is_alive():
-            process.terminate()
-        process.join()
-        receive.close()
+        forked.cancel()
 
 
 def process_document(doc: Document, vocab: Vocab) -> tuple[Document, list[Claim]]:
